@@ -1,0 +1,114 @@
+/// Named hardware descriptions a scenario can start from (`"cluster": {"preset": "dgx-h100"}`)
+/// and override field by field.
+///
+/// Bandwidths are per direction, in bytes per second, from vendor sheets.
+/// Efficiencies and latencies are the model's calibration: the achievable
+/// fraction a real collective reaches, taken from public measurements
+/// (see `../shared/validation/published.csv` and README "How the model works").
+public struct ClusterPreset: Sendable {
+    /// The name a scenario uses.
+    public let name: String
+    /// One line for `moesim presets`.
+    public let summary: String
+    /// The hardware, for one node (scenarios set `nodes`).
+    public let spec: ClusterSpec
+
+    /// All presets, in the order `moesim presets` lists them.
+    public static let all: [ClusterPreset] = [dgxA100, dgxH100, h800, pcieA100]
+
+    /// The preset called `name`, or nil.
+    public static func named(_ name: String) -> ClusterPreset? { all.first { $0.name == name } }
+
+    // MARK: Calibration shared by all presets
+
+    /// NVLink through NVSwitch reaches about 80% of line rate in all-to-all:
+    /// nccl-tests issue 212 measures 370 GB/s bus bandwidth of 450 GB/s on 8×H100 (82%);
+    /// DeepEP's README calls H800 NVLink "~160 GB/s" of 200 GB/s nominal (80%).
+    static let nvlinkEfficiency = 0.80
+    /// InfiniBand/RoCE RDMA reaches about 90% of line rate: DeepEP measures 43–46 GB/s
+    /// on 400 Gb/s (50 GB/s) ConnectX-7 ports.
+    static let rdmaEfficiency = 0.90
+    /// PCIe peer-to-peer and GPU→NIC DMA reach about 80% of the x16 line rate
+    /// (TLP and flow-control overhead).
+    static let pcieEfficiency = 0.80
+    /// Start-up cost α of an NVLink all-to-all phase (kernel start and synchronisation), ns.
+    static let nvlinkLatencyNanos: Int64 = 2_000
+    /// Start-up cost α of an RDMA phase (doorbell, network round trip), ns.
+    static let rdmaLatencyNanos: Int64 = 3_000
+    /// Start-up cost α of a PCIe phase, ns.
+    static let pcieLatencyNanos: Int64 = 2_000
+    /// Large BF16 GEMMs reach about 70% of dense tensor-core peak.
+    static let gemmEfficiency = 0.70
+    /// Streaming kernels reach about 85% of HBM bandwidth.
+    static let hbmEfficiency = 0.85
+    /// Launch overhead of one kernel, ns.
+    static let kernelLaunchNanos: Int64 = 4_000
+
+    static func link(gigabytesPerSecond: Double, efficiency: Double, latencyNanos: Int64) -> LinkSpec {
+        LinkSpec(bandwidthBytesPerSecond: gigabytesPerSecond * 1e9, efficiency: efficiency,
+                 latencyNanos: latencyNanos)
+    }
+
+    static func gpu(_ name: String, teraFLOPs: Double, hbmGigabytesPerSecond: Double) -> GPUSpec {
+        GPUSpec(name: name, peakFLOPsPerSecond: teraFLOPs * 1e12, computeEfficiency: gemmEfficiency,
+                hbmBytesPerSecond: hbmGigabytesPerSecond * 1e9, hbmEfficiency: hbmEfficiency,
+                kernelLaunchNanos: kernelLaunchNanos)
+    }
+
+    static func node(preset: String, gpu: GPUSpec, fabric: IntraNodeFabric, intraGigabytesPerSecond: Double,
+                     pcieGigabytesPerSecond: Double, nics: Int, nicGigabitsPerSecond: Double) -> ClusterSpec {
+        let pcie = link(gigabytesPerSecond: pcieGigabytesPerSecond, efficiency: pcieEfficiency,
+                        latencyNanos: pcieLatencyNanos)
+        let intra = fabric == .nvswitch
+            ? link(gigabytesPerSecond: intraGigabytesPerSecond, efficiency: nvlinkEfficiency,
+                   latencyNanos: nvlinkLatencyNanos)
+            : pcie
+        return ClusterSpec(
+            presetName: preset, nodes: 1, gpusPerNode: 8, gpu: gpu, intraNodeFabric: fabric,
+            intraNodeLink: intra, gpuToNICLink: pcie, nicsPerNode: nics,
+            nicLink: link(gigabytesPerSecond: nicGigabitsPerSecond / 8, efficiency: rdmaEfficiency,
+                          latencyNanos: rdmaLatencyNanos))
+    }
+
+    // MARK: Presets
+
+    /// NVIDIA DGX A100: 8× A100 SXM4 80 GB.
+    /// Sources: NVIDIA A100 datasheet (BF16 dense 312 TFLOP/s, HBM2e 2,039 GB/s);
+    /// DGX A100 datasheet (third-generation NVLink 600 GB/s per GPU total = 300 GB/s per direction,
+    /// 6 NVSwitches; 8× ConnectX-6 HDR 200 Gb/s compute NICs; PCIe Gen4 x16 = 32 GB/s per direction).
+    public static let dgxA100 = ClusterPreset(
+        name: "dgx-a100", summary: "8x A100 SXM4 80GB, NVLink3/NVSwitch, 8x 200 Gb/s HDR InfiniBand",
+        spec: node(preset: "dgx-a100", gpu: gpu("A100 SXM4 80GB", teraFLOPs: 312, hbmGigabytesPerSecond: 2_039),
+                   fabric: .nvswitch, intraGigabytesPerSecond: 300, pcieGigabytesPerSecond: 32,
+                   nics: 8, nicGigabitsPerSecond: 200))
+
+    /// NVIDIA DGX H100: 8× H100 SXM5 80 GB.
+    /// Sources: NVIDIA H100 datasheet (BF16 dense 989 TFLOP/s — 1,979 with sparsity; HBM3 3.35 TB/s);
+    /// DGX H100 datasheet (fourth-generation NVLink 900 GB/s per GPU total = 450 GB/s per direction,
+    /// 4 NVSwitches; 8× ConnectX-7 400 Gb/s compute NICs; PCIe Gen5 x16 = 64 GB/s per direction).
+    public static let dgxH100 = ClusterPreset(
+        name: "dgx-h100", summary: "8x H100 SXM5 80GB, NVLink4/NVSwitch, 8x 400 Gb/s NDR InfiniBand",
+        spec: node(preset: "dgx-h100", gpu: gpu("H100 SXM5 80GB", teraFLOPs: 989, hbmGigabytesPerSecond: 3_350),
+                   fabric: .nvswitch, intraGigabytesPerSecond: 450, pcieGigabytesPerSecond: 64,
+                   nics: 8, nicGigabitsPerSecond: 400))
+
+    /// 8× H800 SXM5, the export variant of H100 with NVLink cut to 400 GB/s per GPU total
+    /// (200 GB/s per direction), as in DeepSeek-V3's training cluster.
+    /// Sources: DeepSeek-V3 technical report §3.1 (8 GPUs per node over NVLink/NVSwitch, InfiniBand
+    /// between nodes); DeepEP README (H800 NVLink "~160 GB/s" achieved, ConnectX-7 400 Gb/s RDMA per GPU);
+    /// compute and HBM as H100 SXM5.
+    public static let h800 = ClusterPreset(
+        name: "h800", summary: "8x H800 SXM5, NVLink 400 GB/s bidirectional, 8x 400 Gb/s ConnectX-7",
+        spec: node(preset: "h800", gpu: gpu("H800 SXM5 80GB", teraFLOPs: 989, hbmGigabytesPerSecond: 3_350),
+                   fabric: .nvswitch, intraGigabytesPerSecond: 200, pcieGigabytesPerSecond: 64,
+                   nics: 8, nicGigabitsPerSecond: 400))
+
+    /// A typical 8-GPU PCIe server without NVLink: 8× A100 80 GB PCIe.
+    /// Sources: NVIDIA A100 PCIe datasheet (BF16 dense 312 TFLOP/s, HBM2e 1,935 GB/s, PCIe Gen4 x16
+    /// = 32 GB/s per direction). Assumed: 4× ConnectX-6 200 Gb/s NICs, one per pair of GPUs.
+    public static let pcieA100 = ClusterPreset(
+        name: "pcie-a100", summary: "8x A100 80GB PCIe Gen4, no NVLink, 4x 200 Gb/s HDR InfiniBand",
+        spec: node(preset: "pcie-a100", gpu: gpu("A100 80GB PCIe", teraFLOPs: 312, hbmGigabytesPerSecond: 1_935),
+                   fabric: .pcie, intraGigabytesPerSecond: 32, pcieGigabytesPerSecond: 32,
+                   nics: 4, nicGigabitsPerSecond: 200))
+}

@@ -1,0 +1,39 @@
+/// The predictions for one routing strategy of one scenario: one row of the summary CSV.
+///
+/// Times are means per step; imbalance statistics are means over every
+/// (step, MoE layer) batch; bytes and drop counts are totals over the whole run.
+public struct StrategyResult: Equatable, Sendable {
+    /// The strategy.
+    public var strategy: RoutingStrategySpec
+    /// Mean step time (all MoE layers, forward or forward + backward).
+    public var stepTimeMicros: Double
+    /// Gate GEMMs per step.
+    public var gateMicros: Double
+    /// Dispatch all-to-alls per step (training: plus the backward transfer in the same direction).
+    public var dispatchMicros: Double
+    /// Expert FFNs on the busiest GPU per step.
+    public var expertMicros: Double
+    /// Combine all-to-alls per step (training: plus the backward transfer in the same direction).
+    public var combineMicros: Double
+    /// Imbalance of tokens per GPU (expert activations a GPU computes).
+    public var gpuLoad: LoadStatistics
+    /// Imbalance of tokens per expert.
+    public var expertLoad: LoadStatistics
+    /// Bytes sent off-GPU in dispatch-direction transfers.
+    public var dispatchBytes: Int64
+    /// Bytes sent off-GPU in combine-direction transfers.
+    public var combineBytes: Int64
+    /// Bytes between GPUs of one node.
+    public var intraNodeBytes: Int64
+    /// Bytes between nodes.
+    public var interNodeBytes: Int64
+    /// Most bytes one GPU sent in any single phase.
+    public var maxGPUSentBytes: Int64
+    /// Token-to-expert assignments dropped by the capacity limit.
+    public var droppedAssignments: Int64
+    /// Token-to-expert assignments offered to the router (tokens × k).
+    public var offeredAssignments: Int64
+
+    /// dropped / offered assignments.
+    public var dropRate: Double { offeredAssignments == 0 ? 0 : Double(droppedAssignments) / Double(offeredAssignments) }
+}

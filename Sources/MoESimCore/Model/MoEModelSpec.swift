@@ -1,0 +1,37 @@
+/// The shape of the MoE layers being simulated.
+public struct MoEModelSpec: Equatable, Sendable {
+    /// Hidden size H: elements per token on the wire.
+    public var hiddenSize: Int
+    /// Expert FFN inner size F.
+    public var expertFFNSize: Int
+    /// Experts per MoE layer E.
+    public var experts: Int
+    /// MoE layers per step.
+    public var moeLayers: Int
+    /// GEMMs per expert FFN: 3 for a gated (SwiGLU) FFN as in Mixtral or DeepSeek, 2 for a plain one.
+    public var ffnMatrices: Int
+    /// Bytes per element of weights and activations in compute (2 for BF16).
+    public var computeBytesPerElement: Int
+    /// Bytes per hidden element sent in dispatch (1 for FP8, 2 for BF16).
+    public var dispatchBytesPerElement: Int
+    /// Bytes per hidden element sent in combine (and in the backward all-to-alls).
+    public var combineBytesPerElement: Int
+
+    /// Creates a model description.
+    public init(hiddenSize: Int, expertFFNSize: Int, experts: Int, moeLayers: Int, ffnMatrices: Int = 3,
+                computeBytesPerElement: Int = 2, dispatchBytesPerElement: Int = 2, combineBytesPerElement: Int = 2) {
+        self.hiddenSize = hiddenSize
+        self.expertFFNSize = expertFFNSize
+        self.experts = experts
+        self.moeLayers = moeLayers
+        self.ffnMatrices = ffnMatrices
+        self.computeBytesPerElement = computeBytesPerElement
+        self.dispatchBytesPerElement = dispatchBytesPerElement
+        self.combineBytesPerElement = combineBytesPerElement
+    }
+
+    /// Bytes of one token's hidden state in dispatch.
+    public var dispatchBytesPerToken: Int64 { Int64(hiddenSize) * Int64(dispatchBytesPerElement) }
+    /// Bytes of one token's expert output in combine.
+    public var combineBytesPerToken: Int64 { Int64(hiddenSize) * Int64(combineBytesPerElement) }
+}

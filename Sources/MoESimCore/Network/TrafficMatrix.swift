@@ -1,0 +1,49 @@
+/// Bytes to move from every GPU to every GPU in one all-to-all phase.
+public struct TrafficMatrix: Equatable, Sendable {
+    /// Number of GPUs G.
+    public let gpuCount: Int
+    /// `bytes[src · G + dst]`; the diagonal is local data that never touches a link.
+    public private(set) var bytes: [Int64]
+
+    /// An all-zero matrix for `gpuCount` GPUs.
+    public init(gpuCount: Int) {
+        self.gpuCount = gpuCount
+        bytes = [Int64](repeating: 0, count: gpuCount * gpuCount)
+    }
+
+    /// Bytes from `source` to `destination`.
+    public subscript(source: Int, destination: Int) -> Int64 {
+        get { bytes[source * gpuCount + destination] }
+        set { bytes[source * gpuCount + destination] = newValue }
+    }
+
+    /// Adds `amount` bytes from `source` to `destination`.
+    @inline(__always) public mutating func add(_ amount: Int64, from source: Int, to destination: Int) {
+        bytes[source * gpuCount + destination] += amount
+    }
+
+    /// Sets every entry to zero, keeping storage.
+    public mutating func clear() {
+        for i in bytes.indices { bytes[i] = 0 }
+    }
+
+    /// The reverse phase: `transposed[d, s] = self[s, d] · numerator / denominator`
+    /// (combine returns what dispatch sent, possibly at another element size).
+    /// - Complexity: O(G²).
+    public func transposed(scaledBy numerator: Int64, over denominator: Int64) -> TrafficMatrix {
+        var result = TrafficMatrix(gpuCount: gpuCount)
+        for s in 0..<gpuCount {
+            for d in 0..<gpuCount { result[d, s] = self[s, d] * numerator / denominator }
+        }
+        return result
+    }
+
+    /// Bytes that leave their source GPU (all off-diagonal entries).
+    public var offGPUBytes: Int64 {
+        var total: Int64 = 0
+        for s in 0..<gpuCount {
+            for d in 0..<gpuCount where d != s { total += self[s, d] }
+        }
+        return total
+    }
+}

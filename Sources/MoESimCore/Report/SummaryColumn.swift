@@ -1,0 +1,91 @@
+import Foundation
+
+/// One value of a report, typed so that CSV, JSON and the table format it the same way.
+public enum ReportCell: Equatable, Sendable {
+    case text(String)
+    case integer(Int64)
+    /// A real number printed with a fixed count of decimals (stable across platforms).
+    case real(Double, decimals: Int)
+    /// No value (empty in CSV, null in JSON).
+    case empty
+
+    /// The cell as CSV/table text.
+    public var text: String {
+        switch self {
+        case .text(let s): return s
+        case .integer(let n): return String(n)
+        case let .real(x, decimals): return String(format: "%.\(decimals)f", x)
+        case .empty: return ""
+        }
+    }
+
+    /// The cell as a JSON value.
+    public var json: JSONValue {
+        switch self {
+        case .text(let s): return .string(s)
+        case .integer(let n): return .number(Double(n))
+        case let .real(x, decimals): return .number(Double(String(format: "%.\(decimals)f", x))!)
+        case .empty: return .null
+        }
+    }
+}
+
+/// A column of the summary: its name (with unit) and how to read it from a result.
+/// The one list of columns that CSV, JSON and the table all draw from.
+public struct SummaryColumn: Sendable {
+    /// Column name as it appears in CSV headers and JSON keys.
+    public let name: String
+    /// What the column means, with its unit (README's metric reference mirrors this).
+    public let meaning: String
+    let value: @Sendable (Scenario, StrategyResult) -> ReportCell
+
+    /// Every summary column, in CSV order.
+    public static let all: [SummaryColumn] = [
+        SummaryColumn(name: "scenario", meaning: "scenario name") { s, _ in .text(s.name) },
+        SummaryColumn(name: "strategy", meaning: "routing strategy: switch, topk or sam") { _, r in .text(r.strategy.kind.rawValue) },
+        SummaryColumn(name: "k", meaning: "experts activated per token") { _, r in .integer(Int64(r.strategy.k)) },
+        SummaryColumn(name: "dedup", meaning: "top-k only: one copy per destination GPU (true) or per expert (false)") { _, r in
+            r.strategy.kind == .topk ? .text(r.strategy.deduplicate ? "true" : "false") : .empty
+        },
+        SummaryColumn(name: "device_score", meaning: "SAM only: device score, sum or max of expert probabilities") { _, r in
+            r.strategy.kind == .sam ? .text(r.strategy.deviceScore.rawValue) : .empty
+        },
+        SummaryColumn(name: "cluster", meaning: "cluster preset") { s, _ in .text(s.cluster.presetName ?? "custom") },
+        SummaryColumn(name: "nodes", meaning: "nodes") { s, _ in .integer(Int64(s.cluster.nodes)) },
+        SummaryColumn(name: "gpus", meaning: "GPUs (expert-parallel ranks)") { s, _ in .integer(Int64(s.cluster.gpuCount)) },
+        SummaryColumn(name: "experts", meaning: "experts per MoE layer") { s, _ in .integer(Int64(s.model.experts)) },
+        SummaryColumn(name: "tokens_per_gpu", meaning: "tokens each GPU routes per layer and step") { s, _ in .integer(Int64(s.tokensPerGPU)) },
+        SummaryColumn(name: "mode", meaning: "inference (forward) or training (forward + backward)") { s, _ in .text(s.simulation.mode.rawValue) },
+        SummaryColumn(name: "network", meaning: "network model") { s, _ in .text(s.simulation.network.rawValue) },
+        SummaryColumn(name: "step_time_us", meaning: "predicted time of one step over all MoE layers, µs") { _, r in .real(r.stepTimeMicros, decimals: 3) },
+        SummaryColumn(name: "gate_us", meaning: "gate GEMMs per step, µs") { _, r in .real(r.gateMicros, decimals: 3) },
+        SummaryColumn(name: "dispatch_us", meaning: "dispatch all-to-alls per step, µs") { _, r in .real(r.dispatchMicros, decimals: 3) },
+        SummaryColumn(name: "expert_us", meaning: "expert FFNs on the busiest GPU per step, µs") { _, r in .real(r.expertMicros, decimals: 3) },
+        SummaryColumn(name: "combine_us", meaning: "combine all-to-alls per step, µs") { _, r in .real(r.combineMicros, decimals: 3) },
+        SummaryColumn(name: "gpu_load_max_over_mean", meaning: "tokens on the busiest GPU / mean tokens per GPU") { _, r in .real(r.gpuLoad.maxOverMean, decimals: 4) },
+        SummaryColumn(name: "gpu_load_cv", meaning: "coefficient of variation of tokens per GPU") { _, r in .real(r.gpuLoad.coefficientOfVariation, decimals: 4) },
+        SummaryColumn(name: "expert_load_max_over_mean", meaning: "tokens of the busiest expert / mean tokens per expert") { _, r in .real(r.expertLoad.maxOverMean, decimals: 4) },
+        SummaryColumn(name: "expert_load_cv", meaning: "coefficient of variation of tokens per expert") { _, r in .real(r.expertLoad.coefficientOfVariation, decimals: 4) },
+        SummaryColumn(name: "expert_load_gini", meaning: "Gini coefficient of tokens per expert (0 = balanced)") { _, r in .real(r.expertLoad.gini, decimals: 4) },
+        SummaryColumn(name: "dispatch_bytes", meaning: "bytes leaving their GPU in dispatch-direction transfers, whole run") { _, r in .integer(r.dispatchBytes) },
+        SummaryColumn(name: "combine_bytes", meaning: "bytes leaving their GPU in combine-direction transfers, whole run") { _, r in .integer(r.combineBytes) },
+        SummaryColumn(name: "intra_node_bytes", meaning: "bytes between GPUs of one node, whole run") { _, r in .integer(r.intraNodeBytes) },
+        SummaryColumn(name: "inter_node_bytes", meaning: "bytes between nodes, whole run") { _, r in .integer(r.interNodeBytes) },
+        SummaryColumn(name: "max_gpu_sent_bytes", meaning: "most bytes one GPU sent in one phase") { _, r in .integer(r.maxGPUSentBytes) },
+        SummaryColumn(name: "dropped_tokens", meaning: "token-to-expert assignments dropped by the capacity limit, whole run") { _, r in .integer(r.droppedAssignments) },
+        SummaryColumn(name: "drop_rate", meaning: "dropped / offered assignments") { _, r in .real(r.dropRate, decimals: 6) },
+        SummaryColumn(name: "capacity_factor", meaning: "capacity factor (empty: no limit)") { s, _ in
+            s.capacityFactor.map { .real($0, decimals: 3) } ?? .empty
+        },
+        SummaryColumn(name: "steps", meaning: "steps simulated") { s, _ in .integer(Int64(s.simulation.steps)) },
+        SummaryColumn(name: "seed", meaning: "seed of the run") { s, _ in .integer(Int64(bitPattern: s.simulation.seed)) },
+    ]
+
+    /// The column called `name`.
+    public static func named(_ name: String) -> SummaryColumn? { all.first { $0.name == name } }
+
+    /// The cells of one result in column order.
+    public static func cells(_ scenario: Scenario, _ result: StrategyResult) -> [ReportCell] {
+        all.map { $0.value(scenario, result) }
+    }
+}

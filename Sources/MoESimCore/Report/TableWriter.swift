@@ -1,0 +1,56 @@
+import Foundation
+
+/// Aligned text tables for people: numbers right-aligned, text left-aligned.
+public enum TableWriter {
+    /// Renders `rows` under `header`; `rightAligned[i]` right-aligns column i.
+    /// - Complexity: O(total characters).
+    public static func render(header: [String], rows: [[String]], rightAligned: [Bool]) -> String {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return rightAligned[i] ? pad + cell : cell + pad
+            }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+        }
+        var out = line(header)
+        out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for row in rows { out += line(row) }
+        return out
+    }
+
+    /// The human summary of one scenario's results: what each strategy costs and why.
+    public static func summary(_ result: ScenarioResult) -> String {
+        let s = result.scenario
+        let cluster = "\(s.cluster.nodes) x \(s.cluster.presetName ?? "custom") (\(s.cluster.gpuCount) GPUs, "
+            + "\(s.cluster.intraNodeFabric.rawValue))"
+        let cf = s.capacityFactor.map { String(format: "%.2f", $0) } ?? "none"
+        var out = "scenario \(s.name): \(cluster), \(s.model.experts) experts, "
+            + "\(s.tokensPerGPU) tokens/GPU, \(s.model.moeLayers) MoE layer(s), \(s.simulation.mode.rawValue), "
+            + "capacity factor \(cf), zipf \(JSONValue.format(s.synthetic.zipfExponent)), "
+            + "\(s.simulation.steps) step(s), seed \(s.simulation.seed)\n\n"
+        let header = ["strategy", "step_us", "gate_us", "dispatch_us", "expert_us", "combine_us",
+                      "gpu_max/mean", "expert_max/mean", "dispatch_MB", "inter_node_MB", "drop_rate"]
+        let rows = result.results.map { r -> [String] in
+            [r.strategy.label,
+             String(format: "%.1f", r.stepTimeMicros), String(format: "%.1f", r.gateMicros),
+             String(format: "%.1f", r.dispatchMicros), String(format: "%.1f", r.expertMicros),
+             String(format: "%.1f", r.combineMicros),
+             String(format: "%.3f", r.gpuLoad.maxOverMean), String(format: "%.3f", r.expertLoad.maxOverMean),
+             String(format: "%.1f", Double(r.dispatchBytes) / 1e6), String(format: "%.1f", Double(r.interNodeBytes) / 1e6),
+             String(format: "%.4f", r.dropRate)]
+        }
+        out += render(header: header, rows: rows, rightAligned: [false] + Array(repeating: true, count: header.count - 1))
+        return out
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Enforces a capacity factor: each expert (each device under SAM) accepts at
+/// most a fixed number of assignments per batch; the overflow with the lowest
+/// gate probability is dropped, as in GShard and the Switch Transformer.
+///
+/// Per-expert capacity is ⌈cf · T · k / E⌉ slots for T tokens in the batch.
+/// Under SAM a token brings all k experts to one device, so the limit is per
+/// device: ⌈cf · T / D⌉ tokens for D devices, and a token is kept or dropped
+/// whole, ranked by the sum of its k gate probabilities. Ties in probability
+/// keep the lower token index, so the outcome never depends on sort stability.
+public struct CapacityLimiter {
+    private var order: [Int32] = []
+    private var groupStart: [Int] = []
+    private var priority: [Float] = []
+
+    /// A limiter with empty scratch space (it grows once and is reused).
+    public init() {}
+
+    /// Slots one expert accepts: ⌈cf · tokens · k / experts⌉.
+    public static func expertCapacity(capacityFactor: Double, tokens: Int, k: Int, experts: Int) -> Int {
+        Int((capacityFactor * Double(tokens) * Double(k) / Double(experts) - 1e-9).rounded(.up))
+    }
+
+    /// Tokens one device accepts under SAM: ⌈cf · tokens / devices⌉.
+    public static func deviceCapacity(capacityFactor: Double, tokens: Int, devices: Int) -> Int {
+        Int((capacityFactor * Double(tokens) / Double(devices) - 1e-9).rounded(.up))
+    }
+
+    /// Marks overflowing slots of `buffer` as dropped and returns how many slots were dropped.
+    /// - Parameters:
+    ///   - perDevice: true for SAM (limit tokens per device, drop whole tokens),
+    ///     false to limit slots per expert.
+    ///   - capacity: the limit per expert (slots) or per device (tokens).
+    /// - Complexity: O(S + Σ over full groups of n log n), S = slots.
+    public mutating func apply(to buffer: inout RoutingBuffer, placement: ExpertPlacement,
+                               capacity: Int, perDevice: Bool) -> Int {
+        let k = buffer.k
+        let units = perDevice ? buffer.tokenCount : buffer.tokenCount * k
+        let groups = perDevice ? placement.gpuCount : placement.expertCount
+        func group(of unit: Int) -> Int {
+            perDevice ? Int(placement.gpuOfExpert[Int(buffer.experts[unit * k])]) : Int(buffer.experts[unit])
+        }
+        // Counting sort of units by group, ascending unit index within a group.
+        groupStart = [Int](repeating: 0, count: groups + 1)
+        for unit in 0..<units { groupStart[group(of: unit) + 1] += 1 }
+        for g in 0..<groups { groupStart[g + 1] += groupStart[g] }
+        if order.count < units { order = [Int32](repeating: 0, count: units) }
+        if priority.count < units { priority = [Float](repeating: 0, count: units) }
+        var fill = groupStart
+        for unit in 0..<units {
+            let g = group(of: unit)
+            order[fill[g]] = Int32(unit)
+            fill[g] += 1
+            if perDevice {
+                var sum: Float = 0
+                for slot in unit * k..<(unit + 1) * k { sum += buffer.probabilities[slot] }
+                priority[unit] = sum
+            } else {
+                priority[unit] = buffer.probabilities[unit]
+            }
+        }
+        var droppedSlots = 0
+        for g in 0..<groups where groupStart[g + 1] - groupStart[g] > capacity {
+            let range = groupStart[g]..<groupStart[g + 1]
+            order[range].sort { a, b in
+                let pa = priority[Int(a)], pb = priority[Int(b)]
+                return pa != pb ? pa > pb : a < b
+            }
+            for position in range.lowerBound + capacity..<range.upperBound {
+                let unit = Int(order[position])
+                if perDevice {
+                    for slot in unit * k..<(unit + 1) * k { buffer.dropped[slot] = true }
+                    droppedSlots += k
+                } else {
+                    buffer.dropped[unit] = true
+                    droppedSlots += 1
+                }
+            }
+        }
+        return droppedSlots
+    }
+}

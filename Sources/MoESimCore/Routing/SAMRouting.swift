@@ -1,0 +1,68 @@
+import Foundation
+
+/// SAM (Switch and Mixture) routing, Jiang et al. 2021 (arXiv 2110.07431).
+///
+/// A switch router picks one device per token by its device score — the sum
+/// (or the max) of the softmax probabilities of the experts on that device —
+/// then a mixture router activates the k highest-scoring experts on that
+/// device. The token crosses the network once, as under Switch, yet gets k
+/// experts. Gate probabilities are the experts' softmax over all experts, not
+/// renormalised (as in the Hetu re-implementation).
+public struct SAMRouting: RoutingStrategy {
+    /// Experts per token, all on one device.
+    public let k: Int
+    /// How a device is scored.
+    public let deviceScore: DeviceScore
+    public var expertsPerToken: Int { k }
+
+    /// A SAM router. - Precondition: k ≥ 1 (and ≤ experts per GPU when routing).
+    public init(k: Int, deviceScore: DeviceScore = .sum) {
+        precondition(k >= 1, "SAM needs k >= 1")
+        self.k = k
+        self.deviceScore = deviceScore
+    }
+
+    /// - Complexity: O(tokenCount · E · k) worst case.
+    public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
+                      into buffer: inout RoutingBuffer) {
+        let experts = placement.expertCount
+        let k = self.k
+        buffer.reset(tokenCount: tokenCount, k: k)
+        placement.expertsByGPU.withUnsafeBufferPointer { grouped in
+            buffer.experts.withUnsafeMutableBufferPointer { chosen in
+                buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
+                    for token in 0..<tokenCount {
+                        let base = token * experts
+                        let row = scores[base..<base + experts]
+                        let (maxLogit, sum) = Softmax.normaliser(row)
+                        // Switch router over devices; ties go to the lower GPU id.
+                        var bestGPU = 0
+                        var bestScore = -Float.infinity
+                        for gpu in 0..<placement.gpuCount {
+                            var score: Float = 0
+                            for index in placement.expertOffsets[gpu]..<placement.expertOffsets[gpu + 1] {
+                                let p = expf(scores[base + Int(grouped[index])] - maxLogit)
+                                score = deviceScore == .sum ? score + p : Swift.max(score, p)
+                            }
+                            if score > bestScore {
+                                bestScore = score
+                                bestGPU = gpu
+                            }
+                        }
+                        // Mixture router: top-k of the chosen device's experts (ascending ids).
+                        let topExperts = chosen.baseAddress! + token * k
+                        let topScores = probabilities.baseAddress! + token * k
+                        var count = 0
+                        for index in placement.expertOffsets[bestGPU]..<placement.expertOffsets[bestGPU + 1] {
+                            let expert = grouped[index]
+                            insertTop(expert: expert, score: scores[base + Int(expert)], k: k, count: &count,
+                                      topExperts: topExperts, topScores: topScores)
+                        }
+                        precondition(count == k, "SAM needs at least k experts on every GPU")
+                        for slot in 0..<k { topScores[slot] = expf(topScores[slot] - maxLogit) / sum }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// Top-k routing: each token activates its k highest-scoring experts, wherever they live.
+///
+/// A token may so need up to k GPUs, and up to k copies of its hidden state on
+/// the wire (fewer when the sender deduplicates copies to the same GPU).
+public struct TopKRouting: RoutingStrategy {
+    /// Experts per token.
+    public let k: Int
+    public var expertsPerToken: Int { k }
+
+    /// A top-k router. - Precondition: k ≥ 1.
+    public init(k: Int) {
+        precondition(k >= 1, "top-k needs k >= 1")
+        self.k = k
+    }
+
+    /// - Complexity: O(tokenCount · E · k) worst case, O(tokenCount · E) typical.
+    public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
+                      into buffer: inout RoutingBuffer) {
+        let experts = placement.expertCount
+        let k = self.k
+        buffer.reset(tokenCount: tokenCount, k: k)
+        buffer.experts.withUnsafeMutableBufferPointer { chosen in
+            buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
+                for token in 0..<tokenCount {
+                    let row = scores[token * experts..<(token + 1) * experts]
+                    let topExperts = chosen.baseAddress! + token * k
+                    let topScores = probabilities.baseAddress! + token * k
+                    var count = 0
+                    for (offset, z) in row.enumerated() {
+                        insertTop(expert: Int32(offset), score: z, k: k, count: &count,
+                                  topExperts: topExperts, topScores: topScores)
+                    }
+                    let (maxLogit, sum) = Softmax.normaliser(row)
+                    for slot in 0..<k { topScores[slot] = expf(topScores[slot] - maxLogit) / sum }
+                }
+            }
+        }
+    }
+}

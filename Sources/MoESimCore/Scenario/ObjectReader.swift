@@ -1,0 +1,110 @@
+/// Reads one JSON object of a scenario, key by key, with defaults and range
+/// checks, and rejects any key that nobody asked for.
+///
+/// Every error quotes the full key path (`routing.strategies[1].k`), the value
+/// seen and the allowed range, so a typo never silently falls back to a default.
+struct ObjectReader {
+    /// Key path of this object ("" for the top level).
+    let path: String
+    private let members: [(key: String, value: JSONValue)]
+    private var known: [String] = []
+
+    /// Wraps `value`, which must be an object.
+    init(_ value: JSONValue, path: String) throws {
+        guard case .object(let members) = value else {
+            throw ScenarioError.invalid(file: nil, keyPath: path, message: "expected an object (got \(value.typeName))")
+        }
+        self.path = path
+        self.members = members
+    }
+
+    /// The key path of member `key`.
+    func path(of key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func fail(_ key: String, _ message: String) -> ScenarioError {
+        ScenarioError.invalid(file: nil, keyPath: path(of: key), message: message)
+    }
+
+    /// The raw value of `key`, or nil when absent; marks the key as known.
+    mutating func raw(_ key: String) -> JSONValue? {
+        known.append(key)
+        return members.first { $0.key == key }?.value
+    }
+
+    /// An integer in `range`, or `defaultValue` when absent.
+    mutating func int(_ key: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let value = raw(key) else { return defaultValue }
+        guard case .number(let n) = value, n == n.rounded(), abs(n) < 9e15 else {
+            throw fail(key, "expected an integer in \(describe(range)) (got \(value.brief))")
+        }
+        guard range.contains(Int(n)) else {
+            throw fail(key, "must be in \(describe(range)) (got \(value.brief))")
+        }
+        return Int(n)
+    }
+
+    /// A number satisfying `isAllowed` (described by `allowed`), or `defaultValue` when absent.
+    mutating func double(_ key: String, default defaultValue: Double, allowed: String,
+                         where isAllowed: (Double) -> Bool) throws -> Double {
+        guard let value = raw(key) else { return defaultValue }
+        guard case .number(let n) = value else {
+            throw fail(key, "expected a number \(allowed) (got \(value.brief))")
+        }
+        guard isAllowed(n) else { throw fail(key, "must be \(allowed) (got \(value.brief))") }
+        return n
+    }
+
+    /// A positive number, or `defaultValue` when absent.
+    mutating func positive(_ key: String, default defaultValue: Double) throws -> Double {
+        try double(key, default: defaultValue, allowed: "> 0") { $0 > 0 }
+    }
+
+    /// A fraction in (0, 1], or `defaultValue` when absent.
+    mutating func fraction(_ key: String, default defaultValue: Double) throws -> Double {
+        try double(key, default: defaultValue, allowed: "in (0, 1]") { $0 > 0 && $0 <= 1 }
+    }
+
+    /// A non-empty string, or `defaultValue` when absent.
+    mutating func string(_ key: String, default defaultValue: String) throws -> String {
+        guard let value = raw(key) else { return defaultValue }
+        guard case .string(let s) = value, !s.isEmpty else {
+            throw fail(key, "expected a non-empty string (got \(value.brief))")
+        }
+        return s
+    }
+
+    /// One of the raw values of `T`, or `defaultValue` when absent.
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, default defaultValue: T) throws -> T
+    where T.RawValue == String {
+        guard let value = raw(key) else { return defaultValue }
+        let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        guard case .string(let s) = value, let choice = T(rawValue: s) else {
+            throw fail(key, "must be one of \(allowed) (got \(value.brief))")
+        }
+        return choice
+    }
+
+    /// A boolean, or `defaultValue` when absent.
+    mutating func bool(_ key: String, default defaultValue: Bool) throws -> Bool {
+        guard let value = raw(key) else { return defaultValue }
+        guard case .bool(let b) = value else { throw fail(key, "expected true or false (got \(value.brief))") }
+        return b
+    }
+
+    /// The nested object `key`, or an empty one when absent (so its defaults apply).
+    mutating func object(_ key: String) throws -> ObjectReader {
+        try ObjectReader(raw(key) ?? .object([]), path: path(of: key))
+    }
+
+    /// Throws if the object has a key that was never read: a typo must not pass silently.
+    func rejectUnknownKeys() throws {
+        for member in members where !known.contains(member.key) {
+            let allowed = known.joined(separator: ", ")
+            throw fail(member.key, "unknown key (allowed here: \(allowed))")
+        }
+    }
+
+    private func describe(_ range: ClosedRange<Int>) -> String {
+        range.upperBound == Int.max ? "[\(range.lowerBound), ∞)" : "[\(range.lowerBound), \(range.upperBound)]"
+    }
+}

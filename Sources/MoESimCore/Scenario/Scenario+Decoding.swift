@@ -1,0 +1,168 @@
+/// Decoding and validation of the scenario JSON, section by section.
+/// Defaults here are the ones README's scenario reference documents.
+extension Scenario {
+    /// Builds a scenario from parsed JSON, applying defaults and validating every value.
+    /// - Throws: `ScenarioError.invalid` with the key path of the first problem.
+    /// - Complexity: O(size of the document).
+    public static func decode(_ json: JSONValue) throws -> Scenario {
+        var root = try ObjectReader(json, path: "")
+        guard let versionValue = root.raw("version") else {
+            throw root.fail("version", "missing (add \"version\": \(currentVersion))")
+        }
+        guard versionValue == .number(Double(currentVersion)) else {
+            throw root.fail("version", "unsupported version \(versionValue.brief) (this build reads \(currentVersion))")
+        }
+        let name = try root.string("name", default: "scenario")
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw root.fail("name", "may contain letters, digits, '-', '_' and '.' only (got \"\(name)\"): it names output files")
+        }
+
+        var clusterReader = try root.object("cluster")
+        let cluster = try decodeCluster(&clusterReader)
+        try clusterReader.rejectUnknownKeys()
+
+        var modelReader = try root.object("model")
+        let model = try decodeModel(&modelReader)
+        try modelReader.rejectUnknownKeys()
+        guard model.experts % cluster.gpuCount == 0 else {
+            throw modelReader.fail("experts", "must be a multiple of the GPU count \(cluster.gpuCount) "
+                + "(\(cluster.nodes) nodes × \(cluster.gpusPerNode) GPUs) for contiguous placement (got \(model.experts))")
+        }
+        let expertsPerGPU = model.experts / cluster.gpuCount
+
+        var parallelism = try root.object("parallelism")
+        let tokensPerGPU = try parallelism.int("tokensPerGPU", default: 4096, in: 1...(1 << 24))
+        try parallelism.rejectUnknownKeys()
+
+        var routing = try root.object("routing")
+        let strategies = try decodeStrategies(&routing, experts: model.experts, expertsPerGPU: expertsPerGPU)
+        let capacityFactor: Double?
+        if routing.raw("capacityFactor") == .null {
+            capacityFactor = nil
+        } else {
+            capacityFactor = try routing.double("capacityFactor", default: .infinity,
+                                                allowed: "> 0, or null for no limit") { $0 > 0 }
+        }
+        try routing.rejectUnknownKeys()
+
+        var trace = try root.object("trace")
+        if trace.raw("file") != nil {
+            throw trace.fail("file", "replaying trace files is not implemented yet; use \"trace\": {\"synthetic\": {...}}")
+        }
+        var synthetic = try trace.object("synthetic")
+        let zipf = try synthetic.double("zipf", default: 0, allowed: "in [0, 10] (0 = uniform)") { $0 >= 0 && $0 <= 10 }
+        try synthetic.rejectUnknownKeys()
+        try trace.rejectUnknownKeys()
+
+        var sim = try root.object("simulation")
+        let simulation = SimulationSpec(
+            mode: try sim.choice("mode", default: SimulationMode.inference),
+            steps: try sim.int("steps", default: 1, in: 1...1_000_000),
+            seed: UInt64(try sim.int("seed", default: 1, in: 0...Int.max)),
+            network: try sim.choice("network", default: NetworkModelKind.analytical))
+        try sim.rejectUnknownKeys()
+        try root.rejectUnknownKeys()
+
+        return Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU,
+                        strategies: strategies, capacityFactor: capacityFactor.flatMap { $0.isFinite ? $0 : nil },
+                        synthetic: SyntheticScoresSpec(zipfExponent: zipf), simulation: simulation)
+    }
+
+    private static func decodeCluster(_ reader: inout ObjectReader) throws -> ClusterSpec {
+        let presetName = try reader.string("preset", default: "dgx-h100")
+        guard let preset = ClusterPreset.named(presetName) else {
+            let names = ClusterPreset.all.map { "\"\($0.name)\"" }.joined(separator: ", ")
+            throw reader.fail("preset", "unknown preset \"\(presetName)\" (known: \(names); `moesim presets` lists them)")
+        }
+        var spec = preset.spec
+        spec.nodes = try reader.int("nodes", default: 1, in: 1...65_536)
+        spec.gpusPerNode = try reader.int("gpusPerNode", default: spec.gpusPerNode, in: 1...1_024)
+        spec.nicsPerNode = try reader.int("nicsPerNode", default: spec.nicsPerNode, in: 1...1_024)
+        spec.intraNodeFabric = try reader.choice("intraNodeFabric", default: spec.intraNodeFabric)
+
+        var gpu = try reader.object("gpu")
+        spec.gpu.name = try gpu.string("name", default: spec.gpu.name)
+        spec.gpu.peakFLOPsPerSecond = try gpu.positive("peakTFLOPs", default: spec.gpu.peakFLOPsPerSecond / 1e12) * 1e12
+        spec.gpu.computeEfficiency = try gpu.fraction("computeEfficiency", default: spec.gpu.computeEfficiency)
+        spec.gpu.hbmBytesPerSecond = try gpu.positive("hbmGBps", default: spec.gpu.hbmBytesPerSecond / 1e9) * 1e9
+        spec.gpu.hbmEfficiency = try gpu.fraction("hbmEfficiency", default: spec.gpu.hbmEfficiency)
+        spec.gpu.kernelLaunchNanos = try nanos(&gpu, "kernelLaunchUs", default: spec.gpu.kernelLaunchNanos)
+        try gpu.rejectUnknownKeys()
+
+        spec.intraNodeLink = try decodeLink(&reader, "intraNodeLink", default: spec.intraNodeLink)
+        spec.gpuToNICLink = try decodeLink(&reader, "gpuToNICLink", default: spec.gpuToNICLink)
+        spec.nicLink = try decodeLink(&reader, "nicLink", default: spec.nicLink)
+        return spec
+    }
+
+    private static func decodeLink(_ parent: inout ObjectReader, _ key: String, default link: LinkSpec) throws -> LinkSpec {
+        var reader = try parent.object(key)
+        var result = link
+        result.bandwidthBytesPerSecond = try reader.positive("bandwidthGBps", default: link.bandwidthBytesPerSecond / 1e9) * 1e9
+        result.efficiency = try reader.fraction("efficiency", default: link.efficiency)
+        result.latencyNanos = try nanos(&reader, "latencyUs", default: link.latencyNanos)
+        try reader.rejectUnknownKeys()
+        return result
+    }
+
+    /// A duration given in microseconds (≥ 0), stored as whole nanoseconds.
+    private static func nanos(_ reader: inout ObjectReader, _ key: String, default value: Int64) throws -> Int64 {
+        let micros = try reader.double(key, default: Double(value) / 1e3, allowed: "in [0, 1e6] µs") { $0 >= 0 && $0 <= 1e6 }
+        return Int64((micros * 1e3).rounded())
+    }
+
+    private static func decodeModel(_ reader: inout ObjectReader) throws -> MoEModelSpec {
+        MoEModelSpec(
+            hiddenSize: try reader.int("hiddenSize", default: 4096, in: 1...1_048_576),
+            expertFFNSize: try reader.int("expertFFNSize", default: 14336, in: 1...4_194_304),
+            experts: try reader.int("experts", default: 64, in: 1...65_536),
+            moeLayers: try reader.int("moeLayers", default: 1, in: 1...1_024),
+            ffnMatrices: try reader.int("ffnMatrices", default: 3, in: 2...3),
+            computeBytesPerElement: try reader.int("computeBytesPerElement", default: 2, in: 1...8),
+            dispatchBytesPerElement: try reader.int("dispatchBytesPerElement", default: 2, in: 1...8),
+            combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8))
+    }
+
+    private static func decodeStrategies(_ routing: inout ObjectReader, experts: Int,
+                                         expertsPerGPU: Int) throws -> [RoutingStrategySpec] {
+        let listPath = routing.path(of: "strategies")
+        guard let value = routing.raw("strategies") else {
+            return [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
+                    RoutingStrategySpec(kind: .sam, k: 2)]
+        }
+        guard case .array(let items) = value, !items.isEmpty else {
+            throw routing.fail("strategies", "expected a non-empty array such as [{\"name\": \"switch\"}, "
+                + "{\"name\": \"sam\", \"k\": 2}] (got \(value.brief))")
+        }
+        var result: [RoutingStrategySpec] = []
+        for (index, item) in items.enumerated() {
+            var reader = try ObjectReader(item, path: "\(listPath)[\(index)]")
+            guard reader.raw("name") != nil else {
+                let names = RoutingStrategySpec.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw reader.fail("name", "missing (one of \(names))")
+            }
+            let kind = try reader.choice("name", default: RoutingStrategySpec.Kind.switch)
+            var spec = RoutingStrategySpec(kind: kind, k: 1)
+            switch kind {
+            case .switch:
+                break
+            case .topk:
+                spec.k = try reader.int("k", default: 2, in: 1...Int.max)
+                guard spec.k <= experts else {
+                    throw reader.fail("k", "must be at most model.experts = \(experts) (got \(spec.k))")
+                }
+                spec.deduplicate = try reader.bool("dedup", default: true)
+            case .sam:
+                spec.k = try reader.int("k", default: 2, in: 1...Int.max)
+                guard spec.k <= expertsPerGPU else {
+                    throw reader.fail("k", "must be at most the experts per GPU = \(expertsPerGPU) "
+                        + "(model.experts / GPUs), since SAM picks all k on one GPU (got \(spec.k))")
+                }
+                spec.deviceScore = try reader.choice("deviceScore", default: DeviceScore.sum)
+            }
+            try reader.rejectUnknownKeys()
+            result.append(spec)
+        }
+        return result
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A complete, validated description of one simulation: hardware, model,
+/// parallelism, the routing strategies to compare, the tokens and the run.
+///
+/// Build one with `Scenario.load(file:)` or `Scenario.decode(_:)`; every value
+/// inside has passed validation, so the simulator never re-checks it.
+public struct Scenario: Equatable, Sendable {
+    /// The only scenario format version this build reads.
+    public static let currentVersion = 1
+
+    /// Name used in reports and as the output file stem.
+    public var name: String
+    /// The hardware.
+    public var cluster: ClusterSpec
+    /// The MoE layers.
+    public var model: MoEModelSpec
+    /// Tokens each GPU contributes to every MoE layer of a step.
+    public var tokensPerGPU: Int
+    /// The strategies to compare, in the order given; each becomes one result row.
+    public var strategies: [RoutingStrategySpec]
+    /// Capacity factor cf (per-expert capacity ⌈cf · T · k / E⌉); nil means no limit.
+    public var capacityFactor: Double?
+    /// The synthetic token generator.
+    public var synthetic: SyntheticScoresSpec
+    /// The run.
+    public var simulation: SimulationSpec
+
+    /// Experts held by each GPU (contiguous placement).
+    public var expertsPerGPU: Int { model.experts / cluster.gpuCount }
+
+    /// Reads, parses and validates a scenario file.
+    /// - Throws: `ScenarioError` naming the file and the key path of the first problem.
+    /// - Complexity: O(file size).
+    public static func load(file: String) throws -> Scenario {
+        guard FileManager.default.fileExists(atPath: file) else { throw ScenarioError.fileNotFound(file: file) }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw ScenarioError.unreadable(file: file, reason: error.localizedDescription)
+        }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(Array(data))
+        } catch let error as JSONParser.SyntaxError {
+            throw ScenarioError.syntax(file: file, detail: error.description)
+        }
+        do {
+            return try decode(json)
+        } catch let error as ScenarioError {
+            throw error.inFile(file)
+        }
+    }
+}

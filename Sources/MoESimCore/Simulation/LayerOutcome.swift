@@ -1,0 +1,22 @@
+/// What one MoE layer costs for one batch of routed tokens.
+public struct LayerOutcome: Equatable, Sendable {
+    /// Gate GEMMs (forward, plus backward in training).
+    public var gate: SimTime
+    /// Dispatch-direction transfers.
+    public var dispatch: PhaseCost
+    /// Expert FFNs on the busiest GPU.
+    public var expert: SimTime
+    /// Combine-direction transfers.
+    public var combine: PhaseCost
+    /// Tokens per GPU (expert activations computed there).
+    public var gpuLoad: LoadStatistics
+    /// Tokens per expert.
+    public var expertLoad: LoadStatistics
+    /// Dispatch-direction bytes that left their GPU.
+    public var dispatchBytes: Int64
+    /// Combine-direction bytes that left their GPU.
+    public var combineBytes: Int64
+
+    /// The layer's time: the phases run one after the other, each ending on its slowest GPU.
+    public var total: SimTime { gate + dispatch.time + expert + combine.time }
+}

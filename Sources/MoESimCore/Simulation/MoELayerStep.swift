@@ -1,0 +1,107 @@
+/// Prices one MoE layer for one batch of routed tokens with the analytical model:
+/// gate → dispatch all-to-all → expert FFNs → combine all-to-all, each phase
+/// ending when its slowest GPU (or link) finishes.
+///
+/// Dispatch sends a token's hidden state from its source GPU to the GPUs of its
+/// kept experts: once per destination GPU when deduplicating (Switch and SAM
+/// always reach a single GPU), else once per expert. Copies to the token's own
+/// GPU stay local. Combine returns one result per copy, at the combine element
+/// size. Training adds the backward pass: the gradient of the combine travels
+/// the dispatch direction and that of the dispatch the combine direction, both
+/// at the combine element size, with twice the forward compute.
+public struct MoELayerStep {
+    /// The scenario being simulated.
+    public let scenario: Scenario
+    private let compute: ComputeModel
+    private var network: AnalyticalNetwork
+    private var dispatchTraffic: TrafficMatrix
+    private var expertTokens: [Int]
+    private var gpuTokens: [Int]
+
+    /// Prepares scratch space for `scenario`.
+    public init(scenario: Scenario) {
+        self.scenario = scenario
+        compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
+        network = AnalyticalNetwork(cluster: scenario.cluster)
+        dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
+        expertTokens = [Int](repeating: 0, count: scenario.model.experts)
+        gpuTokens = [Int](repeating: 0, count: scenario.cluster.gpuCount)
+    }
+
+    /// Prices the layer for the tokens routed in `buffer` (token t comes from GPU t / tokensPerGPU).
+    /// - Parameter deduplicate: send one copy per destination GPU rather than one per expert.
+    /// - Complexity: O(T · k² + G² + E log E).
+    public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
+                                  deduplicate: Bool) -> LayerOutcome {
+        let k = buffer.k
+        let bytesPerToken = scenario.model.dispatchBytesPerToken
+        dispatchTraffic.clear()
+        for e in expertTokens.indices { expertTokens[e] = 0 }
+        for g in gpuTokens.indices { gpuTokens[g] = 0 }
+
+        for token in 0..<buffer.tokenCount {
+            let source = token / scenario.tokensPerGPU
+            for slot in token * k..<(token + 1) * k where !buffer.dropped[slot] {
+                let expert = Int(buffer.experts[slot])
+                let gpu = Int(placement.gpuOfExpert[expert])
+                expertTokens[expert] += 1
+                gpuTokens[gpu] += 1
+                if deduplicate && sendsEarlier(buffer, token: token, before: slot, to: gpu, placement: placement) {
+                    continue
+                }
+                dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
+            }
+        }
+
+        let combineBytes = scenario.model.combineBytesPerToken
+        let combineTraffic = dispatchTraffic.transposed(scaledBy: combineBytes, over: bytesPerToken)
+        var dispatch = network.cost(of: dispatchTraffic)
+        var combine = network.cost(of: combineTraffic)
+        var gate = compute.gateTime(tokens: scenario.tokensPerGPU)
+        var expert = SimTime.zero
+        for gpu in 0..<placement.gpuCount {
+            var busy = SimTime.zero
+            for e in placement.experts(onGPU: gpu) { busy += compute.expertTime(tokens: expertTokens[Int(e)]) }
+            expert = max(expert, busy)
+        }
+        var dispatchBytes = dispatchTraffic.offGPUBytes
+        var combineSent = combineTraffic.offGPUBytes
+
+        if scenario.simulation.mode == .training {
+            let backwardDispatch = network.cost(of: combineTraffic.transposed(scaledBy: 1, over: 1))
+            dispatch = dispatch.adding(backwardDispatch)
+            combine = combine.adding(combine)
+            gate = gate + gate + gate
+            expert = expert + expert + expert
+            dispatchBytes += combineSent
+            combineSent += combineSent
+        }
+        return LayerOutcome(gate: gate, dispatch: dispatch, expert: expert, combine: combine,
+                            gpuLoad: LoadStatistics(gpuTokens), expertLoad: LoadStatistics(expertTokens),
+                            dispatchBytes: dispatchBytes, combineBytes: combineSent)
+    }
+
+    /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).
+    @inline(__always)
+    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, to gpu: Int,
+                              placement: ExpertPlacement) -> Bool {
+        var earlier = token * buffer.k
+        while earlier < slot {
+            if !buffer.dropped[earlier] && Int(placement.gpuOfExpert[Int(buffer.experts[earlier])]) == gpu {
+                return true
+            }
+            earlier += 1
+        }
+        return false
+    }
+}
+
+extension PhaseCost {
+    /// Two phases run back to back: times and bytes add, per-GPU maxima take the larger.
+    func adding(_ other: PhaseCost) -> PhaseCost {
+        PhaseCost(time: time + other.time, intraNodeBytes: intraNodeBytes + other.intraNodeBytes,
+                  interNodeBytes: interNodeBytes + other.interNodeBytes,
+                  maxGPUSentBytes: max(maxGPUSentBytes, other.maxGPUSentBytes),
+                  maxGPUReceivedBytes: max(maxGPUReceivedBytes, other.maxGPUReceivedBytes))
+    }
+}

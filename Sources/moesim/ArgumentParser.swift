@@ -1,0 +1,60 @@
+/// A small POSIX-style parser: `--flag value`, `--flag=value`, boolean `--flag`,
+/// positional arguments, and `--` to end options. Unknown flags are usage errors.
+struct ArgumentParser {
+    let command: String
+    private(set) var positionals: [String] = []
+    private var values: [String: String] = [:]
+    private var switches: Set<String> = []
+
+    /// Parses `arguments` given the flags that take a value and the boolean flags.
+    init(command: String, arguments: [String], valueFlags: [String], booleanFlags: [String]) throws {
+        self.command = command
+        var index = 0
+        var optionsEnded = false
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if optionsEnded || !argument.hasPrefix("-") || argument == "-" {
+                positionals.append(argument)
+                continue
+            }
+            if argument == "--" { optionsEnded = true; continue }
+            var name = argument
+            var inline: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                inline = String(argument[argument.index(after: equals)...])
+            }
+            if booleanFlags.contains(name) && inline == nil {
+                switches.insert(name)
+            } else if valueFlags.contains(name) {
+                if let inline {
+                    values[name] = inline
+                } else {
+                    guard index < arguments.count else {
+                        throw CommandLineError.usage("\(name) needs a value", command: command)
+                    }
+                    values[name] = arguments[index]
+                    index += 1
+                }
+            } else {
+                let known = (valueFlags + booleanFlags).sorted().joined(separator: ", ")
+                throw CommandLineError.usage("unknown option \(name) for `moesim \(command)` (known: \(known))",
+                                             command: command)
+            }
+        }
+    }
+
+    func value(_ flag: String) -> String? { values[flag] }
+    func has(_ flag: String) -> Bool { switches.contains(flag) }
+
+    /// The value of `flag` as one of `allowed`, or `defaultValue` when absent.
+    func choice(_ flag: String, allowed: [String], default defaultValue: String) throws -> String {
+        guard let value = values[flag] else { return defaultValue }
+        guard allowed.contains(value) else {
+            throw CommandLineError.usage("\(flag) must be one of \(allowed.joined(separator: ", ")) (got \"\(value)\")",
+                                         command: command)
+        }
+        return value
+    }
+}

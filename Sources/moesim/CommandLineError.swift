@@ -1,0 +1,35 @@
+import MoESimCore
+
+/// A failure that ends the process with one message on stderr and a sysexits code.
+enum CommandLineError: Error, CustomStringConvertible {
+    /// Wrong flags or arguments (exit 64).
+    case usage(String, command: String)
+    /// Bad input data (exit 65).
+    case data(String)
+    /// A missing input file (exit 66).
+    case missingFile(String)
+    /// Output could not be written (exit 73, EX_CANTCREAT).
+    case cannotWrite(String)
+
+    var exitCode: Int32 {
+        switch self {
+        case .usage: return 64
+        case .data: return 65
+        case .missingFile: return 66
+        case .cannotWrite: return 73
+        }
+    }
+
+    var description: String {
+        switch self {
+        case let .usage(message, command):
+            return "\(message)\nRun `moesim help \(command)` for usage."
+        case .data(let message), .missingFile(let message), .cannotWrite(let message):
+            return message
+        }
+    }
+
+    init(_ error: ScenarioError) {
+        self = error.exitCode == 66 ? .missingFile(error.description) : .data(error.description)
+    }
+}

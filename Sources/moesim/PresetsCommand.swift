@@ -1,0 +1,49 @@
+import Foundation
+import MoESimCore
+
+/// `moesim presets`: the hardware presets and their numbers.
+enum PresetsCommand {
+    static let help = """
+    USAGE: moesim presets [--format table|csv]
+
+    Lists the cluster presets a scenario can name in "cluster": {"preset": NAME}, with the
+    numbers the model uses. Bandwidths are per direction, GB/s = 1e9 bytes/s; "eff" is the
+    achievable fraction, "α" the start-up latency of a transfer phase. Any field can be
+    overridden in the scenario (see README, "Scenario reference").
+
+    EXAMPLES:
+      moesim presets
+      moesim presets --format csv
+    """
+
+    static func run(_ arguments: [String]) throws {
+        let args = try ArgumentParser(command: "presets", arguments: arguments,
+                                      valueFlags: ["--format"], booleanFlags: ["-h", "--help"])
+        if args.has("-h") || args.has("--help") { print(help); return }
+        guard args.positionals.isEmpty else {
+            throw CommandLineError.usage("presets takes no arguments (got \(args.positionals[0]))", command: "presets")
+        }
+        let format = try args.choice("--format", allowed: ["table", "csv"], default: "table")
+        let header = ["preset", "gpus_per_node", "gpu", "bf16_tflops", "hbm_gbps", "intra_node_fabric",
+                      "intra_node_gbps", "intra_node_eff", "intra_node_alpha_us", "gpu_to_nic_gbps",
+                      "nics_per_node", "nic_gbps", "nic_eff", "nic_alpha_us"]
+        let rows = ClusterPreset.all.map { preset -> [String] in
+            let s = preset.spec
+            func gb(_ link: LinkSpec) -> String { String(format: "%.0f", link.bandwidthBytesPerSecond / 1e9) }
+            func us(_ link: LinkSpec) -> String { String(format: "%.1f", Double(link.latencyNanos) / 1e3) }
+            return [preset.name, String(s.gpusPerNode), s.gpu.name, String(format: "%.0f", s.gpu.peakFLOPsPerSecond / 1e12),
+                    String(format: "%.0f", s.gpu.hbmBytesPerSecond / 1e9), s.intraNodeFabric.rawValue,
+                    gb(s.intraNodeLink), String(format: "%.2f", s.intraNodeLink.efficiency), us(s.intraNodeLink),
+                    gb(s.gpuToNICLink), String(s.nicsPerNode), gb(s.nicLink),
+                    String(format: "%.2f", s.nicLink.efficiency), us(s.nicLink)]
+        }
+        if format == "csv" {
+            print(CSVWriter.render(header: header, rows: rows), terminator: "")
+        } else {
+            print(TableWriter.render(header: header, rows: rows,
+                                     rightAligned: header.indices.map { ![0, 2, 5].contains($0) }), terminator: "")
+            print("")
+            for preset in ClusterPreset.all { print("\(preset.name): \(preset.summary)") }
+        }
+    }
+}

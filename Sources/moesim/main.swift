@@ -1,0 +1,72 @@
+import Foundation
+import MoESimCore
+
+/// moesim's command line: a thin shell over MoESimCore.
+let version = "0.1.0"
+
+let usage = """
+moesim \(version) — a performance simulator for Mixture-of-Experts routing
+(Switch, top-k and SAM) on GPU clusters.
+
+USAGE: moesim COMMAND [OPTIONS]
+
+COMMANDS:
+  simulate FILE...   Simulate scenario files and compare their routing strategies.
+  presets            List the cluster presets and their numbers.
+  help [COMMAND]     Show help for a command.
+
+OPTIONS:
+  -h, --help         Show this help.
+  --version          Print the version.
+
+EXAMPLES:
+  moesim simulate scenarios/quickstart.json
+  moesim simulate scenarios/quickstart.json --format csv --out results/
+  moesim presets
+
+Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
+73 output not writable.
+"""
+
+let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
+    "simulate": (SimulateCommand.help, SimulateCommand.run),
+    "presets": (PresetsCommand.help, PresetsCommand.run),
+]
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("moesim: \(message)\n".utf8))
+    exit(code)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let first = arguments.first else {
+    print(usage)
+    exit(0)
+}
+arguments.removeFirst()
+switch first {
+case "-h", "--help":
+    print(usage)
+case "--version":
+    print("moesim \(version)")
+case "help":
+    if let name = arguments.first {
+        guard let command = commands[name] else {
+            fail("no command \"\(name)\" (commands: \(commands.keys.sorted().joined(separator: ", ")))", code: 64)
+        }
+        print(command.help)
+    } else {
+        print(usage)
+    }
+default:
+    guard let command = commands[first] else {
+        fail("unknown command \"\(first)\"\nRun `moesim --help` for the commands.", code: 64)
+    }
+    do {
+        try command.run(arguments)
+    } catch let error as CommandLineError {
+        fail(error.description, code: error.exitCode)
+    } catch {
+        fail("internal error: \(error)", code: 70)
+    }
+}
