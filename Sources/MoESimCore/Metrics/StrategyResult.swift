@@ -19,9 +19,9 @@ public struct StrategyResult: Equatable, Sendable {
     public var gpuLoad: LoadStatistics
     /// Imbalance of tokens per expert.
     public var expertLoad: LoadStatistics
-    /// Bytes sent off-GPU in dispatch-direction transfers.
+    /// Bytes of every dispatch-direction token copy (including copies that stay on their GPU).
     public var dispatchBytes: Int64
-    /// Bytes sent off-GPU in combine-direction transfers.
+    /// Bytes of every combine-direction copy (including copies that stay on their GPU).
     public var combineBytes: Int64
     /// Bytes between GPUs of one node.
     public var intraNodeBytes: Int64

@@ -38,12 +38,6 @@ public struct TrafficMatrix: Equatable, Sendable {
         return result
     }
 
-    /// Bytes that leave their source GPU (all off-diagonal entries).
-    public var offGPUBytes: Int64 {
-        var total: Int64 = 0
-        for s in 0..<gpuCount {
-            for d in 0..<gpuCount where d != s { total += self[s, d] }
-        }
-        return total
-    }
+    /// All bytes of the phase, including those whose destination is their own GPU (the diagonal).
+    public var totalBytes: Int64 { bytes.reduce(0, +) }
 }

@@ -12,9 +12,9 @@ public struct LayerOutcome: Equatable, Sendable {
     public var gpuLoad: LoadStatistics
     /// Tokens per expert.
     public var expertLoad: LoadStatistics
-    /// Dispatch-direction bytes that left their GPU.
+    /// Dispatch-direction bytes of every token copy, including copies to the token's own GPU.
     public var dispatchBytes: Int64
-    /// Combine-direction bytes that left their GPU.
+    /// Combine-direction bytes of every returned copy, including those from the token's own GPU.
     public var combineBytes: Int64
 
     /// The layer's time: the phases run one after the other, each ending on its slowest GPU.

@@ -64,8 +64,8 @@ public struct MoELayerStep {
             for e in placement.experts(onGPU: gpu) { busy += compute.expertTime(tokens: expertTokens[Int(e)]) }
             expert = max(expert, busy)
         }
-        var dispatchBytes = dispatchTraffic.offGPUBytes
-        var combineSent = combineTraffic.offGPUBytes
+        var dispatchBytes = dispatchTraffic.totalBytes
+        var combineSent = combineTraffic.totalBytes
 
         if scenario.simulation.mode == .training {
             let backwardDispatch = network.cost(of: combineTraffic.transposed(scaledBy: 1, over: 1))
