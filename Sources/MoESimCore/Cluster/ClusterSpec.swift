@@ -61,7 +61,7 @@ public struct ClusterSpec: Equatable, Sendable {
         return node(of: gpu) * nicsPerNode + local * nicsPerNode / gpusPerNode
     }
 
-    /// A copy with every bandwidth (links and HBM) and the peak compute scaled by `factor`:
+    /// A copy with every bandwidth (all links and HBM) scaled by `factor`, compute unchanged:
     /// what-if studies and the "faster hardware is never slower" property.
     public func scalingBandwidths(by factor: Double) -> ClusterSpec {
         var copy = self

@@ -29,14 +29,14 @@ extension RoutingStrategySpec {
 
 /// Softmax helpers shared by the routers.
 enum Softmax {
-    /// The maximum logit and Σ exp(z − max) of one row.
-    /// - Complexity: O(row count).
+    /// The maximum logit and Σ exp(z − max) of the row `scores[base ..< base + count]`.
+    /// - Complexity: O(count).
     @inline(__always)
-    static func normaliser(_ row: UnsafeBufferPointer<Float>.SubSequence) -> (max: Float, sum: Float) {
+    static func normaliser(_ scores: UnsafeBufferPointer<Float>, base: Int, count: Int) -> (max: Float, sum: Float) {
         var maxLogit = -Float.infinity
-        for z in row where z > maxLogit { maxLogit = z }
+        for e in base..<base + count where scores[e] > maxLogit { maxLogit = scores[e] }
         var sum: Float = 0
-        for z in row { sum += expf(z - maxLogit) }
+        for e in base..<base + count { sum += expf(scores[e] - maxLogit) }
         return (maxLogit, sum)
     }
 }

@@ -33,8 +33,7 @@ public struct SAMRouting: RoutingStrategy {
                 buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
                     for token in 0..<tokenCount {
                         let base = token * experts
-                        let row = scores[base..<base + experts]
-                        let (maxLogit, sum) = Softmax.normaliser(row)
+                        let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
                         // Switch router over devices; ties go to the lower GPU id.
                         var bestGPU = 0
                         var bestScore = -Float.infinity

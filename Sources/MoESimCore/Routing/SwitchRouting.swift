@@ -14,14 +14,14 @@ public struct SwitchRouting: RoutingStrategy {
         let experts = placement.expertCount
         buffer.reset(tokenCount: tokenCount, k: 1)
         for token in 0..<tokenCount {
-            let row = scores[token * experts..<(token + 1) * experts]
+            let base = token * experts
             var best = 0
             var bestScore = -Float.infinity
-            for (offset, z) in row.enumerated() where z > bestScore {
-                best = offset
-                bestScore = z
+            for expert in 0..<experts where scores[base + expert] > bestScore {
+                best = expert
+                bestScore = scores[base + expert]
             }
-            let (maxLogit, sum) = Softmax.normaliser(row)
+            let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
             buffer.experts[token] = Int32(best)
             buffer.probabilities[token] = expf(bestScore - maxLogit) / sum
         }

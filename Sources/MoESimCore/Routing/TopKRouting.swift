@@ -24,15 +24,15 @@ public struct TopKRouting: RoutingStrategy {
         buffer.experts.withUnsafeMutableBufferPointer { chosen in
             buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
                 for token in 0..<tokenCount {
-                    let row = scores[token * experts..<(token + 1) * experts]
+                    let base = token * experts
                     let topExperts = chosen.baseAddress! + token * k
                     let topScores = probabilities.baseAddress! + token * k
                     var count = 0
-                    for (offset, z) in row.enumerated() {
-                        insertTop(expert: Int32(offset), score: z, k: k, count: &count,
+                    for expert in 0..<experts {
+                        insertTop(expert: Int32(expert), score: scores[base + expert], k: k, count: &count,
                                   topExperts: topExperts, topScores: topScores)
                     }
-                    let (maxLogit, sum) = Softmax.normaliser(row)
+                    let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
                     for slot in 0..<k { topScores[slot] = expf(topScores[slot] - maxLogit) / sum }
                 }
             }

@@ -1,0 +1,143 @@
+import XCTest
+@testable import MoESimCore
+
+/// Every model against a closed form small enough to compute by hand, asserted to the nanosecond.
+final class ClosedFormTests: XCTestCase {
+    /// A GPU with round numbers: 5e14 FLOP/s and 1e12 B/s effective, 1 µs launch.
+    let roundGPU = GPUSpec(name: "round", peakFLOPsPerSecond: 1e15, computeEfficiency: 0.5,
+                           hbmBytesPerSecond: 2e12, hbmEfficiency: 0.5, kernelLaunchNanos: 1_000)
+
+    func testSingleTransferIsAlphaPlusBytesOverBandwidth() {
+        let link = LinkSpec(bandwidthBytesPerSecond: 100e9, efficiency: 0.5, latencyNanos: 2_500)
+        // 1 MB at 50 GB/s = 20 µs, plus α.
+        XCTAssertEqual(link.transferTime(bytes: 1_000_000), SimTime(nanoseconds: 22_500))
+        XCTAssertEqual(link.transferTime(bytes: 0), SimTime(nanoseconds: 2_500))
+        // A byte count that does not divide evenly rounds up to the next nanosecond: 1 B at 50 GB/s = 0.02 ns.
+        XCTAssertEqual(link.transferTime(bytes: 1), SimTime(nanoseconds: 2_501))
+    }
+
+    func testSingleIntraNodeFlowUsesNVLink() {
+        let cluster = ClusterPreset.dgxH100.spec
+        var traffic = TrafficMatrix(gpuCount: 8)
+        traffic[0, 1] = 36_000_000
+        var network = AnalyticalNetwork(cluster: cluster)
+        let cost = network.cost(of: traffic)
+        // 36 MB over 450 GB/s × 0.8 = 360 GB/s → 100 µs, plus NVLink α = 2 µs.
+        XCTAssertEqual(cost.time, SimTime(nanoseconds: 102_000))
+        XCTAssertEqual(cost.time, cluster.intraNodeLink.transferTime(bytes: 36_000_000))
+        XCTAssertEqual(cost.intraNodeBytes, 36_000_000)
+        XCTAssertEqual(cost.interNodeBytes, 0)
+    }
+
+    func testSingleInterNodeFlowIsBoundByTheNIC() {
+        var cluster = ClusterPreset.dgxH100.spec
+        cluster.nodes = 2
+        var traffic = TrafficMatrix(gpuCount: 16)
+        traffic[3, 11] = 45_000_000
+        var network = AnalyticalNetwork(cluster: cluster)
+        let cost = network.cost(of: traffic)
+        // NIC: 400 Gb/s = 50 GB/s × 0.9 = 45 GB/s → 1000 µs (PCIe Gen5 at 51.2 GB/s is faster), α = 3 µs.
+        XCTAssertEqual(cost.time, SimTime(nanoseconds: 1_003_000))
+        XCTAssertEqual(cost.interNodeBytes, 45_000_000)
+    }
+
+    func testUniformAllToAllOnOneNVSwitchNode() {
+        let cluster = ClusterPreset.dgxH100.spec
+        let n = 8
+        let bytesPerGPU: Int64 = 72_000_000 // 9 MB to each of 8 GPUs, one of them itself
+        var traffic = TrafficMatrix(gpuCount: n)
+        for s in 0..<n { for d in 0..<n { traffic[s, d] = bytesPerGPU / Int64(n) } }
+        var network = AnalyticalNetwork(cluster: cluster)
+        let cost = network.cost(of: traffic)
+        // α + (N−1)/N · bytesPerGPU / bandwidth = 2 µs + 63 MB / 360 GB/s = 2 µs + 175 µs.
+        XCTAssertEqual(cost.time, SimTime(nanoseconds: 177_000))
+        let closedForm = SimTime(nanoseconds: cluster.intraNodeLink.latencyNanos)
+            + SimTime.duration(work: Double(bytesPerGPU) * Double(n - 1) / Double(n),
+                               ratePerSecond: cluster.intraNodeLink.effectiveBytesPerSecond)
+        XCTAssertEqual(cost.time, closedForm)
+        XCTAssertEqual(cost.intraNodeBytes, 63_000_000 * 8)
+    }
+
+    func testPCIeNodeAddsIntraAndInterNodeBytesOnTheSameLink() {
+        var cluster = ClusterPreset.pcieA100.spec
+        cluster.nodes = 2
+        var traffic = TrafficMatrix(gpuCount: 16)
+        traffic[0, 1] = 12_800_000 // intra-node, over GPU 0's PCIe link
+        traffic[0, 8] = 12_800_000 // inter-node, also over GPU 0's PCIe link
+        var network = AnalyticalNetwork(cluster: cluster)
+        // GPU 0's PCIe egress carries 25.6 MB at 32 GB/s × 0.8 = 25.6 GB/s → 1000 µs;
+        // its NIC (25 GB/s × 0.9 = 22.5 GB/s) carries 12.8 MB → 568.9 µs. α = max(2, 3) µs.
+        XCTAssertEqual(network.cost(of: traffic).time, SimTime(nanoseconds: 1_003_000))
+    }
+
+    func testGEMMComputeBound() {
+        let model = ComputeModel(gpu: roundGPU, model: MoEModelSpec(hiddenSize: 1, expertFFNSize: 1, experts: 1, moeLayers: 1))
+        // 2·4000³ = 1.28e11 FLOP at 5e14 FLOP/s = 256 µs; bytes 3·16e6·2 = 96 MB at 1e12 B/s = 96 µs.
+        XCTAssertEqual(model.gemmTime(m: 4_000, n: 4_000, k: 4_000), SimTime(nanoseconds: 1_000 + 256_000))
+    }
+
+    func testGEMMMemoryBound() {
+        let model = ComputeModel(gpu: roundGPU, model: MoEModelSpec(hiddenSize: 1, expertFFNSize: 1, experts: 1, moeLayers: 1))
+        // m = 1: 3.2e7 FLOP = 64 ns, but (4000 + 16e6 + 4000)·2 B = 32.016 MB at 1e12 B/s = 32,016 ns.
+        XCTAssertEqual(model.gemmTime(m: 1, n: 4_000, k: 4_000), SimTime(nanoseconds: 1_000 + 32_016))
+        XCTAssertEqual(model.gemmTime(m: 0, n: 4_000, k: 4_000), .zero)
+    }
+
+    func testExpertFFNIsItsGEMMs() {
+        let spec = MoEModelSpec(hiddenSize: 4_000, expertFFNSize: 8_000, experts: 8, moeLayers: 1, ffnMatrices: 3)
+        let model = ComputeModel(gpu: roundGPU, model: spec)
+        let up = model.gemmTime(m: 2_000, n: 8_000, k: 4_000)
+        let down = model.gemmTime(m: 2_000, n: 4_000, k: 8_000)
+        XCTAssertEqual(model.expertTime(tokens: 2_000), up + up + down)
+        XCTAssertEqual(model.expertTime(tokens: 0), .zero)
+        // Gate: one (T × H)·(H × E) GEMM.
+        XCTAssertEqual(model.gateTime(tokens: 100), model.gemmTime(m: 100, n: 8, k: 4_000))
+    }
+
+    /// A layer routed by hand: one expert per GPU, token t of every GPU goes to expert t mod 8,
+    /// so every GPU sends one token to every GPU (one of them itself): a uniform all-to-all.
+    func testHandRoutedLayerMatchesTheClosedForm() throws {
+        let scenario = try TestSupport.scenario(experts: 8, tokensPerGPU: 8, strategies: #"[{"name":"switch"}]"#)
+        let placement = ExpertPlacement.contiguous(experts: 8, gpuCount: 8)
+        var buffer = RoutingBuffer()
+        buffer.reset(tokenCount: 64, k: 1)
+        for t in 0..<64 { buffer.experts[t] = Int32(t % 8) }
+        var step = MoELayerStep(scenario: scenario)
+        let outcome = step.evaluate(buffer, placement: placement, deduplicate: true)
+
+        let cluster = scenario.cluster
+        let tokenBytes: Int64 = 512 * 2
+        let a2a = SimTime(nanoseconds: cluster.intraNodeLink.latencyNanos)
+            + SimTime.duration(work: Double(7 * tokenBytes), ratePerSecond: cluster.intraNodeLink.effectiveBytesPerSecond)
+        let compute = ComputeModel(gpu: cluster.gpu, model: scenario.model)
+        XCTAssertEqual(outcome.dispatch.time, a2a)
+        XCTAssertEqual(outcome.combine.time, a2a)
+        XCTAssertEqual(outcome.expert, compute.expertTime(tokens: 8))
+        XCTAssertEqual(outcome.gate, compute.gateTime(tokens: 8))
+        XCTAssertEqual(outcome.total, compute.gateTime(tokens: 8) + a2a + compute.expertTime(tokens: 8) + a2a)
+        XCTAssertEqual(outcome.dispatchBytes, 64 * tokenBytes)
+        XCTAssertEqual(outcome.dispatch.intraNodeBytes, 56 * tokenBytes)
+        XCTAssertEqual(outcome.gpuLoad.maxOverMean, 1)
+        XCTAssertEqual(outcome.expertLoad.gini, 0)
+    }
+
+    func testTrainingAddsTheBackwardPass() throws {
+        let inference = try TestSupport.scenario(experts: 8, tokensPerGPU: 8, strategies: #"[{"name":"switch"}]"#)
+        var training = inference
+        training.simulation.mode = .training
+        let placement = ExpertPlacement.contiguous(experts: 8, gpuCount: 8)
+        var buffer = RoutingBuffer()
+        buffer.reset(tokenCount: 64, k: 1)
+        for t in 0..<64 { buffer.experts[t] = Int32(t % 8) }
+        var forwardStep = MoELayerStep(scenario: inference)
+        var trainingStep = MoELayerStep(scenario: training)
+        let forward = forwardStep.evaluate(buffer, placement: placement, deduplicate: true)
+        let both = trainingStep.evaluate(buffer, placement: placement, deduplicate: true)
+        // Backward compute is twice the forward; the all-to-alls run once more each (same element size here).
+        XCTAssertEqual(both.gate, forward.gate + forward.gate + forward.gate)
+        XCTAssertEqual(both.expert, forward.expert + forward.expert + forward.expert)
+        XCTAssertEqual(both.dispatch.time, forward.dispatch.time + forward.dispatch.time)
+        XCTAssertEqual(both.combine.time, forward.combine.time + forward.combine.time)
+        XCTAssertEqual(both.dispatchBytes, 2 * forward.dispatchBytes)
+    }
+}

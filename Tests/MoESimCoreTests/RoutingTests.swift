@@ -1,0 +1,112 @@
+import XCTest
+@testable import MoESimCore
+
+/// Each router against a naive reference (sort all scores) over many seeds, ties included.
+final class RoutingTests: XCTestCase {
+    /// Reference top-k: sort expert ids by (score descending, id ascending), keep the first k.
+    func referenceTopK(_ row: ArraySlice<Float>, among experts: [Int], k: Int) -> [Int32] {
+        let sorted = experts.sorted { a, b in
+            row[row.startIndex + a] != row[row.startIndex + b] ? row[row.startIndex + a] > row[row.startIndex + b] : a < b
+        }
+        return sorted.prefix(k).map { Int32($0) }
+    }
+
+    /// Reference SAM: device score from the same Float probabilities, lowest GPU on ties, then top-k there.
+    func referenceSAM(_ row: ArraySlice<Float>, placement: ExpertPlacement, k: Int, deviceScore: DeviceScore) -> [Int32] {
+        let maxLogit = row.max()!
+        var best = 0
+        var bestScore = -Float.infinity
+        for gpu in 0..<placement.gpuCount {
+            let probabilities = placement.experts(onGPU: gpu).map { expf(row[row.startIndex + Int($0)] - maxLogit) }
+            let score = deviceScore == .sum ? probabilities.reduce(0, +) : probabilities.max()!
+            if score > bestScore { bestScore = score; best = gpu }
+        }
+        return referenceTopK(row, among: placement.experts(onGPU: best).map { Int($0) }, k: k)
+    }
+
+    func testTopKMatchesSortingReference() {
+        for seed in 0..<200 {
+            let experts = [4, 8, 16, 64][seed % 4]
+            let k = 1 + seed % min(experts, 5)
+            let tokens = 32
+            let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: UInt64(seed), ties: seed % 2 == 0)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 4)
+            let buffer = TestSupport.route(TopKRouting(k: k), scores: scores, tokens: tokens, placement: placement)
+            for t in 0..<tokens {
+                let row = scores[t * experts..<(t + 1) * experts]
+                XCTAssertEqual(Array(buffer.experts[t * k..<(t + 1) * k]), referenceTopK(row, among: Array(0..<experts), k: k),
+                               "seed \(seed) token \(t)")
+            }
+        }
+    }
+
+    func testSwitchIsTopOne() {
+        for seed in 0..<100 {
+            let experts = 16, tokens = 64
+            let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: UInt64(seed), ties: seed % 2 == 0)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 8)
+            let switched = TestSupport.route(SwitchRouting(), scores: scores, tokens: tokens, placement: placement)
+            let top1 = TestSupport.route(TopKRouting(k: 1), scores: scores, tokens: tokens, placement: placement)
+            XCTAssertEqual(switched.experts, top1.experts, "seed \(seed)")
+            XCTAssertEqual(switched.probabilities, top1.probabilities, "seed \(seed)")
+        }
+    }
+
+    func testSAMMatchesReferenceAndKeepsAllExpertsOnOneGPU() {
+        for seed in 0..<200 {
+            let gpus = [2, 4, 8][seed % 3]
+            let perGPU = [2, 4, 8][(seed / 3) % 3]
+            let experts = gpus * perGPU
+            let k = 1 + seed % perGPU
+            let deviceScore: DeviceScore = seed % 5 == 0 ? .max : .sum
+            let tokens = 24
+            let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: UInt64(seed), ties: seed % 2 == 1)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
+            let buffer = TestSupport.route(SAMRouting(k: k, deviceScore: deviceScore), scores: scores, tokens: tokens,
+                                           placement: placement)
+            for t in 0..<tokens {
+                let chosen = Array(buffer.experts[t * k..<(t + 1) * k])
+                let row = scores[t * experts..<(t + 1) * experts]
+                XCTAssertEqual(chosen, referenceSAM(row, placement: placement, k: k, deviceScore: deviceScore),
+                               "seed \(seed) token \(t)")
+                XCTAssertEqual(Set(chosen.map { placement.gpuOfExpert[Int($0)] }).count, 1, "SAM spread a token over GPUs")
+                XCTAssertEqual(Set(chosen).count, k, "SAM chose an expert twice")
+            }
+        }
+    }
+
+    func testSAMWithOneExpertPerGPUEqualsSwitch() {
+        for seed in 0..<100 {
+            let gpus = 8, tokens = 64
+            let scores = TestSupport.randomScores(tokens: tokens, experts: gpus, seed: UInt64(seed), ties: seed % 2 == 0)
+            let placement = ExpertPlacement.contiguous(experts: gpus, gpuCount: gpus)
+            let sam = TestSupport.route(SAMRouting(k: 1), scores: scores, tokens: tokens, placement: placement)
+            let switched = TestSupport.route(SwitchRouting(), scores: scores, tokens: tokens, placement: placement)
+            XCTAssertEqual(sam.experts, switched.experts, "seed \(seed)")
+        }
+    }
+
+    func testGateProbabilitiesAreTheSoftmaxOverAllExperts() {
+        let scores: [Float] = [0, 1, 2, 3, /* token 1 */ 3, 3, 0, 0]
+        let placement = ExpertPlacement.contiguous(experts: 4, gpuCount: 2)
+        let buffer = TestSupport.route(TopKRouting(k: 2), scores: scores, tokens: 2, placement: placement)
+        let z0: Float = expf(0) + expf(1) + expf(2) + expf(3)
+        XCTAssertEqual(buffer.experts[0..<2], [3, 2])
+        XCTAssertEqual(buffer.probabilities[0], expf(3) / z0, accuracy: 1e-6)
+        XCTAssertEqual(buffer.probabilities[1], expf(2) / z0, accuracy: 1e-6)
+        // Ties go to the lower expert id.
+        XCTAssertEqual(buffer.experts[2..<4], [0, 1])
+        // SAM on token 1: GPU 0 holds experts 0 and 1 (mass 2e³), GPU 1 holds 2 and 3 (mass 2).
+        let sam = TestSupport.route(SAMRouting(k: 2), scores: scores, tokens: 2, placement: placement)
+        XCTAssertEqual(sam.experts[0..<2], [3, 2])
+        XCTAssertEqual(sam.experts[2..<4], [0, 1])
+    }
+
+    func testPlacementGroupsExpertsByGPU() {
+        let placement = ExpertPlacement(gpuOfExpert: [1, 0, 1, 2, 0, 2], gpuCount: 3)
+        XCTAssertEqual(Array(placement.experts(onGPU: 0)), [1, 4])
+        XCTAssertEqual(Array(placement.experts(onGPU: 1)), [0, 2])
+        XCTAssertEqual(Array(placement.experts(onGPU: 2)), [3, 5])
+        XCTAssertEqual(ExpertPlacement.contiguous(experts: 8, gpuCount: 4).gpuOfExpert, [0, 0, 1, 1, 2, 2, 3, 3])
+    }
+}
