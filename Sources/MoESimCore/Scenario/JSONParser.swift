@@ -48,8 +48,12 @@ public struct JSONParser {
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
 
     private mutating func expect(_ literal: String) throws {
+        let start = index
         for c in literal.utf8 {
-            guard peek() == c else { throw error("invalid literal (expected \"\(literal)\")") }
+            guard peek() == c else {
+                index = start
+                throw error("invalid literal (expected \"\(literal)\")")
+            }
             index += 1
         }
     }
