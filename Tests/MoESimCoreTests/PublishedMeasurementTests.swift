@@ -1,0 +1,54 @@
+import XCTest
+@testable import MoESimCore
+
+/// The analytical model against published hardware measurements (../shared/validation/published.csv).
+/// Each check prints the measured value, the prediction and the error, and fails beyond 10%.
+/// The full calibration against every published row is `moesim validate` (not built yet).
+final class PublishedMeasurementTests: XCTestCase {
+    func check(_ id: String, measured: Double, predicted: Double, unit: String,
+               file: StaticString = #filePath, line: UInt = #line) {
+        let error = (predicted - measured) / measured * 100
+        print(String(format: "validation %@: measured %.1f %@, predicted %.1f %@, error %+.1f%%",
+                     id, measured, unit, predicted, unit, error))
+        XCTAssertLessThan(abs(error), 10, "\(id) is off by \(error)%", file: file, line: line)
+    }
+
+    /// nccl-tests issue 212: all-to-all bus bandwidth 370 GB/s on 8×H100 SXM over NVLink (large messages).
+    func testNCCLAllToAllBusBandwidthOnDGXH100() {
+        let cluster = ClusterPreset.dgxH100.spec
+        let n = 8
+        let bytesPerPair: Int64 = 1 << 27 // 128 MiB to each peer: 1 GiB per GPU, bandwidth-bound
+        var traffic = TrafficMatrix(gpuCount: n)
+        for s in 0..<n { for d in 0..<n { traffic[s, d] = bytesPerPair } }
+        var network = AnalyticalNetwork(cluster: cluster)
+        let seconds = Double(network.cost(of: traffic).time.nanoseconds) / 1e9
+        let algorithmBandwidth = Double(bytesPerPair) * Double(n) / seconds
+        let busBandwidth = algorithmBandwidth * Double(n - 1) / Double(n)
+        check("nccl-h100-nvlink-busbw", measured: 370, predicted: busBandwidth / 1e9, unit: "GB/s")
+    }
+
+    /// DeepEP normal intranode kernels on 8×H800: 4096 tokens per rank, hidden 7168, top-8 of 256 experts,
+    /// one copy per destination GPU; FP8 dispatch (1 B/element, scale factors not modelled) and BF16 combine.
+    /// "Bottleneck bandwidth" = NVLink bytes a rank sends / kernel time.
+    func testDeepEPIntranodeBottleneckBandwidthOnH800() {
+        let text = """
+        {"version": 1, "cluster": {"preset": "h800"},
+         "model": {"hiddenSize": 7168, "experts": 256, "dispatchBytesPerElement": 1, "combineBytesPerElement": 2},
+         "parallelism": {"tokensPerGPU": 4096}, "routing": {"strategies": [{"name": "topk", "k": 8}]}}
+        """
+        let scenario = try! Scenario.decode(JSONParser.parse(text))
+        let tokens = 8 * 4096
+        let placement = ExpertPlacement.contiguous(experts: 256, gpuCount: 8)
+        let generator = SyntheticScoreGenerator(spec: scenario.synthetic, experts: 256, layers: 1, seed: 1)
+        var scores: [Float] = []
+        generator.fill(step: 0, layer: 0, tokenCount: tokens, into: &scores)
+        let buffer = TestSupport.route(TopKRouting(k: 8), scores: scores, tokens: tokens, placement: placement)
+        var step = MoELayerStep(scenario: scenario)
+        let outcome = step.evaluate(buffer, placement: placement, deduplicate: true)
+        func bandwidth(_ phase: PhaseCost) -> Double {
+            Double(phase.maxGPUSentBytes) / (Double(phase.time.nanoseconds) / 1e9) / 1e9
+        }
+        check("deepep-normal-intra-dispatch", measured: 153, predicted: bandwidth(outcome.dispatch), unit: "GB/s")
+        check("deepep-normal-intra-combine", measured: 158, predicted: bandwidth(outcome.combine), unit: "GB/s")
+    }
+}
