@@ -68,11 +68,12 @@ enum SimulateCommand {
         }
 
         if let directory = args.value("--out") {
-            for result in results {
-                let path = (directory as NSString).appendingPathComponent("\(result.scenario.name).csv")
-                do { try AtomicFile.write(CSVWriter.summary([result]), to: path) } catch {
-                    throw CommandLineError.cannotWrite("cannot write \(path): \(error.localizedDescription)")
-                }
+            let files = results.map { result in
+                (text: CSVWriter.summary([result]),
+                 path: (directory as NSString).appendingPathComponent("\(result.scenario.name).csv"))
+            }
+            do { try AtomicFile.write(files) } catch {
+                throw CommandLineError.cannotWrite("\(error)")
             }
         }
         switch format {

@@ -9,20 +9,24 @@ public enum JSONWriter {
     }
 
     /// The summary of several scenario results: an array of objects keyed by the CSV column names.
+    /// Integers are printed from their exact value, so seeds and byte counts above 2^53 survive.
     public static func summary(_ results: [ScenarioResult]) -> String {
         let rows = results.flatMap { result in
-            result.results.map { row -> JSONValue in
-                .object(zip(SummaryColumn.all, SummaryColumn.cells(result.scenario, row)).map { ($0.name, $1.json) })
+            result.results.map { row -> String in
+                let members = zip(SummaryColumn.all, SummaryColumn.cells(result.scenario, row)).map {
+                    "    \(quoted($0.name)): \($1.jsonText)"
+                }
+                return "  {\n" + members.joined(separator: ",\n") + "\n  }"
             }
         }
-        return render(.array(rows))
+        return rows.isEmpty ? "[]\n" : "[\n" + rows.joined(separator: ",\n") + "\n]\n"
     }
 
     private static func write(_ value: JSONValue, indent: String, into out: inout String) {
         let inner = indent + "  "
         switch value {
         case .null, .bool, .number: out += value.brief
-        case .string(let s): out += quote(s)
+        case .string(let s): out += quoted(s)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
             out += "[\n"
@@ -36,7 +40,7 @@ public enum JSONWriter {
             if members.isEmpty { out += "{}"; return }
             out += "{\n"
             for (i, member) in members.enumerated() {
-                out += inner + quote(member.key) + ": "
+                out += inner + quoted(member.key) + ": "
                 write(member.value, indent: inner, into: &out)
                 out += i + 1 < members.count ? ",\n" : "\n"
             }
@@ -44,7 +48,8 @@ public enum JSONWriter {
         }
     }
 
-    private static func quote(_ s: String) -> String {
+    /// `s` as a JSON string literal.
+    static func quoted(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -6,6 +6,8 @@ public enum ReportCell: Equatable, Sendable {
     case integer(Int64)
     /// A real number printed with a fixed count of decimals (stable across platforms).
     case real(Double, decimals: Int)
+    /// A yes/no value (`true`/`false` in CSV, a JSON boolean).
+    case flag(Bool)
     /// No value (empty in CSV, null in JSON).
     case empty
 
@@ -15,17 +17,17 @@ public enum ReportCell: Equatable, Sendable {
         case .text(let s): return s
         case .integer(let n): return String(n)
         case let .real(x, decimals): return String(format: "%.\(decimals)f", x)
+        case .flag(let b): return b ? "true" : "false"
         case .empty: return ""
         }
     }
 
-    /// The cell as a JSON value.
-    public var json: JSONValue {
+    /// The cell as JSON text; integers keep every digit (no trip through Double).
+    public var jsonText: String {
         switch self {
-        case .text(let s): return .string(s)
-        case .integer(let n): return .number(Double(n))
-        case let .real(x, decimals): return .number(Double(String(format: "%.\(decimals)f", x))!)
-        case .empty: return .null
+        case .text(let s): return JSONWriter.quoted(s)
+        case .integer, .real, .flag: return text
+        case .empty: return "null"
         }
     }
 }
@@ -45,7 +47,7 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "strategy", meaning: "routing strategy: switch, topk or sam") { _, r in .text(r.strategy.kind.rawValue) },
         SummaryColumn(name: "k", meaning: "experts activated per token") { _, r in .integer(Int64(r.strategy.k)) },
         SummaryColumn(name: "dedup", meaning: "top-k only: one copy per destination GPU (true) or per expert (false)") { _, r in
-            r.strategy.kind == .topk ? .text(r.strategy.deduplicate ? "true" : "false") : .empty
+            r.strategy.kind == .topk ? .flag(r.strategy.deduplicate) : .empty
         },
         SummaryColumn(name: "device_score", meaning: "SAM only: device score, sum or max of expert probabilities") { _, r in
             r.strategy.kind == .sam ? .text(r.strategy.deviceScore.rawValue) : .empty
