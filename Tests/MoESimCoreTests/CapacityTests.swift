@@ -29,7 +29,7 @@ final class CapacityTests: XCTestCase {
                 for slot in 0..<tokens * 2 where !buffer.dropped[slot] {
                     let expert = Int(buffer.experts[slot])
                     if perDevice {
-                        if slot % 2 == 0 { perGroup[Int(placement.gpuOfExpert[expert])] += 1 }
+                        if slot % 2 == 0 { perGroup[placement.primaryGPU(of: expert)] += 1 }
                     } else {
                         perGroup[expert] += 1
                     }

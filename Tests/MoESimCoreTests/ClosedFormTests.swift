@@ -102,6 +102,7 @@ final class ClosedFormTests: XCTestCase {
         var buffer = RoutingBuffer()
         buffer.reset(tokenCount: 64, k: 1)
         for t in 0..<64 { buffer.experts[t] = Int32(t % 8) }
+        TestSupport.assignGPUs(&buffer, placement: placement)
         var step = MoELayerStep(scenario: scenario)
         let outcome = step.evaluate(buffer, placement: placement, deduplicate: true)
 
@@ -129,6 +130,7 @@ final class ClosedFormTests: XCTestCase {
         var buffer = RoutingBuffer()
         buffer.reset(tokenCount: 64, k: 1)
         for t in 0..<64 { buffer.experts[t] = Int32(t % 8) }
+        TestSupport.assignGPUs(&buffer, placement: placement)
         var forwardStep = MoELayerStep(scenario: inference)
         var trainingStep = MoELayerStep(scenario: training)
         let forward = forwardStep.evaluate(buffer, placement: placement, deduplicate: true)

@@ -69,7 +69,7 @@ final class RoutingTests: XCTestCase {
                 let row = scores[t * experts..<(t + 1) * experts]
                 XCTAssertEqual(chosen, referenceSAM(row, placement: placement, k: k, deviceScore: deviceScore),
                                "seed \(seed) token \(t)")
-                XCTAssertEqual(Set(chosen.map { placement.gpuOfExpert[Int($0)] }).count, 1, "SAM spread a token over GPUs")
+                XCTAssertEqual(Set(chosen.map { placement.primaryGPU(of: Int($0)) }).count, 1, "SAM spread a token over GPUs")
                 XCTAssertEqual(Set(chosen).count, k, "SAM chose an expert twice")
             }
         }
@@ -107,6 +107,7 @@ final class RoutingTests: XCTestCase {
         XCTAssertEqual(Array(placement.experts(onGPU: 0)), [1, 4])
         XCTAssertEqual(Array(placement.experts(onGPU: 1)), [0, 2])
         XCTAssertEqual(Array(placement.experts(onGPU: 2)), [3, 5])
-        XCTAssertEqual(ExpertPlacement.contiguous(experts: 8, gpuCount: 4).gpuOfExpert, [0, 0, 1, 1, 2, 2, 3, 3])
+        XCTAssertEqual(ExpertPlacement.contiguous(experts: 8, gpuCount: 4).replicaGPUs, [0, 0, 1, 1, 2, 2, 3, 3])
+        XCTAssertEqual(ExpertPlacement.roundRobin(experts: 8, gpuCount: 4).replicaGPUs, [0, 1, 2, 3, 0, 1, 2, 3])
     }
 }

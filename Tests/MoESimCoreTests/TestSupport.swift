@@ -27,13 +27,20 @@ enum TestSupport {
         }
     }
 
-    /// Routes `scores` with `router` and returns the buffer.
+    /// Routes `scores` with `router` and returns the buffer, every slot's GPU assigned.
     static func route(_ router: any RoutingStrategy, scores: [Float], tokens: Int,
                       placement: ExpertPlacement) -> RoutingBuffer {
         var buffer = RoutingBuffer()
         scores.withUnsafeBufferPointer {
             router.route(scores: $0, tokenCount: tokens, placement: placement, into: &buffer)
         }
+        assignGPUs(&buffer, placement: placement)
         return buffer
+    }
+
+    /// Chooses the GPU of every unassigned slot (hand-built buffers).
+    static func assignGPUs(_ buffer: inout RoutingBuffer, placement: ExpertPlacement) {
+        var assigner = ReplicaAssigner()
+        assigner.assign(&buffer, placement: placement)
     }
 }

@@ -29,53 +29,52 @@ public struct CapacityLimiter {
 
     /// Marks overflowing slots of `buffer` as dropped and returns how many slots were dropped.
     /// - Parameters:
-    ///   - perDevice: true for SAM (limit tokens per device, drop whole tokens),
-    ///     false to limit slots per expert.
-    ///   - capacity: the limit per expert (slots) or per device (tokens).
+    ///   - perDevice: true for SAM (limit tokens per device, drop whole tokens; slot GPUs must be set),
+    ///     false to limit slots per expert (a replicated expert gets `capacity` per replica).
+    ///   - capacity: the limit per expert replica (slots) or per device (tokens).
     /// - Complexity: O(S + Σ over full groups of n log n), S = slots.
     public mutating func apply(to buffer: inout RoutingBuffer, placement: ExpertPlacement,
                                capacity: Int, perDevice: Bool) -> Int {
-        let k = buffer.k
-        let units = perDevice ? buffer.tokenCount : buffer.tokenCount * k
+        let units = perDevice ? buffer.tokenCount : buffer.slotCount
         let groups = perDevice ? placement.gpuCount : placement.expertCount
         func group(of unit: Int) -> Int {
-            perDevice ? Int(placement.gpuOfExpert[Int(buffer.experts[unit * k])]) : Int(buffer.experts[unit])
+            perDevice ? Int(buffer.gpus[buffer.slotStart[unit]]) : Int(buffer.experts[unit])
         }
         // Counting sort of units by group, ascending unit index within a group.
         groupStart = [Int](repeating: 0, count: groups + 1)
-        for unit in 0..<units { groupStart[group(of: unit) + 1] += 1 }
+        for unit in 0..<units where !perDevice || !buffer.slots(of: unit).isEmpty {
+            groupStart[group(of: unit) + 1] += 1
+        }
         for g in 0..<groups { groupStart[g + 1] += groupStart[g] }
         if order.count < units { order = [Int32](repeating: 0, count: units) }
         if priority.count < units { priority = [Float](repeating: 0, count: units) }
         var fill = groupStart
-        for unit in 0..<units {
+        for unit in 0..<units where !perDevice || !buffer.slots(of: unit).isEmpty {
             let g = group(of: unit)
             order[fill[g]] = Int32(unit)
             fill[g] += 1
             if perDevice {
                 var sum: Float = 0
-                for slot in unit * k..<(unit + 1) * k { sum += buffer.probabilities[slot] }
+                for slot in buffer.slots(of: unit) { sum += buffer.probabilities[slot] }
                 priority[unit] = sum
             } else {
                 priority[unit] = buffer.probabilities[unit]
             }
         }
         var droppedSlots = 0
-        for g in 0..<groups where groupStart[g + 1] - groupStart[g] > capacity {
+        for g in 0..<groups {
+            let limit = perDevice ? capacity : capacity * placement.replicas(of: g).count
+            guard groupStart[g + 1] - groupStart[g] > limit else { continue }
             let range = groupStart[g]..<groupStart[g + 1]
             order[range].sort { a, b in
                 let pa = priority[Int(a)], pb = priority[Int(b)]
                 return pa != pb ? pa > pb : a < b
             }
-            for position in range.lowerBound + capacity..<range.upperBound {
+            for position in range.lowerBound + limit..<range.upperBound {
                 let unit = Int(order[position])
-                if perDevice {
-                    for slot in unit * k..<(unit + 1) * k { buffer.dropped[slot] = true }
-                    droppedSlots += k
-                } else {
-                    buffer.dropped[unit] = true
-                    droppedSlots += 1
-                }
+                let slots = perDevice ? buffer.slots(of: unit) : unit..<unit + 1
+                for slot in slots { buffer.dropped[slot] = true }
+                droppedSlots += slots.count
             }
         }
         return droppedSlots

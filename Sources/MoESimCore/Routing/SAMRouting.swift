@@ -22,46 +22,52 @@ public struct SAMRouting: RoutingStrategy {
         self.deviceScore = deviceScore
     }
 
-    /// - Complexity: O(tokenCount · E · k) worst case.
+    /// Every slot's GPU is the chosen device (which hosts a replica of each chosen expert).
+    /// - Complexity: O(tokenCount · (replicas + E_device · k)) worst case.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         let k = self.k
         buffer.reset(tokenCount: tokenCount, k: k)
         placement.expertsByGPU.withUnsafeBufferPointer { grouped in
-            buffer.experts.withUnsafeMutableBufferPointer { chosen in
-                buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
-                    for token in 0..<tokenCount {
-                        let base = token * experts
-                        let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
-                        // Switch router over devices; ties go to the lower GPU id.
-                        var bestGPU = 0
-                        var bestScore = -Float.infinity
-                        for gpu in 0..<placement.gpuCount {
-                            var score: Float = 0
-                            for index in placement.expertOffsets[gpu]..<placement.expertOffsets[gpu + 1] {
-                                let p = expf(scores[base + Int(grouped[index])] - maxLogit)
-                                score = deviceScore == .sum ? score + p : Swift.max(score, p)
-                            }
-                            if score > bestScore {
-                                bestScore = score
-                                bestGPU = gpu
-                            }
-                        }
-                        // Mixture router: top-k of the chosen device's experts (ascending ids).
-                        let topExperts = chosen.baseAddress! + token * k
-                        let topScores = probabilities.baseAddress! + token * k
-                        var count = 0
-                        for index in placement.expertOffsets[bestGPU]..<placement.expertOffsets[bestGPU + 1] {
-                            let expert = grouped[index]
-                            insertTop(expert: expert, score: scores[base + Int(expert)], k: k, count: &count,
-                                      topExperts: topExperts, topScores: topScores)
-                        }
-                        precondition(count == k, "SAM needs at least k experts on every GPU")
-                        for slot in 0..<k { topScores[slot] = expf(topScores[slot] - maxLogit) / sum }
+        buffer.experts.withUnsafeMutableBufferPointer { chosen in
+        buffer.gpus.withUnsafeMutableBufferPointer { slotGPUs in
+        buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
+            for token in 0..<tokenCount {
+                let base = token * experts
+                let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
+                // Switch router over devices; ties go to the lower GPU id.
+                var bestGPU = 0
+                var bestScore = -Float.infinity
+                for gpu in 0..<placement.gpuCount {
+                    var score: Float = 0
+                    for index in placement.expertOffsets[gpu]..<placement.expertOffsets[gpu + 1] {
+                        let p = expf(scores[base + Int(grouped[index])] - maxLogit)
+                        score = deviceScore == .sum ? score + p : Swift.max(score, p)
+                    }
+                    if score > bestScore {
+                        bestScore = score
+                        bestGPU = gpu
                     }
                 }
+                // Mixture router: top-k of the chosen device's experts (ascending ids).
+                let topExperts = chosen.baseAddress! + token * k
+                let topScores = probabilities.baseAddress! + token * k
+                var count = 0
+                for index in placement.expertOffsets[bestGPU]..<placement.expertOffsets[bestGPU + 1] {
+                    let expert = grouped[index]
+                    insertTop(expert: expert, score: scores[base + Int(expert)], k: k, count: &count,
+                              topExperts: topExperts, topScores: topScores)
+                }
+                precondition(count == k, "SAM needs at least k experts on every GPU")
+                for slot in 0..<k {
+                    topScores[slot] = expf(topScores[slot] - maxLogit) / sum
+                    slotGPUs[token * k + slot] = Int32(bestGPU)
+                }
             }
+        }
+        }
+        }
         }
     }
 }

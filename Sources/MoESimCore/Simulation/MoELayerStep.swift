@@ -17,6 +17,8 @@ public struct MoELayerStep {
     private var dispatchTraffic: TrafficMatrix
     private var expertTokens: [Int]
     private var gpuTokens: [Int]
+    private var replicaTokens: [Int] = []
+    private var gpuBusy: [SimTime]
 
     /// Prepares scratch space for `scenario`.
     public init(scenario: Scenario) {
@@ -26,29 +28,34 @@ public struct MoELayerStep {
         dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
         expertTokens = [Int](repeating: 0, count: scenario.model.experts)
         gpuTokens = [Int](repeating: 0, count: scenario.cluster.gpuCount)
+        gpuBusy = [SimTime](repeating: .zero, count: scenario.cluster.gpuCount)
     }
 
-    /// Prices the layer for the tokens routed in `buffer` (token t comes from GPU t / tokensPerGPU).
+    /// Prices the layer for the tokens routed in `buffer` (token t comes from GPU t / tokensPerGPU;
+    /// every slot's GPU must be assigned).
     /// - Parameter deduplicate: send one copy per destination GPU rather than one per expert.
     /// - Complexity: O(T · k² + G² + E log E).
     public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
                                   deduplicate: Bool) -> LayerOutcome {
-        let k = buffer.k
         let bytesPerToken = scenario.model.dispatchBytesPerToken
         dispatchTraffic.clear()
         for e in expertTokens.indices { expertTokens[e] = 0 }
+        if replicaTokens.count != placement.replicaCount {
+            replicaTokens = [Int](repeating: 0, count: placement.replicaCount)
+        } else {
+            for r in replicaTokens.indices { replicaTokens[r] = 0 }
+        }
         for g in gpuTokens.indices { gpuTokens[g] = 0 }
 
         for token in 0..<buffer.tokenCount {
             let source = token / scenario.tokensPerGPU
-            for slot in token * k..<(token + 1) * k where !buffer.dropped[slot] {
+            for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
+                let gpu = Int(buffer.gpus[slot])
                 let expert = Int(buffer.experts[slot])
-                let gpu = Int(placement.gpuOfExpert[expert])
                 expertTokens[expert] += 1
+                replicaTokens[placement.replicaIndex(of: expert, onGPU: gpu)] += 1
                 gpuTokens[gpu] += 1
-                if deduplicate && sendsEarlier(buffer, token: token, before: slot, to: gpu, placement: placement) {
-                    continue
-                }
+                if deduplicate && sendsEarlier(buffer, token: token, before: slot, to: gpu) { continue }
                 dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
             }
         }
@@ -58,12 +65,11 @@ public struct MoELayerStep {
         var dispatch = network.cost(of: dispatchTraffic)
         var combine = network.cost(of: combineTraffic)
         var gate = compute.gateTime(tokens: scenario.tokensPerGPU)
-        var expert = SimTime.zero
-        for gpu in 0..<placement.gpuCount {
-            var busy = SimTime.zero
-            for e in placement.experts(onGPU: gpu) { busy += compute.expertTime(tokens: expertTokens[Int(e)]) }
-            expert = max(expert, busy)
+        for g in gpuBusy.indices { gpuBusy[g] = .zero }
+        for replica in 0..<placement.replicaCount {
+            gpuBusy[Int(placement.replicaGPUs[replica])] += compute.expertTime(tokens: replicaTokens[replica])
         }
+        var expert = gpuBusy.max() ?? .zero
         var dispatchBytes = dispatchTraffic.totalBytes
         var combineSent = combineTraffic.totalBytes
 
@@ -83,13 +89,10 @@ public struct MoELayerStep {
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).
     @inline(__always)
-    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, to gpu: Int,
-                              placement: ExpertPlacement) -> Bool {
-        var earlier = token * buffer.k
+    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, to gpu: Int) -> Bool {
+        var earlier = buffer.slotStart[token]
         while earlier < slot {
-            if !buffer.dropped[earlier] && Int(placement.gpuOfExpert[Int(buffer.experts[earlier])]) == gpu {
-                return true
-            }
+            if !buffer.dropped[earlier] && Int(buffer.gpus[earlier]) == gpu { return true }
             earlier += 1
         }
         return false

@@ -22,6 +22,7 @@ public enum Simulator {
         var scores: [Float] = []
         var buffer = RoutingBuffer()
         var limiter = CapacityLimiter()
+        var assigner = ReplicaAssigner()
 
         for stepIndex in 0..<steps {
             for layer in 0..<layers {
@@ -39,6 +40,7 @@ public enum Simulator {
                                                              experts: scenario.model.experts)
                         dropped = limiter.apply(to: &buffer, placement: placement, capacity: capacity, perDevice: perDevice)
                     }
+                    assigner.assign(&buffer, placement: placement)
                     let deduplicate = spec.kind != .topk || spec.deduplicate
                     let outcome = step.evaluate(buffer, placement: placement, deduplicate: deduplicate)
                     accumulators[index].add(outcome, dropped: dropped, offered: tokens * spec.k)
