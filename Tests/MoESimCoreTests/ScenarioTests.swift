@@ -72,8 +72,20 @@ final class ScenarioTests: XCTestCase {
                       keyPath: "routing.strategies[1].k", mentions: "experts per GPU = 8")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "topk", "k": 0}]}}"#,
                       keyPath: "routing.strategies[0].k", mentions: "(got 0)")
-        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "expert-choice"}]}}"#,
-                      keyPath: "routing.strategies[0].name", mentions: "\"switch\", \"topk\", \"sam\"")
+        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "expert_choice"}]}}"#,
+                      keyPath: "routing.strategies[0].name", mentions: "\"switch\", \"topk\", \"sam\", \"node-limited\"")
+        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "node-limited", "k": 2}]}}"#,
+                      keyPath: "routing.strategies[0].maxNodes", mentions: "missing")
+        assertInvalid(#"{"version": 1, "cluster": {"nodes": 2}, "model": {"experts": 64}, "routing": {"strategies": [{"name": "node-limited", "k": 2, "maxNodes": 3}]}}"#,
+                      keyPath: "routing.strategies[0].maxNodes", mentions: "[1, 2] (got 3)")
+        assertInvalid(#"{"version": 1, "cluster": {"nodes": 2}, "model": {"experts": 64}, "routing": {"strategies": [{"name": "node-limited", "k": 2, "maxNodes": 0}]}}"#,
+                      keyPath: "routing.strategies[0].maxNodes", mentions: "(got 0)")
+        assertInvalid(#"{"version": 1, "cluster": {"nodes": 4}, "model": {"experts": 64}, "routing": {"strategies": [{"name": "node-limited", "k": 17, "maxNodes": 1}]}}"#,
+                      keyPath: "routing.strategies[0].k", mentions: "experts on maxNodes = 1 node(s) = 16")
+        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "expert-choice", "k": 65}]}}"#,
+                      keyPath: "routing.strategies[0].k", mentions: "at most model.experts = 64")
+        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "hash", "k": 2}]}}"#,
+                      keyPath: "routing.strategies[0].k", mentions: "unknown key")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"k": 2}]}}"#,
                       keyPath: "routing.strategies[0].name", mentions: "missing")
         assertInvalid(#"{"version": 1, "routing": {"strategies": []}}"#, keyPath: "routing.strategies", mentions: "non-empty")

@@ -83,7 +83,7 @@ final class BadScenarioTests: MoesimTestCase {
                           keyPath: "routing.strategies")
         try assertBadData(try mutate(valid, ScenarioText.allStrategies, "[]"), keyPath: "routing.strategies")
         try assertBadData(try mutate(valid, #"{"preset":"dgx-h100","nodes":1}"#, "8"), keyPath: "cluster")
-        try assertBadData(try mutate(valid, #"{"name":"switch"}"#, #"{"name":"expert-choice"}"#),
+        try assertBadData(try mutate(valid, #"{"name":"switch"}"#, #"{"name":"mixture-of-depths"}"#),
                           keyPath: "routing.strategies[0].name")
         try assertBadData(try mutate(valid, #"{"name":"switch"}"#, #"{"k":1}"#), keyPath: "routing.strategies[0].name")
         try assertBadData(try mutate(valid, #""name":"t""#, #""name":"../t""#), keyPath: "name")

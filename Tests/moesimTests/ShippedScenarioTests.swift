@@ -54,7 +54,7 @@ final class ShippedScenarioTests: MoesimTestCase {
             for (row, strategy) in zip(rows, strategies) {
                 XCTAssertEqual(row["scenario"], name, file.lastPathComponent)
                 let kind = try XCTUnwrap(row["strategy"])
-                XCTAssertTrue(["switch", "topk", "sam"].contains(kind), "\(file.lastPathComponent): strategy \(kind)")
+                XCTAssertTrue(["switch", "topk", "sam", "node-limited", "expert-choice", "hash"].contains(kind), "\(file.lastPathComponent): strategy \(kind)")
                 XCTAssertEqual(kind, strategy["name"] as? String, "\(file.lastPathComponent): strategies in file order")
                 if let k = strategy["k"] as? Int { XCTAssertEqual(row["k"], String(k), file.lastPathComponent) }
                 XCTAssertGreaterThan(Double(row["step_time_us"] ?? "") ?? 0, 0, file.lastPathComponent)

@@ -31,6 +31,8 @@ public struct StrategyResult: Equatable, Sendable {
     public var maxGPUSentBytes: Int64
     /// Token-to-expert assignments dropped by the capacity limit.
     public var droppedAssignments: Int64
+    /// Tokens that reached no expert in some layer, summed over layers and steps.
+    public var unroutedTokens: Int64
     /// Token-to-expert assignments offered to the router (tokens × k).
     public var offeredAssignments: Int64
 

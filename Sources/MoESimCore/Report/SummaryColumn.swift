@@ -44,13 +44,16 @@ public struct SummaryColumn: Sendable {
     /// Every summary column, in CSV order.
     public static let all: [SummaryColumn] = [
         SummaryColumn(name: "scenario", meaning: "scenario name") { s, _ in .text(s.name) },
-        SummaryColumn(name: "strategy", meaning: "routing strategy: switch, topk or sam") { _, r in .text(r.strategy.kind.rawValue) },
+        SummaryColumn(name: "strategy", meaning: "routing strategy: switch, topk, sam, node-limited, expert-choice or hash") { _, r in .text(r.strategy.kind.rawValue) },
         SummaryColumn(name: "k", meaning: "experts activated per token") { _, r in .integer(Int64(r.strategy.k)) },
         SummaryColumn(name: "dedup", meaning: "top-k only: one copy per destination GPU (true) or per expert (false)") { _, r in
             r.strategy.kind == .topk ? .flag(r.strategy.deduplicate) : .empty
         },
         SummaryColumn(name: "device_score", meaning: "SAM only: device score, sum or max of expert probabilities") { _, r in
             r.strategy.kind == .sam ? .text(r.strategy.deviceScore.rawValue) : .empty
+        },
+        SummaryColumn(name: "max_nodes", meaning: "node-limited only: most nodes a token may reach") { _, r in
+            r.strategy.kind == .nodeLimited ? .integer(Int64(r.strategy.maxNodes)) : .empty
         },
         SummaryColumn(name: "cluster", meaning: "cluster preset") { s, _ in .text(s.cluster.presetName ?? "custom") },
         SummaryColumn(name: "nodes", meaning: "nodes") { s, _ in .integer(Int64(s.cluster.nodes)) },
@@ -75,6 +78,7 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "inter_node_bytes", meaning: "bytes between nodes, whole run") { _, r in .integer(r.interNodeBytes) },
         SummaryColumn(name: "max_gpu_sent_bytes", meaning: "most bytes one GPU sent in one phase") { _, r in .integer(r.maxGPUSentBytes) },
         SummaryColumn(name: "dropped_tokens", meaning: "token-to-expert assignments dropped by the capacity limit, whole run") { _, r in .integer(r.droppedAssignments) },
+        SummaryColumn(name: "unrouted_tokens", meaning: "tokens that reached no expert in a layer (all dropped, or unpicked by expert choice), whole run") { _, r in .integer(r.unroutedTokens) },
         SummaryColumn(name: "drop_rate", meaning: "dropped / offered assignments") { _, r in .real(r.dropRate, decimals: 6) },
         SummaryColumn(name: "capacity_factor", meaning: "capacity factor (empty: no limit)") { s, _ in
             s.capacityFactor.map { .real($0, decimals: 3) } ?? .empty

@@ -17,12 +17,16 @@ public protocol RoutingStrategy {
 }
 
 extension RoutingStrategySpec {
-    /// The router this description names.
-    public func makeRouter() -> any RoutingStrategy {
+    /// The router this description names, for a cluster of `gpusPerNode` GPUs per node;
+    /// `capacityFactor` (nil: none) sizes expert choice's per-expert capacity.
+    public func makeRouter(gpusPerNode: Int, capacityFactor: Double?) -> any RoutingStrategy {
         switch kind {
         case .switch: return SwitchRouting()
-        case .topk: return TopKRouting(k: k)
+        case .topk: return TopKRouting(k: k, normalize: normalize)
         case .sam: return SAMRouting(k: k, deviceScore: deviceScore)
+        case .nodeLimited: return NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode)
+        case .expertChoice: return ExpertChoiceRouting(k: k, capacityFactor: capacityFactor ?? 1)
+        case .hash: return HashRouting()
         }
     }
 }

@@ -16,6 +16,12 @@ public struct RoutingStrategySpec: Equatable, Sendable {
         case topk
         /// Switch and Mixture: one device per token, then its k best experts on that device.
         case sam
+        /// Top-k within at most M nodes (DeepSeek-V3).
+        case nodeLimited = "node-limited"
+        /// Each expert takes its top-C tokens (Zhou et al. 2022).
+        case expertChoice = "expert-choice"
+        /// A fixed hash of the token picks one expert (Roller et al. 2021).
+        case hash
     }
 
     /// The strategy family.
@@ -26,21 +32,38 @@ public struct RoutingStrategySpec: Equatable, Sendable {
     public var deduplicate: Bool
     /// SAM only: how a device is scored.
     public var deviceScore: DeviceScore
+    /// Node-limited only: most nodes a token may reach (M).
+    public var maxNodes: Int
+    /// Top-k only: renormalise the k gate probabilities to sum to 1 (changes which overflow is dropped).
+    public var normalize: Bool
 
     /// Creates a strategy description.
-    public init(kind: Kind, k: Int, deduplicate: Bool = true, deviceScore: DeviceScore = .sum) {
+    public init(kind: Kind, k: Int, deduplicate: Bool = true, deviceScore: DeviceScore = .sum, maxNodes: Int = 1,
+                normalize: Bool = false) {
         self.kind = kind
         self.k = k
         self.deduplicate = deduplicate
         self.deviceScore = deviceScore
+        self.maxNodes = maxNodes
+        self.normalize = normalize
     }
 
-    /// A short human label: "switch", "top-2", "top-2 (no dedup)", "sam-2".
+    /// Whether a token sends one copy per destination GPU (every strategy but top-k with `dedup: false`).
+    public var sendsOneCopyPerGPU: Bool { kind != .topk || deduplicate }
+
+    /// Whether the capacity limit applies per device (SAM) rather than per expert; expert choice has its own.
+    public var capacityIsPerDevice: Bool { kind == .sam }
+
+    /// A short human label: "switch", "top-2", "top-2 (no dedup)", "sam-2", "top-8, <=4 nodes".
     public var label: String {
         switch kind {
         case .switch: return "switch"
-        case .topk: return deduplicate ? "top-\(k)" : "top-\(k) (no dedup)"
+        case .topk:
+            return (deduplicate ? "top-\(k)" : "top-\(k) (no dedup)") + (normalize ? " normalized" : "")
         case .sam: return deviceScore == .sum ? "sam-\(k)" : "sam-\(k) (\(deviceScore.rawValue))"
+        case .nodeLimited: return "top-\(k), <=\(maxNodes) nodes"
+        case .expertChoice: return "expert-choice-\(k)"
+        case .hash: return "hash"
         }
     }
 }

@@ -7,12 +7,15 @@ import Foundation
 public struct TopKRouting: RoutingStrategy {
     /// Experts per token.
     public let k: Int
+    /// Renormalise the chosen k probabilities to sum to 1.
+    public let normalize: Bool
     public var expertsPerToken: Int { k }
 
     /// A top-k router. - Precondition: k ≥ 1.
-    public init(k: Int) {
+    public init(k: Int, normalize: Bool = false) {
         precondition(k >= 1, "top-k needs k >= 1")
         self.k = k
+        self.normalize = normalize
     }
 
     /// - Complexity: O(tokenCount · E · k) worst case, O(tokenCount · E) typical.
@@ -33,7 +36,12 @@ public struct TopKRouting: RoutingStrategy {
                                   topExperts: topExperts, topScores: topScores)
                     }
                     let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
-                    for slot in 0..<k { topScores[slot] = expf(topScores[slot] - maxLogit) / sum }
+                    var chosenMass: Float = 0
+                    for slot in 0..<k {
+                        topScores[slot] = expf(topScores[slot] - maxLogit) / sum
+                        chosenMass += topScores[slot]
+                    }
+                    if normalize { for slot in 0..<k { topScores[slot] /= chosenMass } }
                 }
             }
         }

@@ -35,7 +35,8 @@ extension Scenario {
         try parallelism.rejectUnknownKeys()
 
         var routing = try root.object("routing")
-        let strategies = try decodeStrategies(&routing, experts: model.experts, expertsPerGPU: expertsPerGPU)
+        let strategies = try decodeStrategies(&routing, experts: model.experts, expertsPerGPU: expertsPerGPU,
+                                              nodes: cluster.nodes, gpusPerNode: cluster.gpusPerNode)
         let capacityFactor: Double?
         if routing.raw("capacityFactor") == .null {
             capacityFactor = nil
@@ -123,8 +124,8 @@ extension Scenario {
             combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8))
     }
 
-    private static func decodeStrategies(_ routing: inout ObjectReader, experts: Int,
-                                         expertsPerGPU: Int) throws -> [RoutingStrategySpec] {
+    private static func decodeStrategies(_ routing: inout ObjectReader, experts: Int, expertsPerGPU: Int,
+                                         nodes: Int, gpusPerNode: Int) throws -> [RoutingStrategySpec] {
         let listPath = routing.path(of: "strategies")
         guard let value = routing.raw("strategies") else {
             return [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
@@ -143,22 +144,32 @@ extension Scenario {
             }
             let kind = try reader.choice("name", default: RoutingStrategySpec.Kind.switch)
             var spec = RoutingStrategySpec(kind: kind, k: 1)
+            func readK(default value: Int, max limit: Int, limitName: String) throws {
+                spec.k = try reader.int("k", default: value, in: 1...Int.max)
+                guard spec.k <= limit else { throw reader.fail("k", "must be at most \(limitName) (got \(spec.k))") }
+            }
+            let allExperts = "model.experts = \(experts)"
             switch kind {
-            case .switch:
+            case .switch, .hash:
                 break
             case .topk:
-                spec.k = try reader.int("k", default: 2, in: 1...Int.max)
-                guard spec.k <= experts else {
-                    throw reader.fail("k", "must be at most model.experts = \(experts) (got \(spec.k))")
-                }
+                try readK(default: 2, max: experts, limitName: allExperts)
                 spec.deduplicate = try reader.bool("dedup", default: true)
+                spec.normalize = try reader.bool("normalize", default: false)
             case .sam:
-                spec.k = try reader.int("k", default: 2, in: 1...Int.max)
-                guard spec.k <= expertsPerGPU else {
-                    throw reader.fail("k", "must be at most the experts per GPU = \(expertsPerGPU) "
-                        + "(model.experts / GPUs), since SAM picks all k on one GPU (got \(spec.k))")
-                }
+                try readK(default: 2, max: expertsPerGPU, limitName: "the experts per GPU = \(expertsPerGPU) "
+                    + "(model.experts / GPUs), since SAM picks all k on one GPU")
                 spec.deviceScore = try reader.choice("deviceScore", default: DeviceScore.sum)
+            case .nodeLimited:
+                guard reader.raw("maxNodes") != nil else {
+                    throw reader.fail("maxNodes", "missing: the most nodes a token may reach, in [1, \(nodes)]")
+                }
+                spec.maxNodes = try reader.int("maxNodes", default: 1, in: 1...nodes)
+                let reachable = spec.maxNodes * expertsPerGPU * gpusPerNode
+                try readK(default: 2, max: min(experts, reachable), limitName: "the experts on maxNodes = \(spec.maxNodes) "
+                    + "node(s) = \(min(experts, reachable))")
+            case .expertChoice:
+                try readK(default: 2, max: experts, limitName: allExperts)
             }
             try reader.rejectUnknownKeys()
             result.append(spec)

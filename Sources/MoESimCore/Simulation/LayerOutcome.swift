@@ -14,6 +14,8 @@ public struct LayerOutcome: Equatable, Sendable {
     public var expertLoad: LoadStatistics
     /// Dispatch-direction bytes of every token copy, including copies to the token's own GPU.
     public var dispatchBytes: Int64
+    /// Tokens that reached no expert (all slots dropped, or expert choice picked none).
+    public var unroutedTokens: Int
     /// Combine-direction bytes of every returned copy, including those from the token's own GPU.
     public var combineBytes: Int64
 

@@ -47,9 +47,13 @@ public struct MoELayerStep {
         }
         for g in gpuTokens.indices { gpuTokens[g] = 0 }
 
+        var unrouted = 0
         for token in 0..<buffer.tokenCount {
             let source = token / scenario.tokensPerGPU
+            var reached = false
+            defer { if !reached { unrouted += 1 } }
             for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
+                reached = true
                 let gpu = Int(buffer.gpus[slot])
                 let expert = Int(buffer.experts[slot])
                 expertTokens[expert] += 1
@@ -84,7 +88,7 @@ public struct MoELayerStep {
         }
         return LayerOutcome(gate: gate, dispatch: dispatch, expert: expert, combine: combine,
                             gpuLoad: LoadStatistics(gpuTokens), expertLoad: LoadStatistics(expertTokens),
-                            dispatchBytes: dispatchBytes, combineBytes: combineSent)
+                            dispatchBytes: dispatchBytes, unroutedTokens: unrouted, combineBytes: combineSent)
     }
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).

@@ -16,7 +16,9 @@ public enum Simulator {
         let placement = ExpertPlacement.contiguous(experts: scenario.model.experts, gpuCount: gpus)
         let generator = SyntheticScoreGenerator(spec: scenario.synthetic, experts: scenario.model.experts,
                                                 layers: layers, seed: scenario.simulation.seed)
-        let routers = scenario.strategies.map { $0.makeRouter() }
+        let routers = scenario.strategies.map {
+            $0.makeRouter(gpusPerNode: scenario.cluster.gpusPerNode, capacityFactor: scenario.capacityFactor)
+        }
         var accumulators = scenario.strategies.map { StrategyAccumulator(strategy: $0) }
         var step = MoELayerStep(scenario: scenario)
         var scores: [Float] = []
@@ -32,8 +34,8 @@ public enum Simulator {
                         routers[index].route(scores: scores, tokenCount: tokens, placement: placement, into: &buffer)
                     }
                     var dropped = 0
-                    if let cf = scenario.capacityFactor {
-                        let perDevice = spec.kind == .sam
+                    if let cf = scenario.capacityFactor, spec.kind != .expertChoice {
+                        let perDevice = spec.capacityIsPerDevice
                         let capacity = perDevice
                             ? CapacityLimiter.deviceCapacity(capacityFactor: cf, tokens: tokens, devices: gpus)
                             : CapacityLimiter.expertCapacity(capacityFactor: cf, tokens: tokens, k: spec.k,
@@ -41,8 +43,7 @@ public enum Simulator {
                         dropped = limiter.apply(to: &buffer, placement: placement, capacity: capacity, perDevice: perDevice)
                     }
                     assigner.assign(&buffer, placement: placement)
-                    let deduplicate = spec.kind != .topk || spec.deduplicate
-                    let outcome = step.evaluate(buffer, placement: placement, deduplicate: deduplicate)
+                    let outcome = step.evaluate(buffer, placement: placement, deduplicate: spec.sendsOneCopyPerGPU)
                     accumulators[index].add(outcome, dropped: dropped, offered: tokens * spec.k)
                 }
             }
@@ -61,7 +62,7 @@ struct StrategyAccumulator {
     private var batches = 0
     private var dispatchBytes: Int64 = 0, combineBytes: Int64 = 0
     private var intraBytes: Int64 = 0, interBytes: Int64 = 0, maxSent: Int64 = 0
-    private var dropped: Int64 = 0, offered: Int64 = 0
+    private var dropped: Int64 = 0, offered: Int64 = 0, unrouted: Int64 = 0
 
     init(strategy: RoutingStrategySpec) { self.strategy = strategy }
 
@@ -83,6 +84,7 @@ struct StrategyAccumulator {
         interBytes += outcome.dispatch.interNodeBytes + outcome.combine.interNodeBytes
         maxSent = max(maxSent, outcome.dispatch.maxGPUSentBytes, outcome.combine.maxGPUSentBytes)
         dropped += Int64(droppedSlots)
+        unrouted += Int64(outcome.unroutedTokens)
         offered += Int64(offeredSlots)
     }
 
@@ -99,6 +101,6 @@ struct StrategyAccumulator {
                                        gini: expertGini / n),
             dispatchBytes: dispatchBytes, combineBytes: combineBytes,
             intraNodeBytes: intraBytes, interNodeBytes: interBytes, maxGPUSentBytes: maxSent,
-            droppedAssignments: dropped, offeredAssignments: offered)
+            droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered)
     }
 }

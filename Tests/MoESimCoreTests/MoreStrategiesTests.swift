@@ -1,0 +1,115 @@
+import XCTest
+@testable import MoESimCore
+
+/// Node-limited top-k, expert choice and hash routing against their definitions.
+final class MoreStrategiesTests: XCTestCase {
+    func testNodeLimitedNeverTouchesMoreThanMNodesAndMatchesReference() {
+        for seed in 0..<80 {
+            let gpusPerNode = 2, gpus = 8, perGPU = 4, experts = gpus * perGPU
+            let nodes = gpus / gpusPerNode
+            let maxNodes = 1 + seed % nodes
+            let k = 1 + seed % min(8, maxNodes * gpusPerNode * perGPU)
+            let tokens = 32
+            let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: UInt64(seed), ties: seed % 3 == 0)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
+            let buffer = TestSupport.route(NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode),
+                                           scores: scores, tokens: tokens, placement: placement)
+            for t in 0..<tokens {
+                let row = Array(scores[t * experts..<(t + 1) * experts])
+                let chosen = Array(buffer.experts[buffer.slots(of: t)])
+                let touched = Set(buffer.slots(of: t).map { Int(buffer.gpus[$0]) / gpusPerNode })
+                XCTAssertLessThanOrEqual(touched.count, maxNodes, "seed \(seed) token \(t)")
+                XCTAssertEqual(Set(chosen).count, k)
+                // Reference: node score = sum of the top ⌈k/M⌉ probabilities; best M nodes; top-k inside.
+                let maxLogit = row.max()!
+                let p = row.map { expf($0 - maxLogit) }
+                let perNode = (k + maxNodes - 1) / maxNodes
+                let nodeScores = (0..<nodes).map { node -> Float in
+                    let members = (node * gpusPerNode * perGPU..<(node + 1) * gpusPerNode * perGPU)
+                    let top = members.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }.prefix(perNode)
+                    return top.reduce(Float(0)) { $0 + p[$1] }
+                }
+                let bestNodes = Set((0..<nodes).sorted {
+                    nodeScores[$0] != nodeScores[$1] ? nodeScores[$0] > nodeScores[$1] : $0 < $1
+                }.prefix(maxNodes))
+                let candidates = (0..<experts).filter { bestNodes.contains($0 / (gpusPerNode * perGPU)) }
+                let expected = candidates.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }.prefix(k)
+                XCTAssertEqual(chosen.map(Int.init), Array(expected), "seed \(seed) token \(t)")
+            }
+        }
+    }
+
+    func testNodeLimitedWithEveryNodeAllowedIsTopK() {
+        for seed in 0..<40 {
+            let experts = 32, tokens = 64
+            let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: UInt64(seed), ties: seed % 2 == 0)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 8)
+            let limited = TestSupport.route(NodeLimitedTopKRouting(k: 4, maxNodes: 4, gpusPerNode: 2), scores: scores,
+                                            tokens: tokens, placement: placement)
+            let topk = TestSupport.route(TopKRouting(k: 4), scores: scores, tokens: tokens, placement: placement)
+            XCTAssertEqual(limited.experts, topk.experts, "seed \(seed)")
+            XCTAssertEqual(limited.gpus, topk.gpus, "seed \(seed)")
+            XCTAssertEqual(limited.probabilities, topk.probabilities, "seed \(seed)")
+        }
+    }
+
+    func testExpertChoiceGivesEveryExpertItsTopCTokens() {
+        for seed in 0..<30 {
+            let experts = 8, tokens = 50, k = 1 + seed % 3
+            let cf = [1.0, 0.5, 2.0][seed % 3]
+            let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: UInt64(seed), ties: seed % 2 == 0)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 4)
+            let router = ExpertChoiceRouting(k: k, capacityFactor: cf)
+            let buffer = TestSupport.route(router, scores: scores, tokens: tokens, placement: placement)
+            let capacity = router.capacity(tokens: tokens, experts: experts)
+            XCTAssertEqual(capacity, min(tokens, Int((cf * Double(tokens * k) / Double(experts)).rounded(.up))))
+            XCTAssertEqual(buffer.slotCount, capacity * experts, "seed \(seed)")
+            for expert in 0..<experts {
+                let probability = { (t: Int) -> Float in
+                    let row = scores[t * experts..<(t + 1) * experts]
+                    let m = row.max()!
+                    return expf(scores[t * experts + expert] - m) / row.reduce(Float(0)) { $0 + expf($1 - m) }
+                }
+                let expected = (0..<tokens).sorted {
+                    probability($0) != probability($1) ? probability($0) > probability($1) : $0 < $1
+                }.prefix(capacity)
+                let taken = (0..<tokens).filter { t in buffer.slots(of: t).contains { buffer.experts[$0] == Int32(expert) } }
+                XCTAssertEqual(Set(taken), Set(expected), "seed \(seed) expert \(expert)")
+            }
+        }
+    }
+
+    func testExpertChoiceIsPerfectlyBalancedAndCanLeaveTokensUnrouted() throws {
+        let scenario = try TestSupport.scenario(zipf: 1.5, strategies: #"[{"name":"expert-choice","k":1}]"#)
+        let result = Simulator.run(scenario).results[0]
+        XCTAssertEqual(result.expertLoad.maxOverMean, 1, accuracy: 1e-12)
+        XCTAssertEqual(result.droppedAssignments, 0)
+        XCTAssertGreaterThan(result.unroutedTokens, 0, "skewed scores leave some tokens without an expert")
+    }
+
+    func testHashRoutingIgnoresScores() {
+        let experts = 16, tokens = 4_000
+        let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 8)
+        let a = TestSupport.route(HashRouting(), scores: TestSupport.randomScores(tokens: tokens, experts: experts, seed: 1, ties: false),
+                                  tokens: tokens, placement: placement)
+        let b = TestSupport.route(HashRouting(), scores: TestSupport.randomScores(tokens: tokens, experts: experts, seed: 2, ties: false),
+                                  tokens: tokens, placement: placement)
+        XCTAssertEqual(a.experts, b.experts)
+        XCTAssertEqual(a.experts.map(Int.init), (0..<tokens).map { HashRouting.expert(ofToken: $0, experts: experts) })
+        var counts = [Int](repeating: 0, count: experts)
+        for e in a.experts { counts[Int(e)] += 1 }
+        XCTAssertLessThan(LoadStatistics(counts).maxOverMean, 1.2, "a hash spreads tokens nearly evenly")
+    }
+
+    func testTopKNormalizationOnlyRescalesProbabilities() {
+        let experts = 16, tokens = 64
+        let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: 9, ties: false)
+        let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 4)
+        let plain = TestSupport.route(TopKRouting(k: 3), scores: scores, tokens: tokens, placement: placement)
+        let normalized = TestSupport.route(TopKRouting(k: 3, normalize: true), scores: scores, tokens: tokens, placement: placement)
+        XCTAssertEqual(plain.experts, normalized.experts)
+        for t in 0..<tokens {
+            XCTAssertEqual(normalized.probabilities[t * 3..<t * 3 + 3].reduce(0, +), 1, accuracy: 1e-5)
+        }
+    }
+}
