@@ -69,7 +69,7 @@ final class ScenarioTests: XCTestCase {
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "topk", "k": 65}]}}"#,
                       keyPath: "routing.strategies[0].k", mentions: "at most model.experts = 64")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "switch"}, {"name": "sam", "k": 9}]}}"#,
-                      keyPath: "routing.strategies[1].k", mentions: "experts per GPU = 8")
+                      keyPath: "routing.strategies[1].k", mentions: "fewest experts on one GPU = 8")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "topk", "k": 0}]}}"#,
                       keyPath: "routing.strategies[0].k", mentions: "(got 0)")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "expert_choice"}]}}"#,
@@ -81,7 +81,7 @@ final class ScenarioTests: XCTestCase {
         assertInvalid(#"{"version": 1, "cluster": {"nodes": 2}, "model": {"experts": 64}, "routing": {"strategies": [{"name": "node-limited", "k": 2, "maxNodes": 0}]}}"#,
                       keyPath: "routing.strategies[0].maxNodes", mentions: "(got 0)")
         assertInvalid(#"{"version": 1, "cluster": {"nodes": 4}, "model": {"experts": 64}, "routing": {"strategies": [{"name": "node-limited", "k": 17, "maxNodes": 1}]}}"#,
-                      keyPath: "routing.strategies[0].k", mentions: "experts on maxNodes = 1 node(s) = 16")
+                      keyPath: "routing.strategies[0].k", mentions: "fewest experts on any maxNodes = 1 node(s) = 16")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "expert-choice", "k": 65}]}}"#,
                       keyPath: "routing.strategies[0].k", mentions: "at most model.experts = 64")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "hash", "k": 2}]}}"#,

@@ -36,6 +36,27 @@ public struct StrategyResult: Equatable, Sendable {
     /// Token-to-expert assignments offered to the router (tokens × k).
     public var offeredAssignments: Int64
 
+    /// What the replication balancer did, when the placement is replicated.
+    public var replication: ReplicationSummary?
+
     /// dropped / offered assignments.
     public var dropRate: Double { offeredAssignments == 0 ? 0 : Double(droppedAssignments) / Double(offeredAssignments) }
+}
+
+/// The replication balancer's effect for one strategy, over all MoE layers.
+public struct ReplicationSummary: Equatable, Sendable {
+    /// Replicas added beyond one per expert, summed over layers.
+    public var extraReplicas: Int
+    /// GPU load max/mean on the warm-up window before balancing, mean over layers.
+    public var maxOverMeanBefore: Double
+    /// The same after balancing.
+    public var maxOverMeanAfter: Double
+
+    /// Summarises one fit per layer.
+    public init(_ fits: [ReplicationBalancer.Fit]) {
+        let n = Double(max(fits.count, 1))
+        extraReplicas = fits.reduce(0) { $0 + $1.extraReplicas }
+        maxOverMeanBefore = fits.reduce(0) { $0 + $1.maxOverMeanBefore } / n
+        maxOverMeanAfter = fits.reduce(0) { $0 + $1.maxOverMeanAfter } / n
+    }
 }

@@ -60,6 +60,7 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "gpus", meaning: "GPUs (expert-parallel ranks)") { s, _ in .integer(Int64(s.cluster.gpuCount)) },
         SummaryColumn(name: "experts", meaning: "experts per MoE layer") { s, _ in .integer(Int64(s.model.experts)) },
         SummaryColumn(name: "tokens_per_gpu", meaning: "tokens each GPU routes per layer and step") { s, _ in .integer(Int64(s.tokensPerGPU)) },
+        SummaryColumn(name: "placement", meaning: "expert placement: contiguous, round-robin, explicit or replicated") { s, _ in .text(s.placement.name) },
         SummaryColumn(name: "mode", meaning: "inference (forward) or training (forward + backward)") { s, _ in .text(s.simulation.mode.rawValue) },
         SummaryColumn(name: "network", meaning: "network model") { s, _ in .text(s.simulation.network.rawValue) },
         SummaryColumn(name: "step_time_us", meaning: "predicted time of one step over all MoE layers, µs") { _, r in .real(r.stepTimeMicros, decimals: 3) },
@@ -80,6 +81,15 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "dropped_tokens", meaning: "token-to-expert assignments dropped by the capacity limit, whole run") { _, r in .integer(r.droppedAssignments) },
         SummaryColumn(name: "unrouted_tokens", meaning: "tokens that reached no expert in a layer (all dropped, or unpicked by expert choice), whole run") { _, r in .integer(r.unroutedTokens) },
         SummaryColumn(name: "drop_rate", meaning: "dropped / offered assignments") { _, r in .real(r.dropRate, decimals: 6) },
+        SummaryColumn(name: "extra_replicas", meaning: "replicated placement: replicas added beyond one per expert, summed over layers") { _, r in
+            r.replication.map { .integer(Int64($0.extraReplicas)) } ?? .empty
+        },
+        SummaryColumn(name: "balancer_gpu_load_before", meaning: "replicated placement: GPU load max/mean on the warm-up window before balancing") { _, r in
+            r.replication.map { .real($0.maxOverMeanBefore, decimals: 4) } ?? .empty
+        },
+        SummaryColumn(name: "balancer_gpu_load_after", meaning: "replicated placement: the same after balancing") { _, r in
+            r.replication.map { .real($0.maxOverMeanAfter, decimals: 4) } ?? .empty
+        },
         SummaryColumn(name: "capacity_factor", meaning: "capacity factor (empty: no limit)") { s, _ in
             s.capacityFactor.map { .real($0, decimals: 3) } ?? .empty
         },

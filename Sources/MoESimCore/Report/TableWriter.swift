@@ -28,7 +28,7 @@ public enum TableWriter {
             + "\(s.cluster.intraNodeFabric.rawValue))"
         let cf = s.capacityFactor.map { String(format: "%.2f", $0) } ?? "none"
         var out = "scenario \(s.name): \(cluster), \(s.model.experts) experts, "
-            + "\(s.tokensPerGPU) tokens/GPU, \(s.model.moeLayers) MoE layer(s), \(s.simulation.mode.rawValue), "
+            + "\(s.placement.name) placement, \(s.tokensPerGPU) tokens/GPU, \(s.model.moeLayers) MoE layer(s), \(s.simulation.mode.rawValue), "
             + "capacity factor \(cf), zipf \(JSONValue.format(s.synthetic.zipfExponent)), "
             + "\(s.simulation.steps) step(s), seed \(s.simulation.seed)\n\n"
         let header = ["strategy", "step_us", "gate_us", "dispatch_us", "expert_us", "combine_us",
@@ -43,6 +43,15 @@ public enum TableWriter {
              String(format: "%.4f", r.dropRate)]
         }
         out += render(header: header, rows: rows, rightAligned: [false] + Array(repeating: true, count: header.count - 1))
+        if case let .replicated(_, slots, warmup) = s.placement {
+            out += "\nreplicated placement (\(slots) slots/GPU, fitted on the first \(warmup) step(s)):\n"
+            for r in result.results {
+                guard let replication = r.replication else { continue }
+                out += String(format: "  %@: GPU load max/mean on the warm-up window %.3f -> %.3f with %d extra replicas\n",
+                              r.strategy.label, replication.maxOverMeanBefore, replication.maxOverMeanAfter,
+                              replication.extraReplicas)
+            }
+        }
         return out
     }
 }

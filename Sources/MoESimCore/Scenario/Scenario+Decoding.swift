@@ -24,18 +24,15 @@ extension Scenario {
         var modelReader = try root.object("model")
         let model = try decodeModel(&modelReader)
         try modelReader.rejectUnknownKeys()
-        guard model.experts % cluster.gpuCount == 0 else {
-            throw modelReader.fail("experts", "must be a multiple of the GPU count \(cluster.gpuCount) "
-                + "(\(cluster.nodes) nodes × \(cluster.gpusPerNode) GPUs) for contiguous placement (got \(model.experts))")
-        }
-        let expertsPerGPU = model.experts / cluster.gpuCount
 
         var parallelism = try root.object("parallelism")
         let tokensPerGPU = try parallelism.int("tokensPerGPU", default: 4096, in: 1...(1 << 24))
+        let placementSpec = try decodePlacement(&parallelism, experts: model.experts, gpus: cluster.gpuCount)
         try parallelism.rejectUnknownKeys()
+        let placement = placementSpec.basePlacement(experts: model.experts, gpuCount: cluster.gpuCount)
 
         var routing = try root.object("routing")
-        let strategies = try decodeStrategies(&routing, experts: model.experts, expertsPerGPU: expertsPerGPU,
+        let strategies = try decodeStrategies(&routing, experts: model.experts, placement: placement,
                                               nodes: cluster.nodes, gpusPerNode: cluster.gpusPerNode)
         let capacityFactor: Double?
         if routing.raw("capacityFactor") == .null {
@@ -63,8 +60,12 @@ extension Scenario {
             network: try sim.choice("network", default: NetworkModelKind.analytical))
         try sim.rejectUnknownKeys()
         try root.rejectUnknownKeys()
+        if case let .replicated(_, _, warmupSteps) = placementSpec, warmupSteps > simulation.steps {
+            throw ScenarioError.invalid(file: nil, keyPath: "parallelism.placement.warmupSteps",
+                                        message: "must be at most simulation.steps = \(simulation.steps) (got \(warmupSteps))")
+        }
 
-        return Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU,
+        return Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU, placement: placementSpec,
                         strategies: strategies, capacityFactor: capacityFactor.flatMap { $0.isFinite ? $0 : nil },
                         synthetic: SyntheticScoresSpec(zipfExponent: zipf), simulation: simulation)
     }
@@ -124,8 +125,79 @@ extension Scenario {
             combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8))
     }
 
-    private static func decodeStrategies(_ routing: inout ObjectReader, experts: Int, expertsPerGPU: Int,
+    private static func decodePlacement(_ parallelism: inout ObjectReader, experts: Int, gpus: Int) throws -> PlacementSpec {
+        let path = parallelism.path(of: "placement")
+        let kinds = "\"contiguous\", \"round-robin\", {\"kind\": \"explicit\", ...} or {\"kind\": \"replicated\", ...}"
+        let spec: PlacementSpec
+        switch parallelism.raw("placement") {
+        case nil, .string("contiguous")?:
+            spec = .contiguous
+        case .string("round-robin")?:
+            spec = .roundRobin
+        case .object(let members)?:
+            var reader = try ObjectReader(.object(members), path: path)
+            switch try reader.string("kind", default: "") {
+            case "explicit":
+                spec = .explicit(try decodeExplicitMap(&reader, experts: experts, gpus: gpus))
+            case "replicated":
+                let base = try reader.choice("base", default: PlacementSpec.BasePlacement.contiguous)
+                let slots = try reader.int("slotsPerGPU", default: 0, in: 1...experts)
+                let warmup = try reader.int("warmupSteps", default: 1, in: 1...1_000_000)
+                spec = .replicated(base: base, slotsPerGPU: slots, warmupSteps: warmup)
+                if base == .contiguous && experts % gpus != 0 {
+                    throw reader.fail("base", "contiguous needs model.experts (\(experts)) to be a multiple of the GPU count \(gpus)")
+                }
+                let hosted = spec.basePlacement(experts: experts, gpuCount: gpus).maxExpertsPerGPU
+                guard slots > hosted else {
+                    throw reader.fail("slotsPerGPU", "must exceed the experts a GPU already holds (\(hosted)) to leave room "
+                        + "for replicas, and be at most model.experts = \(experts) (got \(slots))")
+                }
+            default:
+                throw reader.fail("kind", "must be \"explicit\" (with \"gpuOfExpert\") or \"replicated\" "
+                    + "(with \"slotsPerGPU\", \"warmupSteps\", \"base\")")
+            }
+            try reader.rejectUnknownKeys()
+        case let value?:
+            throw ScenarioError.invalid(file: nil, keyPath: path, message: "must be \(kinds) (got \(value.brief))")
+        }
+        if spec == .contiguous && experts % gpus != 0 {
+            throw ScenarioError.invalid(file: nil, keyPath: "model.experts", message: "must be a multiple of the GPU count "
+                + "\(gpus) for contiguous placement (got \(experts)); or set parallelism.placement to \"round-robin\"")
+        }
+        return spec
+    }
+
+    /// `gpuOfExpert`: one entry per expert, a GPU id or an array of GPU ids (its replicas, primary first).
+    private static func decodeExplicitMap(_ reader: inout ObjectReader, experts: Int, gpus: Int) throws -> [[Int]] {
+        let path = reader.path(of: "gpuOfExpert")
+        guard case .array(let entries)? = reader.raw("gpuOfExpert") else {
+            throw reader.fail("gpuOfExpert", "expected an array with one GPU id (or array of GPU ids) per expert")
+        }
+        guard entries.count == experts else {
+            throw reader.fail("gpuOfExpert", "lists \(entries.count) experts but model.experts = \(experts)")
+        }
+        func gpu(_ value: JSONValue, _ at: String) throws -> Int {
+            guard case .number(let n) = value, n == n.rounded(), n >= 0, n < Double(gpus) else {
+                throw ScenarioError.invalid(file: nil, keyPath: at, message: "must be a GPU id in [0, \(gpus - 1)] (got \(value.brief))")
+            }
+            return Int(n)
+        }
+        return try entries.enumerated().map { index, entry in
+            let at = "\(path)[\(index)]"
+            if case .array(let list) = entry {
+                let ids = try list.enumerated().map { try gpu($1, "\(at)[\($0)]") }
+                guard !ids.isEmpty, Set(ids).count == ids.count else {
+                    throw ScenarioError.invalid(file: nil, keyPath: at, message: "needs one or more distinct GPU ids (got \(ids))")
+                }
+                return ids
+            }
+            return [try gpu(entry, at)]
+        }
+    }
+
+    private static func decodeStrategies(_ routing: inout ObjectReader, experts: Int, placement: ExpertPlacement,
                                          nodes: Int, gpusPerNode: Int) throws -> [RoutingStrategySpec] {
+        let expertsPerGPU = placement.minExpertsPerGPU
         let listPath = routing.path(of: "strategies")
         guard let value = routing.raw("strategies") else {
             return [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
@@ -157,17 +229,17 @@ extension Scenario {
                 spec.deduplicate = try reader.bool("dedup", default: true)
                 spec.normalize = try reader.bool("normalize", default: false)
             case .sam:
-                try readK(default: 2, max: expertsPerGPU, limitName: "the experts per GPU = \(expertsPerGPU) "
-                    + "(model.experts / GPUs), since SAM picks all k on one GPU")
+                try readK(default: 2, max: expertsPerGPU, limitName: "the fewest experts on one GPU = \(expertsPerGPU) "
+                    + "(with this placement), since SAM picks all k on one GPU")
                 spec.deviceScore = try reader.choice("deviceScore", default: DeviceScore.sum)
             case .nodeLimited:
                 guard reader.raw("maxNodes") != nil else {
                     throw reader.fail("maxNodes", "missing: the most nodes a token may reach, in [1, \(nodes)]")
                 }
                 spec.maxNodes = try reader.int("maxNodes", default: 1, in: 1...nodes)
-                let reachable = spec.maxNodes * expertsPerGPU * gpusPerNode
-                try readK(default: 2, max: min(experts, reachable), limitName: "the experts on maxNodes = \(spec.maxNodes) "
-                    + "node(s) = \(min(experts, reachable))")
+                let reachable = placement.fewestExperts(onAny: spec.maxNodes, gpusPerNode: gpusPerNode)
+                try readK(default: 2, max: reachable, limitName: "the fewest experts on any maxNodes = \(spec.maxNodes) "
+                    + "node(s) = \(reachable)")
             case .expertChoice:
                 try readK(default: 2, max: experts, limitName: allExperts)
             }

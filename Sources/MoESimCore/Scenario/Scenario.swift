@@ -17,6 +17,8 @@ public struct Scenario: Equatable, Sendable {
     public var model: MoEModelSpec
     /// Tokens each GPU contributes to every MoE layer of a step.
     public var tokensPerGPU: Int
+    /// Where experts live.
+    public var placement: PlacementSpec
     /// The strategies to compare, in the order given; each becomes one result row.
     public var strategies: [RoutingStrategySpec]
     /// Capacity factor cf (per-expert capacity ⌈cf · T · k / E⌉); nil means no limit.
@@ -26,8 +28,10 @@ public struct Scenario: Equatable, Sendable {
     /// The run.
     public var simulation: SimulationSpec
 
-    /// Experts held by each GPU (contiguous placement).
-    public var expertsPerGPU: Int { model.experts / cluster.gpuCount }
+    /// The placement before any replication.
+    public var basePlacement: ExpertPlacement {
+        placement.basePlacement(experts: model.experts, gpuCount: cluster.gpuCount)
+    }
 
     /// Reads, parses and validates a scenario file.
     /// - Throws: `ScenarioError` naming the file and the key path of the first problem.

@@ -9,47 +9,118 @@ public enum Simulator {
     /// - Parameter progress: called after each step with (steps done, steps total).
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs.
     public static func run(_ scenario: Scenario, progress: ((Int, Int) -> Void)? = nil) -> ScenarioResult {
-        let gpus = scenario.cluster.gpuCount
-        let tokens = gpus * scenario.tokensPerGPU
+        var batch = BatchRouter(scenario: scenario)
         let layers = scenario.model.moeLayers
         let steps = scenario.simulation.steps
-        let placement = ExpertPlacement.contiguous(experts: scenario.model.experts, gpuCount: gpus)
-        let generator = SyntheticScoreGenerator(spec: scenario.synthetic, experts: scenario.model.experts,
-                                                layers: layers, seed: scenario.simulation.seed)
-        let routers = scenario.strategies.map {
-            $0.makeRouter(gpusPerNode: scenario.cluster.gpusPerNode, capacityFactor: scenario.capacityFactor)
+        let strategies = scenario.strategies
+        var placements = [[ExpertPlacement]](repeating: [ExpertPlacement](repeating: scenario.basePlacement, count: layers),
+                                             count: strategies.count)
+        var replication: [ReplicationSummary?] = Array(repeating: nil, count: strategies.count)
+        if case let .replicated(_, slotsPerGPU, warmupSteps) = scenario.placement {
+            let fits = fitReplicas(scenario, batch: &batch, slotsPerGPU: slotsPerGPU, warmupSteps: warmupSteps)
+            for s in strategies.indices {
+                placements[s] = fits[s].map(\.placement)
+                replication[s] = ReplicationSummary(fits[s])
+            }
         }
-        var accumulators = scenario.strategies.map { StrategyAccumulator(strategy: $0) }
-        var step = MoELayerStep(scenario: scenario)
-        var scores: [Float] = []
-        var buffer = RoutingBuffer()
-        var limiter = CapacityLimiter()
-        var assigner = ReplicaAssigner()
 
+        var accumulators = strategies.map { StrategyAccumulator(strategy: $0) }
+        var step = MoELayerStep(scenario: scenario)
         for stepIndex in 0..<steps {
             for layer in 0..<layers {
-                generator.fill(step: stepIndex, layer: layer, tokenCount: tokens, into: &scores)
-                for (index, spec) in scenario.strategies.enumerated() {
-                    scores.withUnsafeBufferPointer { scores in
-                        routers[index].route(scores: scores, tokenCount: tokens, placement: placement, into: &buffer)
-                    }
-                    var dropped = 0
-                    if let cf = scenario.capacityFactor, spec.kind != .expertChoice {
-                        let perDevice = spec.capacityIsPerDevice
-                        let capacity = perDevice
-                            ? CapacityLimiter.deviceCapacity(capacityFactor: cf, tokens: tokens, devices: gpus)
-                            : CapacityLimiter.expertCapacity(capacityFactor: cf, tokens: tokens, k: spec.k,
-                                                             experts: scenario.model.experts)
-                        dropped = limiter.apply(to: &buffer, placement: placement, capacity: capacity, perDevice: perDevice)
-                    }
-                    assigner.assign(&buffer, placement: placement)
-                    let outcome = step.evaluate(buffer, placement: placement, deduplicate: spec.sendsOneCopyPerGPU)
-                    accumulators[index].add(outcome, dropped: dropped, offered: tokens * spec.k)
+                batch.generate(step: stepIndex, layer: layer)
+                for s in strategies.indices {
+                    let placement = placements[s][layer]
+                    let dropped = batch.route(strategy: s, placement: placement)
+                    let outcome = step.evaluate(batch.buffer, placement: placement,
+                                                deduplicate: strategies[s].sendsOneCopyPerGPU)
+                    accumulators[s].add(outcome, dropped: dropped, offered: batch.tokens * strategies[s].k)
                 }
             }
             progress?(stepIndex + 1, steps)
         }
-        return ScenarioResult(scenario: scenario, results: accumulators.map { $0.result(steps: steps) })
+        let results = accumulators.enumerated().map { s, accumulator in
+            var result = accumulator.result(steps: steps)
+            result.replication = replication[s]
+            return result
+        }
+        return ScenarioResult(scenario: scenario, results: results)
+    }
+
+    /// Routes the warm-up steps on the base placement, counts each expert's kept tokens
+    /// per (strategy, layer), and fits replicas to those loads.
+    private static func fitReplicas(_ scenario: Scenario, batch: inout BatchRouter, slotsPerGPU: Int,
+                                    warmupSteps: Int) -> [[ReplicationBalancer.Fit]] {
+        let layers = scenario.model.moeLayers
+        let base = scenario.basePlacement
+        var loads = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 0, count: scenario.model.experts),
+                                                       count: layers), count: scenario.strategies.count)
+        for stepIndex in 0..<warmupSteps {
+            for layer in 0..<layers {
+                batch.generate(step: stepIndex, layer: layer)
+                for s in scenario.strategies.indices {
+                    _ = batch.route(strategy: s, placement: base)
+                    for slot in 0..<batch.buffer.slotCount where !batch.buffer.dropped[slot] {
+                        loads[s][layer][Int(batch.buffer.experts[slot])] += 1
+                    }
+                }
+            }
+        }
+        let balancer = ReplicationBalancer(slotsPerGPU: slotsPerGPU)
+        return scenario.strategies.enumerated().map { s, spec in
+            let nodeLimit = spec.kind == .nodeLimited
+                ? (maxNodes: spec.maxNodes, k: spec.k, gpusPerNode: scenario.cluster.gpusPerNode) : nil
+            return (0..<layers).map { balancer.fit(base: base, expertLoads: loads[s][$0], nodeLimit: nodeLimit) }
+        }
+    }
+}
+
+/// Generates one (step, layer) batch of scores and routes it under each strategy,
+/// reusing every buffer from batch to batch.
+struct BatchRouter {
+    let scenario: Scenario
+    let tokens: Int
+    private let generator: SyntheticScoreGenerator
+    private let routers: [any RoutingStrategy]
+    private var scores: [Float] = []
+    private(set) var buffer = RoutingBuffer()
+    private var limiter = CapacityLimiter()
+    private var assigner = ReplicaAssigner()
+
+    init(scenario: Scenario) {
+        self.scenario = scenario
+        tokens = scenario.cluster.gpuCount * scenario.tokensPerGPU
+        generator = SyntheticScoreGenerator(spec: scenario.synthetic, experts: scenario.model.experts,
+                                            layers: scenario.model.moeLayers, seed: scenario.simulation.seed)
+        routers = scenario.strategies.map {
+            $0.makeRouter(gpusPerNode: scenario.cluster.gpusPerNode, capacityFactor: scenario.capacityFactor)
+        }
+    }
+
+    /// Makes the scores of batch (step, layer) current.
+    mutating func generate(step: Int, layer: Int) {
+        generator.fill(step: step, layer: layer, tokenCount: tokens, into: &scores)
+    }
+
+    /// Routes the current batch under strategy `index` on `placement`, applies the capacity
+    /// limit and chooses replicas; returns the number of dropped slots.
+    mutating func route(strategy index: Int, placement: ExpertPlacement) -> Int {
+        let spec = scenario.strategies[index]
+        let router = routers[index]
+        scores.withUnsafeBufferPointer { scores in
+            router.route(scores: scores, tokenCount: tokens, placement: placement, into: &buffer)
+        }
+        var dropped = 0
+        if let cf = scenario.capacityFactor, spec.kind != .expertChoice {
+            let capacity = spec.capacityIsPerDevice
+                ? CapacityLimiter.deviceCapacity(capacityFactor: cf, tokens: tokens, devices: placement.gpuCount)
+                : CapacityLimiter.expertCapacity(capacityFactor: cf, tokens: tokens, k: spec.k,
+                                                 experts: placement.expertCount)
+            dropped = limiter.apply(to: &buffer, placement: placement, capacity: capacity,
+                                    perDevice: spec.capacityIsPerDevice)
+        }
+        assigner.assign(&buffer, placement: placement)
+        return dropped
     }
 }
 
@@ -101,6 +172,6 @@ struct StrategyAccumulator {
                                        gini: expertGini / n),
             dispatchBytes: dispatchBytes, combineBytes: combineBytes,
             intraNodeBytes: intraBytes, interNodeBytes: interBytes, maxGPUSentBytes: maxSent,
-            droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered)
+            droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil)
     }
 }
