@@ -13,7 +13,9 @@ enum SimulateCommand {
       --format table|csv|json  What to print on stdout (default: table).
                                csv: the summary CSV, one row per (scenario, strategy).
                                json: the same rows as an array of objects.
-      --out DIR                Also write DIR/<scenario-name>.csv (atomically; DIR is created).
+      --out DIR                Also write, per scenario, DIR/<name>.csv (the summary),
+                               DIR/<name>.per_gpu.csv and DIR/<name>.per_expert.csv
+                               (atomically, all or nothing; DIR is created).
       --seed N                 Override simulation.seed of every scenario (echoed in outputs).
       -h, --help               Show this help.
 
@@ -68,9 +70,11 @@ enum SimulateCommand {
         }
 
         if let directory = args.value("--out") {
-            let files = results.map { result in
-                (text: CSVWriter.summary([result]),
-                 path: (directory as NSString).appendingPathComponent("\(result.scenario.name).csv"))
+            let files = results.flatMap { result -> [(text: String, path: String)] in
+                let stem = (directory as NSString).appendingPathComponent(result.scenario.name)
+                return [(CSVWriter.summary([result]), stem + ".csv"),
+                        (DetailCSV.perGPU(result), stem + ".per_gpu.csv"),
+                        (DetailCSV.perExpert(result), stem + ".per_expert.csv")]
             }
             do { try AtomicFile.write(files) } catch {
                 throw CommandLineError.cannotWrite("\(error)")

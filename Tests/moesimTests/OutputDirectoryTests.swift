@@ -12,8 +12,16 @@ final class OutputDirectoryTests: MoesimTestCase {
         assertStatus(run, 0)
         XCTAssertEqual(run.stderr, "", run.brief)
         XCTAssertTrue(run.stdout.hasPrefix("scenario tiny:"), "stdout still gets the table\n" + run.brief)
-        XCTAssertEqual(contents(ofDirectory: "results/nested/deeper"), ["tiny.csv"],
-                       "exactly the result file, no temporary files left behind")
+        XCTAssertEqual(contents(ofDirectory: "results/nested/deeper"), ["tiny.csv", "tiny.per_expert.csv", "tiny.per_gpu.csv"],
+                       "exactly the result files, no temporary files left behind")
+        let perGPU = CSV.table(String(decoding: data("results/nested/deeper/tiny.per_gpu.csv") ?? Data(), as: UTF8.self))
+        XCTAssertEqual(perGPU.header, ["scenario", "strategy_index", "strategy", "k", "layer", "gpu", "node", "tokens_in",
+                                       "experts_run", "bytes_sent", "bytes_received", "compute_us", "idle_us", "seed"])
+        XCTAssertEqual(perGPU.rows.count, 3 * 8, "one row per (strategy, layer, GPU)")
+        let perExpert = CSV.table(String(decoding: data("results/nested/deeper/tiny.per_expert.csv") ?? Data(), as: UTF8.self))
+        XCTAssertEqual(perExpert.header, ["scenario", "strategy_index", "strategy", "k", "layer", "expert", "replica", "gpu",
+                                          "tokens", "dropped", "seed"])
+        XCTAssertEqual(perExpert.rows.count, 3 * 16, "one row per (strategy, layer, expert replica)")
 
         let csv = try moesim("simulate", scenario, "--format", "csv")
         assertStatus(csv, 0)
@@ -34,7 +42,8 @@ final class OutputDirectoryTests: MoesimTestCase {
         let b = try write(ScenarioText.minimal(name: "beta", strategies: #"[{"name":"switch"}]"#), to: "b.json")
         let run = try moesim("simulate", a, b, "--format", "csv", "--out", path("out"))
         assertStatus(run, 0)
-        XCTAssertEqual(contents(ofDirectory: "out"), ["alpha.csv", "beta.csv"])
+        XCTAssertEqual(contents(ofDirectory: "out"), ["alpha.csv", "alpha.per_expert.csv", "alpha.per_gpu.csv",
+                                                      "beta.csv", "beta.per_expert.csv", "beta.per_gpu.csv"])
         let alpha = CSV.table(String(decoding: data("out/alpha.csv") ?? Data(), as: UTF8.self))
         let beta = CSV.table(String(decoding: data("out/beta.csv") ?? Data(), as: UTF8.self))
         XCTAssertEqual(alpha.header.first, "scenario")
@@ -56,7 +65,7 @@ final class OutputDirectoryTests: MoesimTestCase {
         XCTAssertNotEqual(old, new)
         let rows = CSV.table(String(decoding: new ?? Data(), as: UTF8.self)).rows
         XCTAssertEqual(rows.map { $0["seed"] }, ["2", "2", "2"])
-        XCTAssertEqual(contents(ofDirectory: "out"), ["t.csv"])
+        XCTAssertEqual(contents(ofDirectory: "out"), ["t.csv", "t.per_expert.csv", "t.per_gpu.csv"])
     }
 
     func testFailedRunLeavesOldResultsIntact() throws {

@@ -38,6 +38,8 @@ public struct StrategyResult: Equatable, Sendable {
 
     /// What the replication balancer did, when the placement is replicated.
     public var replication: ReplicationSummary?
+    /// Per-GPU and per-expert detail of each MoE layer.
+    public var layers: [LayerDetail]
 
     /// dropped / offered assignments.
     public var dropRate: Double { offeredAssignments == 0 ? 0 : Double(droppedAssignments) / Double(offeredAssignments) }

@@ -14,11 +14,14 @@ public struct MoELayerStep {
     public let scenario: Scenario
     private let compute: ComputeModel
     private var network: AnalyticalNetwork
-    private var dispatchTraffic: TrafficMatrix
+    /// Dispatch bytes of the last evaluated layer, source × destination (local copies on the diagonal).
+    public private(set) var dispatchTraffic: TrafficMatrix
     private var expertTokens: [Int]
     private var gpuTokens: [Int]
-    private var replicaTokens: [Int] = []
-    private var gpuBusy: [SimTime]
+    /// Kept slots per expert replica (indexed like `placement.replicaGPUs`) in the last evaluated layer.
+    public private(set) var replicaTokens: [Int] = []
+    /// Forward expert FFN time of each GPU in the last evaluated layer.
+    public private(set) var gpuBusy: [SimTime]
 
     /// Prepares scratch space for `scenario`.
     public init(scenario: Scenario) {

@@ -24,7 +24,9 @@ public enum Simulator {
             }
         }
 
-        var accumulators = strategies.map { StrategyAccumulator(strategy: $0) }
+        var accumulators = strategies.indices.map {
+            StrategyAccumulator(strategy: strategies[$0], placements: placements[$0])
+        }
         var step = MoELayerStep(scenario: scenario)
         for stepIndex in 0..<steps {
             for layer in 0..<layers {
@@ -35,6 +37,7 @@ public enum Simulator {
                     let outcome = step.evaluate(batch.buffer, placement: placement,
                                                 deduplicate: strategies[s].sendsOneCopyPerGPU)
                     accumulators[s].add(outcome, dropped: dropped, offered: batch.tokens * strategies[s].k)
+                    accumulators[s].layers[layer].add(step, outcome: outcome, buffer: batch.buffer)
                 }
             }
             progress?(stepIndex + 1, steps)
@@ -127,6 +130,7 @@ struct BatchRouter {
 /// Sums of one strategy's layer outcomes over a run.
 struct StrategyAccumulator {
     let strategy: RoutingStrategySpec
+    var layers: [LayerDetail]
     private var gate: Int64 = 0, dispatch: Int64 = 0, expert: Int64 = 0, combine: Int64 = 0
     private var gpuRatio = 0.0, gpuCV = 0.0, gpuGini = 0.0
     private var expertRatio = 0.0, expertCV = 0.0, expertGini = 0.0
@@ -135,7 +139,10 @@ struct StrategyAccumulator {
     private var intraBytes: Int64 = 0, interBytes: Int64 = 0, maxSent: Int64 = 0
     private var dropped: Int64 = 0, offered: Int64 = 0, unrouted: Int64 = 0
 
-    init(strategy: RoutingStrategySpec) { self.strategy = strategy }
+    init(strategy: RoutingStrategySpec, placements: [ExpertPlacement]) {
+        self.strategy = strategy
+        layers = placements.map { LayerDetail(placement: $0) }
+    }
 
     mutating func add(_ outcome: LayerOutcome, dropped droppedSlots: Int, offered offeredSlots: Int) {
         gate += outcome.gate.nanoseconds
@@ -172,6 +179,6 @@ struct StrategyAccumulator {
                                        gini: expertGini / n),
             dispatchBytes: dispatchBytes, combineBytes: combineBytes,
             intraNodeBytes: intraBytes, interNodeBytes: interBytes, maxGPUSentBytes: maxSent,
-            droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil)
+            droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil, layers: layers)
     }
 }
