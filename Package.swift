@@ -10,7 +10,10 @@ let package = Package(
         .executable(name: "moesim", targets: ["moesim"]),
     ],
     targets: [
-        .target(name: "MoESimCore", path: "Sources/MoESimCore"),
+        // The core is optimised even in debug builds: its vectorised softmax runs through generic,
+        // unspecialised SIMD code at -Onone, ~50x slower, which made `swift test` crawl.
+        .target(name: "MoESimCore", path: "Sources/MoESimCore",
+                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(name: "moesim", dependencies: ["MoESimCore"], path: "Sources/moesim"),
         .testTarget(name: "MoESimCoreTests", dependencies: ["MoESimCore"], path: "Tests/MoESimCoreTests"),
         // Depends on the executable so that `swift test` builds the binary it runs.

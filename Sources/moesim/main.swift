@@ -13,6 +13,7 @@ USAGE: moesim COMMAND [OPTIONS]
 COMMANDS:
   simulate FILE...   Simulate scenario files and compare their routing strategies.
   presets            List the cluster presets and their numbers.
+  bench routing      Measure routing throughput (CSV; use a release build).
   help [COMMAND]     Show help for a command.
 
 OPTIONS:
@@ -31,6 +32,7 @@ Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
 let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "simulate": (SimulateCommand.help, SimulateCommand.run),
     "presets": (PresetsCommand.help, PresetsCommand.run),
+    "bench": (BenchCommand.help, BenchCommand.run),
 ]
 
 func fail(_ message: String, code: Int32) -> Never {

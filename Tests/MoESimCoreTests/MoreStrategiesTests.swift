@@ -22,7 +22,7 @@ final class MoreStrategiesTests: XCTestCase {
                 XCTAssertEqual(Set(chosen).count, k)
                 // Reference: node score = sum of the top ⌈k/M⌉ probabilities; best M nodes; top-k inside.
                 let maxLogit = row.max()!
-                let p = row.map { expf($0 - maxLogit) }
+                let p = row.map { Softmax.exp($0 - maxLogit) }
                 let perNode = (k + maxNodes - 1) / maxNodes
                 let nodeScores = (0..<nodes).map { node -> Float in
                     let members = (node * gpusPerNode * perGPU..<(node + 1) * gpusPerNode * perGPU)
@@ -66,9 +66,11 @@ final class MoreStrategiesTests: XCTestCase {
             XCTAssertEqual(buffer.slotCount, capacity * experts, "seed \(seed)")
             for expert in 0..<experts {
                 let probability = { (t: Int) -> Float in
-                    let row = scores[t * experts..<(t + 1) * experts]
-                    let m = row.max()!
-                    return expf(scores[t * experts + expert] - m) / row.reduce(Float(0)) { $0 + expf($1 - m) }
+                    var exps = [Float](repeating: 0, count: experts)
+                    let sum = scores.withUnsafeBufferPointer {
+                        Softmax.exponentials($0, base: t * experts, count: experts, into: &exps)
+                    }
+                    return exps[expert] / sum
                 }
                 let expected = (0..<tokens).sorted {
                     probability($0) != probability($1) ? probability($0) > probability($1) : $0 < $1

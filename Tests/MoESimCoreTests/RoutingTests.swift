@@ -17,7 +17,7 @@ final class RoutingTests: XCTestCase {
         var best = 0
         var bestScore = -Float.infinity
         for gpu in 0..<placement.gpuCount {
-            let probabilities = placement.experts(onGPU: gpu).map { expf(row[row.startIndex + Int($0)] - maxLogit) }
+            let probabilities = placement.experts(onGPU: gpu).map { Softmax.exp(row[row.startIndex + Int($0)] - maxLogit) }
             let score = deviceScore == .sum ? probabilities.reduce(0, +) : probabilities.max()!
             if score > bestScore { bestScore = score; best = gpu }
         }
@@ -100,6 +100,26 @@ final class RoutingTests: XCTestCase {
         let sam = TestSupport.route(SAMRouting(k: 2), scores: scores, tokens: 2, placement: placement)
         XCTAssertEqual(sam.experts[0..<2], [3, 2])
         XCTAssertEqual(sam.experts[2..<4], [0, 1])
+    }
+
+    func testSoftmaxExpIsAccurateAndVectorLanesMatchScalar() {
+        var worst = 0.0
+        var x: Float = -87
+        while x <= 0 {
+            let approx = Double(Softmax.exp(x)), exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(approx - exact) / exact)
+            x += 0.001_3
+        }
+        XCTAssertLessThan(worst, 5e-7, "relative error of Softmax.exp")
+        let scores = TestSupport.randomScores(tokens: 7, experts: 37, seed: 3, ties: false)
+        var exps = [Float](repeating: 0, count: 37)
+        for t in 0..<7 {
+            let sum = scores.withUnsafeBufferPointer { Softmax.exponentials($0, base: t * 37, count: 37, into: &exps) }
+            let row = scores[t * 37..<(t + 1) * 37]
+            let m = row.max()!
+            XCTAssertEqual(exps, row.map { Softmax.exp($0 - m) }, "SIMD lanes equal the scalar function")
+            XCTAssertEqual(Double(sum), row.reduce(0.0) { $0 + Foundation.exp(Double($1 - m)) }, accuracy: 1e-5 * Double(sum))
+        }
     }
 
     func testPlacementGroupsExpertsByGPU() {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Expert-choice routing (Zhou et al., "Mixture-of-Experts with Expert Choice
 /// Routing", 2022): every expert takes the C tokens that score it highest, so
 /// experts are perfectly balanced while a token may get many experts or none.
@@ -27,26 +25,33 @@ public struct ExpertChoiceRouting: RoutingStrategy {
         min(tokens, CapacityLimiter.expertCapacity(capacityFactor: capacityFactor, tokens: tokens, k: k, experts: experts))
     }
 
-    /// - Complexity: O(E · T log T) (each expert sorts the batch by its probability); allocates per batch, not per token.
+    /// Each expert selects its top C with a linear-time selection over keys that order tokens
+    /// by (probability descending, index ascending), so the chosen set is unique.
+    /// - Complexity: O(E · T) expected; allocates per batch, not per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         var probabilities = [Float](repeating: 0, count: tokenCount * experts)
-        for token in 0..<tokenCount {
-            let base = token * experts
-            let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
-            for e in 0..<experts { probabilities[base + e] = expf(scores[base + e] - maxLogit) / sum }
+        probabilities.withUnsafeMutableBufferPointer { out in
+            for token in 0..<tokenCount {
+                let base = token * experts
+                let sum = Softmax.exponentials(scores, base: base, count: experts, into: out.baseAddress! + base)
+                for e in 0..<experts { out[base + e] /= sum }
+            }
         }
         let capacity = capacity(tokens: tokenCount, experts: experts)
         var picks = [Bool](repeating: false, count: tokenCount * experts)
         var counts = [Int](repeating: 0, count: tokenCount)
-        var order = Array(0..<tokenCount)
+        var keys = [UInt64](repeating: 0, count: tokenCount)
         for expert in 0..<experts {
-            order.sort { a, b in
-                let pa = probabilities[a * experts + expert], pb = probabilities[b * experts + expert]
-                return pa != pb ? pa > pb : a < b
+            // Non-negative floats order like their bit patterns; the low word makes lower token ids larger.
+            for token in 0..<tokenCount {
+                keys[token] = UInt64(probabilities[token * experts + expert].bitPattern) << 32
+                    | UInt64(UInt32.max - UInt32(token))
             }
-            for token in order.prefix(capacity) {
+            keys.withUnsafeMutableBufferPointer { selectLargest(capacity, in: $0) }
+            for key in keys.prefix(capacity) {
+                let token = Int(UInt32.max - UInt32(truncatingIfNeeded: key))
                 picks[token * experts + expert] = true
                 counts[token] += 1
             }
@@ -59,6 +64,29 @@ public struct ExpertChoiceRouting: RoutingStrategy {
                 buffer.probabilities[slot] = probabilities[token * experts + expert]
                 slot += 1
             }
+        }
+    }
+
+    /// Moves the `count` largest keys (all distinct) to the front, in no particular order (quickselect).
+    /// - Complexity: O(n) expected.
+    func selectLargest(_ count: Int, in keys: UnsafeMutableBufferPointer<UInt64>) {
+        var low = 0, high = keys.count - 1
+        guard count > 0, count < keys.count else { return }
+        while low < high {
+            // Median of three as pivot; Hoare partition into [> pivot | < pivot] around it.
+            let middle = low + (high - low) / 2
+            let pivot = max(min(keys[low], keys[middle]), min(max(keys[low], keys[middle]), keys[high]))
+            var i = low, j = high
+            while i <= j {
+                while keys[i] > pivot { i += 1 }
+                while keys[j] < pivot { j -= 1 }
+                if i <= j {
+                    keys.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if count - 1 <= j { high = j } else if count - 1 >= i { low = i } else { return }
         }
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Hash routing (Roller et al., "Hash Layers for Large Sparse Models", 2021):
 /// each token goes to a fixed expert chosen by a hash, whatever its scores.
 ///
@@ -21,17 +19,19 @@ public struct HashRouting: RoutingStrategy {
         return Int((z ^ (z >> 31)) % UInt64(experts))
     }
 
-    /// - Complexity: O(tokenCount · E) (the softmax normaliser).
+    /// - Complexity: O(tokenCount · E) (the softmax normaliser); no allocation per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         buffer.reset(tokenCount: tokenCount, k: 1)
-        for token in 0..<tokenCount {
-            let base = token * experts
-            let expert = HashRouting.expert(ofToken: token, experts: experts)
-            let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
-            buffer.experts[token] = Int32(expert)
-            buffer.probabilities[token] = expf(scores[base + expert] - maxLogit) / sum
+        var exponentials = [Float](repeating: 0, count: experts)
+        exponentials.withUnsafeMutableBufferPointer { exps in
+            for token in 0..<tokenCount {
+                let expert = HashRouting.expert(ofToken: token, experts: experts)
+                let sum = Softmax.exponentials(scores, base: token * experts, count: experts, into: exps.baseAddress!)
+                buffer.experts[token] = Int32(expert)
+                buffer.probabilities[token] = exps[expert] / sum
+            }
         }
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Node-limited top-k routing, as in DeepSeek-V3: a token may reach at most M
 /// nodes, so it crosses the inter-node fabric at most M times.
 ///
@@ -30,63 +28,67 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
-        let nodes = (placement.gpuCount + gpusPerNode - 1) / gpusPerNode
+        let gpus = placement.gpuCount
+        let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
         let perNode = (k + maxNodes - 1) / maxNodes
         let chosenCount = min(maxNodes, nodes)
-        var nodeTop = [Float](repeating: 0, count: perNode)
-        var nodeTopIDs = [Int32](repeating: 0, count: perNode)
-        var nodeIDs = [Int32](repeating: 0, count: chosenCount)
-        var nodeScores = [Float](repeating: 0, count: chosenCount)
-        var chosen = [Bool](repeating: false, count: nodes)
+        // Scratch, sized once per batch: exponentials, a node's best experts, the best nodes, chosen-node flags.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: experts + perNode + chosenCount)
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: perNode + chosenCount)
+        let chosen = UnsafeMutablePointer<Bool>.allocate(capacity: nodes)
+        defer { scratch.deallocate(); ids.deallocate(); chosen.deallocate() }
+        let exps = scratch, nodeTop = scratch + experts, nodeScores = scratch + experts + perNode
+        let nodeTopIDs = ids, nodeIDs = ids + perNode
         buffer.reset(tokenCount: tokenCount, k: k)
         for token in 0..<tokenCount {
             let base = token * experts
-            let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
+            let sum = Softmax.exponentials(scores, base: base, count: experts, into: exps)
             // Score the nodes and keep the best M (descending, lower id first on ties).
             var kept = 0
             for node in 0..<nodes {
                 var count = 0
-                let hosted = placement.expertOffsets[node * gpusPerNode]
-                    ..< placement.expertOffsets[min((node + 1) * gpusPerNode, placement.gpuCount)]
+                let hosted = placement.expertOffsets[node * gpusPerNode]..<placement.expertOffsets[min((node + 1) * gpusPerNode, gpus)]
                 for index in hosted {
                     let expert = placement.expertsByGPU[index]
-                    nodeTopIDs.withUnsafeMutableBufferPointer { ids in
-                        nodeTop.withUnsafeMutableBufferPointer { top in
-                            insertTop(expert: expert, score: scores[base + Int(expert)], k: perNode, count: &count,
-                                      topExperts: ids.baseAddress!, topScores: top.baseAddress!)
-                        }
-                    }
+                    insertTop(expert: expert, score: scores[base + Int(expert)], k: perNode, count: &count,
+                              topExperts: nodeTopIDs, topScores: nodeTop)
                 }
                 var score: Float = 0
-                for i in 0..<count { score += expf(nodeTop[i] - maxLogit) }
-                nodeIDs.withUnsafeMutableBufferPointer { ids in
-                    nodeScores.withUnsafeMutableBufferPointer { top in
-                        insertTop(expert: Int32(node), score: score, k: chosenCount, count: &kept,
-                                  topExperts: ids.baseAddress!, topScores: top.baseAddress!)
-                    }
-                }
+                for i in 0..<count { score += exps[Int(nodeTopIDs[i])] }
+                insertTop(expert: Int32(node), score: score, k: chosenCount, count: &kept,
+                          topExperts: nodeIDs, topScores: nodeScores)
             }
             for node in 0..<nodes { chosen[node] = false }
             for i in 0..<kept { chosen[Int(nodeIDs[i])] = true }
             // Top-k among the experts that have a replica on a chosen node.
             let slots = token * k
             var count = 0
-            buffer.experts.withUnsafeMutableBufferPointer { ids in
-                buffer.probabilities.withUnsafeMutableBufferPointer { top in
-                    for expert in 0..<experts where placement.replicas(of: expert).contains(where: {
-                        chosen[Int($0) / gpusPerNode]
-                    }) {
+            buffer.experts.withUnsafeMutableBufferPointer { topExperts in
+                buffer.probabilities.withUnsafeMutableBufferPointer { topScores in
+                    for expert in 0..<experts where reachable(expert, placement, chosen) {
                         insertTop(expert: Int32(expert), score: scores[base + expert], k: k, count: &count,
-                                  topExperts: ids.baseAddress! + slots, topScores: top.baseAddress! + slots)
+                                  topExperts: topExperts.baseAddress! + slots, topScores: topScores.baseAddress! + slots)
                     }
                 }
             }
             precondition(count == k, "node-limited routing needs at least k experts on the chosen nodes")
             for slot in slots..<slots + k {
-                buffer.probabilities[slot] = expf(buffer.probabilities[slot] - maxLogit) / sum
-                let replicas = placement.replicas(of: Int(buffer.experts[slot]))
-                buffer.gpus[slot] = replicas.first { chosen[Int($0) / gpusPerNode] }!
+                let expert = Int(buffer.experts[slot])
+                buffer.probabilities[slot] = exps[expert] / sum
+                var replica = placement.replicaStart[expert]
+                while !chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] { replica += 1 }
+                buffer.gpus[slot] = placement.replicaGPUs[replica]
             }
         }
+    }
+
+    /// Whether `expert` has a replica on a chosen node.
+    @inline(__always)
+    private func reachable(_ expert: Int, _ placement: ExpertPlacement, _ chosen: UnsafeMutablePointer<Bool>) -> Bool {
+        for replica in placement.replicaStart[expert]..<placement.replicaStart[expert + 1]
+        where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] {
+            return true
+        }
+        return false
     }
 }

@@ -31,20 +31,6 @@ extension RoutingStrategySpec {
     }
 }
 
-/// Softmax helpers shared by the routers.
-enum Softmax {
-    /// The maximum logit and Σ exp(z − max) of the row `scores[base ..< base + count]`.
-    /// - Complexity: O(count).
-    @inline(__always)
-    static func normaliser(_ scores: UnsafeBufferPointer<Float>, base: Int, count: Int) -> (max: Float, sum: Float) {
-        var maxLogit = -Float.infinity
-        for e in base..<base + count where scores[e] > maxLogit { maxLogit = scores[e] }
-        var sum: Float = 0
-        for e in base..<base + count { sum += expf(scores[e] - maxLogit) }
-        return (maxLogit, sum)
-    }
-}
-
 /// Inserts `(expert, score)` into the descending top list `topExperts/topScores`
 /// of current length `count` (capacity `k`). Strictly-greater comparisons keep the
 /// earlier (lower) expert on ties when experts arrive in ascending order.

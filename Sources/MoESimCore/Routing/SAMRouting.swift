@@ -1,5 +1,3 @@
-import Foundation
-
 /// SAM (Switch and Mixture) routing, Jiang et al. 2021 (arXiv 2110.07431).
 ///
 /// A switch router picks one device per token by its device score — the sum
@@ -29,20 +27,23 @@ public struct SAMRouting: RoutingStrategy {
         let experts = placement.expertCount
         let k = self.k
         buffer.reset(tokenCount: tokenCount, k: k)
+        var exponentials = [Float](repeating: 0, count: experts)
+        exponentials.withUnsafeMutableBufferPointer { exps in
         placement.expertsByGPU.withUnsafeBufferPointer { grouped in
+        placement.expertOffsets.withUnsafeBufferPointer { offsets in
         buffer.experts.withUnsafeMutableBufferPointer { chosen in
         buffer.gpus.withUnsafeMutableBufferPointer { slotGPUs in
         buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
             for token in 0..<tokenCount {
                 let base = token * experts
-                let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
+                let sum = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
                 // Switch router over devices; ties go to the lower GPU id.
                 var bestGPU = 0
                 var bestScore = -Float.infinity
                 for gpu in 0..<placement.gpuCount {
                     var score: Float = 0
-                    for index in placement.expertOffsets[gpu]..<placement.expertOffsets[gpu + 1] {
-                        let p = expf(scores[base + Int(grouped[index])] - maxLogit)
+                    for index in offsets[gpu]..<offsets[gpu + 1] {
+                        let p = exps[Int(grouped[index])]
                         score = deviceScore == .sum ? score + p : Swift.max(score, p)
                     }
                     if score > bestScore {
@@ -54,17 +55,19 @@ public struct SAMRouting: RoutingStrategy {
                 let topExperts = chosen.baseAddress! + token * k
                 let topScores = probabilities.baseAddress! + token * k
                 var count = 0
-                for index in placement.expertOffsets[bestGPU]..<placement.expertOffsets[bestGPU + 1] {
+                for index in offsets[bestGPU]..<offsets[bestGPU + 1] {
                     let expert = grouped[index]
                     insertTop(expert: expert, score: scores[base + Int(expert)], k: k, count: &count,
                               topExperts: topExperts, topScores: topScores)
                 }
                 precondition(count == k, "SAM needs at least k experts on every GPU")
                 for slot in 0..<k {
-                    topScores[slot] = expf(topScores[slot] - maxLogit) / sum
+                    topScores[slot] = exps[Int(topExperts[slot])] / sum
                     slotGPUs[token * k + slot] = Int32(bestGPU)
                 }
             }
+        }
+        }
         }
         }
         }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Top-k routing: each token activates its k highest-scoring experts, wherever they live.
 ///
 /// A token may so need up to k GPUs, and up to k copies of its hidden state on
@@ -18,32 +16,35 @@ public struct TopKRouting: RoutingStrategy {
         self.normalize = normalize
     }
 
-    /// - Complexity: O(tokenCount · E · k) worst case, O(tokenCount · E) typical.
+    /// - Complexity: O(tokenCount · E · k) worst case, O(tokenCount · E) typical; no allocation per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         let k = self.k
         buffer.reset(tokenCount: tokenCount, k: k)
+        var exponentials = [Float](repeating: 0, count: experts)
+        exponentials.withUnsafeMutableBufferPointer { exps in
         buffer.experts.withUnsafeMutableBufferPointer { chosen in
-            buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
-                for token in 0..<tokenCount {
-                    let base = token * experts
-                    let topExperts = chosen.baseAddress! + token * k
-                    let topScores = probabilities.baseAddress! + token * k
-                    var count = 0
-                    for expert in 0..<experts {
-                        insertTop(expert: Int32(expert), score: scores[base + expert], k: k, count: &count,
-                                  topExperts: topExperts, topScores: topScores)
-                    }
-                    let (maxLogit, sum) = Softmax.normaliser(scores, base: base, count: experts)
-                    var chosenMass: Float = 0
-                    for slot in 0..<k {
-                        topScores[slot] = expf(topScores[slot] - maxLogit) / sum
-                        chosenMass += topScores[slot]
-                    }
-                    if normalize { for slot in 0..<k { topScores[slot] /= chosenMass } }
+        buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
+            for token in 0..<tokenCount {
+                let base = token * experts
+                let sum = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
+                let topExperts = chosen.baseAddress! + token * k
+                let topScores = probabilities.baseAddress! + token * k
+                var count = 0
+                for expert in 0..<experts {
+                    insertTop(expert: Int32(expert), score: scores[base + expert], k: k, count: &count,
+                              topExperts: topExperts, topScores: topScores)
                 }
+                var chosenMass: Float = 0
+                for slot in 0..<k {
+                    topScores[slot] = exps[Int(topExperts[slot])] / sum
+                    chosenMass += topScores[slot]
+                }
+                if normalize { for slot in 0..<k { topScores[slot] /= chosenMass } }
             }
+        }
+        }
         }
     }
 }
