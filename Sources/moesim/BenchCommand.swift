@@ -7,7 +7,9 @@ enum BenchCommand {
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
-    alone and tokens per second (one core). Scores are f32 synthetic logits (Zipf s = 1),
+    alone and tokens per second (one core). gate_probabilities says whether the softmax over all
+    experts was computed (simulations need it only under a capacity limit, and for SAM,
+    node-limited routing and expert choice). Scores are f32 synthetic logits (Zipf s = 1),
     routed in batches of 65,536 tokens until N tokens have been routed. Progress on stderr.
     Measure with a release build: swift build -c release && .build/release/moesim bench routing
 
@@ -40,11 +42,11 @@ enum BenchCommand {
         }
         print(CSVWriter.render(header: RoutingBenchmark.columns, rows: []), terminator: "")
         for experts in expertCounts.map({ $0! }) {
-            for spec in RoutingBenchmark.strategies() {
+            for (spec, probabilities) in RoutingBenchmark.cases() {
                 FileHandle.standardError.write(Data("bench routing: \(spec.label), \(experts) experts…\n".utf8))
-                let row = RoutingBenchmark.measure(spec, experts: experts, tokens: tokens)
+                let row = RoutingBenchmark.measure(spec, gateProbabilities: probabilities, experts: experts, tokens: tokens)
                 print(CSVWriter.render(header: [], rows: [[
-                    "routing", row.strategy, String(row.k), String(row.experts), String(row.tokens),
+                    "routing", row.strategy, String(row.k), String(row.gateProbabilities), String(row.experts), String(row.tokens),
                     String(format: "%.4f", row.wallSeconds), String(format: "%.0f", row.tokensPerSecond),
                 ]]).dropFirst(), terminator: "")
             }

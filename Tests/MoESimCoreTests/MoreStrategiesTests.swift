@@ -68,7 +68,7 @@ final class MoreStrategiesTests: XCTestCase {
                 let probability = { (t: Int) -> Float in
                     var exps = [Float](repeating: 0, count: experts)
                     let sum = scores.withUnsafeBufferPointer {
-                        Softmax.exponentials($0, base: t * experts, count: experts, into: &exps)
+                        Softmax.exponentials($0, base: t * experts, count: experts, into: &exps).sum
                     }
                     return exps[expert] / sum
                 }

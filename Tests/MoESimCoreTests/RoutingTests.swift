@@ -75,6 +75,26 @@ final class RoutingTests: XCTestCase {
         }
     }
 
+    func testSkippingGateProbabilitiesChangesNoChoice() {
+        for seed in 0..<60 {
+            let experts = [16, 48, 64, 80][seed % 4], tokens = 40
+            let scores = TestSupport.randomScores(tokens: tokens, experts: experts, seed: UInt64(seed), ties: seed % 2 == 0)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 8)
+            for router in [SwitchRouting() as any RoutingStrategy, TopKRouting(k: 1 + seed % 6), HashRouting()] {
+                let lean: any RoutingStrategy
+                switch router {
+                case is SwitchRouting: lean = SwitchRouting(gateProbabilities: false)
+                case let topk as TopKRouting: lean = TopKRouting(k: topk.k, gateProbabilities: false)
+                default: lean = HashRouting(gateProbabilities: false)
+                }
+                let full = TestSupport.route(router, scores: scores, tokens: tokens, placement: placement)
+                let fast = TestSupport.route(lean, scores: scores, tokens: tokens, placement: placement)
+                XCTAssertEqual(full.experts, fast.experts, "seed \(seed) \(type(of: router))")
+                XCTAssertTrue(fast.probabilities.allSatisfy { $0 == 0 })
+            }
+        }
+    }
+
     func testSAMWithOneExpertPerGPUEqualsSwitch() {
         for seed in 0..<100 {
             let gpus = 8, tokens = 64
@@ -114,7 +134,7 @@ final class RoutingTests: XCTestCase {
         let scores = TestSupport.randomScores(tokens: 7, experts: 37, seed: 3, ties: false)
         var exps = [Float](repeating: 0, count: 37)
         for t in 0..<7 {
-            let sum = scores.withUnsafeBufferPointer { Softmax.exponentials($0, base: t * 37, count: 37, into: &exps) }
+            let sum = scores.withUnsafeBufferPointer { Softmax.exponentials($0, base: t * 37, count: 37, into: &exps).sum }
             let row = scores[t * 37..<(t + 1) * 37]
             let m = row.max()!
             XCTAssertEqual(exps, row.map { Softmax.exp($0 - m) }, "SIMD lanes equal the scalar function")

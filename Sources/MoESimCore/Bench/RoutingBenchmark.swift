@@ -9,6 +9,7 @@ public enum RoutingBenchmark {
     /// One measured row.
     public struct Row: Sendable {
         public let strategy: String
+        public let gateProbabilities: Bool
         public let k: Int
         public let experts: Int
         public let tokens: Int
@@ -17,23 +18,31 @@ public enum RoutingBenchmark {
     }
 
     /// The CSV header of `bench routing`.
-    public static let columns = ["benchmark", "strategy", "k", "experts", "tokens", "wall_s", "tokens_per_s"]
+    public static let columns = ["benchmark", "strategy", "k", "gate_probabilities", "experts", "tokens", "wall_s",
+                                 "tokens_per_s"]
 
-    /// The strategies measured at each expert count: Switch, top-2, SAM(2), node-limited top-2 (M = 2 of 4 nodes),
-    /// expert choice (k = 2) and hash, on 32 GPUs of 8 per node (4 nodes).
-    public static func strategies() -> [RoutingStrategySpec] {
-        [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
-         RoutingStrategySpec(kind: .sam, k: 2), RoutingStrategySpec(kind: .nodeLimited, k: 2, maxNodes: 2),
-         RoutingStrategySpec(kind: .expertChoice, k: 2), RoutingStrategySpec(kind: .hash, k: 1)]
+    /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes): Switch, top-2
+    /// and hash without and with gate probabilities (a simulation computes them only under a capacity
+    /// limit), and SAM(2), node-limited top-2 (M = 2) and expert choice (k = 2), which always need them.
+    public static func cases() -> [(spec: RoutingStrategySpec, gateProbabilities: Bool)] {
+        let simple = [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
+                      RoutingStrategySpec(kind: .hash, k: 1)]
+        return simple.flatMap { [($0, false), ($0, true)] } + [
+            (RoutingStrategySpec(kind: .sam, k: 2), true),
+            (RoutingStrategySpec(kind: .nodeLimited, k: 2, maxNodes: 2), true),
+            (RoutingStrategySpec(kind: .expertChoice, k: 2), true),
+        ]
     }
 
     /// Routes `tokens` tokens over `experts` experts with `spec`; returns the wall time of routing alone.
     /// - Complexity: that of the router, times tokens / batchTokens batches.
-    public static func measure(_ spec: RoutingStrategySpec, experts: Int, tokens: Int, batchTokens: Int = 65_536,
-                               seed: UInt64 = 1) -> Row {
+    /// Gate probabilities are computed when `gateProbabilities` (routers that route by them always do).
+    public static func measure(_ spec: RoutingStrategySpec, gateProbabilities: Bool, experts: Int, tokens: Int,
+                               batchTokens: Int = 65_536, seed: UInt64 = 1) -> Row {
         let gpus = 32
         let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
-        let router = spec.makeRouter(gpusPerNode: 8, capacityFactor: nil)
+        // A capacity factor is what makes a simulation compute gate probabilities; routing itself ignores it.
+        let router = spec.makeRouter(gpusPerNode: 8, capacityFactor: gateProbabilities ? 1 : nil)
         let generator = SyntheticScoreGenerator(spec: SyntheticScoresSpec(zipfExponent: 1.0), experts: experts,
                                                 layers: 1, seed: seed)
         let batch = min(batchTokens, tokens)
@@ -48,6 +57,7 @@ public enum RoutingBenchmark {
             routed += count
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Row(strategy: spec.label, k: spec.k, experts: experts, tokens: tokens, wallSeconds: seconds)
+        return Row(strategy: spec.label, gateProbabilities: gateProbabilities, k: spec.k, experts: experts, tokens: tokens,
+                   wallSeconds: seconds)
     }
 }

@@ -35,7 +35,7 @@ public struct ExpertChoiceRouting: RoutingStrategy {
         probabilities.withUnsafeMutableBufferPointer { out in
             for token in 0..<tokenCount {
                 let base = token * experts
-                let sum = Softmax.exponentials(scores, base: base, count: experts, into: out.baseAddress! + base)
+                let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: out.baseAddress! + base)
                 for e in 0..<experts { out[base + e] /= sum }
             }
         }

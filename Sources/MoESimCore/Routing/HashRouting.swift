@@ -6,10 +6,12 @@
 /// every layer and step, and loads are balanced up to hashing noise. The gate
 /// probability is still the softmax of the logits, for capacity priority.
 public struct HashRouting: RoutingStrategy {
+    /// Compute gate probabilities (a softmax over all experts); when false they are left 0.
+    public let gateProbabilities: Bool
     public var expertsPerToken: Int { 1 }
 
     /// A hash router.
-    public init() {}
+    public init(gateProbabilities: Bool = true) { self.gateProbabilities = gateProbabilities }
 
     /// The expert that token `index` hashes to among `experts`.
     @inline(__always) public static func expert(ofToken index: Int, experts: Int) -> Int {
@@ -28,8 +30,12 @@ public struct HashRouting: RoutingStrategy {
         exponentials.withUnsafeMutableBufferPointer { exps in
             for token in 0..<tokenCount {
                 let expert = HashRouting.expert(ofToken: token, experts: experts)
-                let sum = Softmax.exponentials(scores, base: token * experts, count: experts, into: exps.baseAddress!)
                 buffer.experts[token] = Int32(expert)
+                guard gateProbabilities else {
+                    buffer.probabilities[token] = 0
+                    continue
+                }
+                let (_, sum) = Softmax.exponentials(scores, base: token * experts, count: experts, into: exps.baseAddress!)
                 buffer.probabilities[token] = exps[expert] / sum
             }
         }

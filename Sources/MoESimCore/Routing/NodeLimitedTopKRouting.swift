@@ -42,7 +42,7 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         buffer.reset(tokenCount: tokenCount, k: k)
         for token in 0..<tokenCount {
             let base = token * experts
-            let sum = Softmax.exponentials(scores, base: base, count: experts, into: exps)
+            let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps)
             // Score the nodes and keep the best M (descending, lower id first on ties).
             var kept = 0
             for node in 0..<nodes {

@@ -36,7 +36,7 @@ public struct SAMRouting: RoutingStrategy {
         buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
             for token in 0..<tokenCount {
                 let base = token * experts
-                let sum = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
+                let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
                 // Switch router over devices; ties go to the lower GPU id.
                 var bestGPU = 0
                 var bestScore = -Float.infinity

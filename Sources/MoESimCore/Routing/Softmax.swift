@@ -54,11 +54,11 @@ public enum Softmax {
     }
 
     /// Writes e^(z − max z) of the row `scores[base ..< base + count]` into `out[0 ..< count]`
-    /// and returns their sum: softmax(z)[e] = out[e] / sum.
+    /// and returns max z and the sum of the exponentials: softmax(z)[e] = out[e] / sum.
     /// - Complexity: O(count), vectorised; allocates nothing.
     @inline(__always)
     public static func exponentials(_ scores: UnsafeBufferPointer<Float>, base: Int, count: Int,
-                                    into out: UnsafeMutablePointer<Float>) -> Float {
+                                    into out: UnsafeMutablePointer<Float>) -> (max: Float, sum: Float) {
         let row = scores.baseAddress! + base
         var maxLogit = -Float.infinity
         var e = 0
@@ -70,7 +70,7 @@ public enum Softmax {
                 lanes.replace(with: values, where: values .> lanes)
                 e += 16
             }
-            maxLogit = lanes.max()
+            maxLogit = largestLane(lanes)
         }
         while e < count { maxLogit = Swift.max(maxLogit, row[e]); e += 1 }
         // Lane-wise partial sums, then a fixed-order reduction: the same sum on every run.
@@ -82,12 +82,22 @@ public enum Softmax {
             sums += values
             e += 16
         }
-        var sum = sums.sum()
+        var sum = (sums.lowHalf + sums.highHalf).sum()
         while e < count {
             out[e] = exp(row[e] - maxLogit)
             sum += out[e]
             e += 1
         }
-        return sum
+        return (maxLogit, sum)
+    }
+
+    /// The largest lane, by halving with compare-and-select (the stdlib's `max()` goes lane by lane).
+    @inline(__always)
+    static func largestLane(_ lanes: SIMD16<Float>) -> Float {
+        var half8 = lanes.lowHalf
+        half8.replace(with: lanes.highHalf, where: lanes.highHalf .> half8)
+        var half4 = half8.lowHalf
+        half4.replace(with: half8.highHalf, where: half8.highHalf .> half4)
+        return Swift.max(Swift.max(half4[0], half4[1]), Swift.max(half4[2], half4[3]))
     }
 }

@@ -7,13 +7,16 @@ public struct TopKRouting: RoutingStrategy {
     public let k: Int
     /// Renormalise the chosen k probabilities to sum to 1.
     public let normalize: Bool
+    /// Compute gate probabilities (a softmax over all experts); when false they are left 0.
+    public let gateProbabilities: Bool
     public var expertsPerToken: Int { k }
 
     /// A top-k router. - Precondition: k ≥ 1.
-    public init(k: Int, normalize: Bool = false) {
+    public init(k: Int, normalize: Bool = false, gateProbabilities: Bool = true) {
         precondition(k >= 1, "top-k needs k >= 1")
         self.k = k
         self.normalize = normalize
+        self.gateProbabilities = gateProbabilities
     }
 
     /// - Complexity: O(tokenCount · E · k) worst case, O(tokenCount · E) typical; no allocation per token.
@@ -28,14 +31,14 @@ public struct TopKRouting: RoutingStrategy {
         buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
             for token in 0..<tokenCount {
                 let base = token * experts
-                let sum = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
                 let topExperts = chosen.baseAddress! + token * k
                 let topScores = probabilities.baseAddress! + token * k
-                var count = 0
-                for expert in 0..<experts {
-                    insertTop(expert: Int32(expert), score: scores[base + expert], k: k, count: &count,
-                              topExperts: topExperts, topScores: topScores)
+                selectTop(scores, base: base, count: experts, k: k, topExperts: topExperts, topScores: topScores)
+                guard gateProbabilities else {
+                    for slot in 0..<k { topScores[slot] = 0 }
+                    continue
                 }
+                let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
                 var chosenMass: Float = 0
                 for slot in 0..<k {
                     topScores[slot] = exps[Int(topExperts[slot])] / sum
