@@ -94,15 +94,20 @@ final class ClosedFormTests: XCTestCase {
         XCTAssertEqual(model.gateTime(tokens: 100), model.gemmTime(m: 100, n: 8, k: 4_000))
     }
 
-    /// A layer routed by hand: one expert per GPU, token t of every GPU goes to expert t mod 8,
-    /// so every GPU sends one token to every GPU (one of them itself): a uniform all-to-all.
-    func testHandRoutedLayerMatchesTheClosedForm() throws {
-        let scenario = try TestSupport.scenario(experts: 8, tokensPerGPU: 8, strategies: #"[{"name":"switch"}]"#)
+    /// A layer routed by hand on 8 GPUs with one expert each: token t of every GPU goes to expert
+    /// t mod 8, so every GPU sends one token to every GPU (one of them itself): a uniform all-to-all.
+    func uniformHandRoutedLayer() -> (placement: ExpertPlacement, buffer: RoutingBuffer) {
         let placement = ExpertPlacement.contiguous(experts: 8, gpuCount: 8)
         var buffer = RoutingBuffer()
         buffer.reset(tokenCount: 64, k: 1)
         for t in 0..<64 { buffer.experts[t] = Int32(t % 8) }
         TestSupport.assignGPUs(&buffer, placement: placement)
+        return (placement, buffer)
+    }
+
+    func testHandRoutedLayerMatchesTheClosedForm() throws {
+        let scenario = try TestSupport.scenario(experts: 8, tokensPerGPU: 8, strategies: #"[{"name":"switch"}]"#)
+        let (placement, buffer) = uniformHandRoutedLayer()
         var step = MoELayerStep(scenario: scenario)
         let outcome = step.evaluate(buffer, placement: placement, deduplicate: true)
 
@@ -126,11 +131,7 @@ final class ClosedFormTests: XCTestCase {
         let inference = try TestSupport.scenario(experts: 8, tokensPerGPU: 8, strategies: #"[{"name":"switch"}]"#)
         var training = inference
         training.simulation.mode = .training
-        let placement = ExpertPlacement.contiguous(experts: 8, gpuCount: 8)
-        var buffer = RoutingBuffer()
-        buffer.reset(tokenCount: 64, k: 1)
-        for t in 0..<64 { buffer.experts[t] = Int32(t % 8) }
-        TestSupport.assignGPUs(&buffer, placement: placement)
+        let (placement, buffer) = uniformHandRoutedLayer()
         var forwardStep = MoELayerStep(scenario: inference)
         var trainingStep = MoELayerStep(scenario: training)
         let forward = forwardStep.evaluate(buffer, placement: placement, deduplicate: true)
