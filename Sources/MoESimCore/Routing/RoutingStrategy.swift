@@ -56,46 +56,47 @@ func insertTop(expert: Int32, score: Float, k: Int, count: inout Int,
 /// first on ties) into `topExperts/topScores`.
 ///
 /// For small k it runs k vectorised passes over the row, each tracking the best value and its
-/// expert id in 16 lanes and skipping the experts already taken. That beats inserting expert
+/// expert id in 8 lanes and skipping the experts already taken. That beats inserting expert
 /// by expert, whose branches mispredict on every new leader. Large k falls back to insertion.
 /// - Complexity: O(k · count) vector steps for k ≤ 8, else O(count · k) scalar.
 @inline(__always)
 func selectTop(_ scores: UnsafeBufferPointer<Float>, base: Int, count: Int, k: Int,
                topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
     let row = scores.baseAddress! + base
-    guard k <= 8, count >= 16, count % 16 == 0 else {
+    guard k <= 8, count % 8 == 0 else {
         var filled = 0
         for e in 0..<count {
             insertTop(expert: Int32(e), score: row[e], k: k, count: &filled, topExperts: topExperts, topScores: topScores)
         }
         return
     }
-    let laneOffsets = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    // Eight lanes: values, ids and their increments then fit in SSE registers without spilling.
+    let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
     for slot in 0..<k {
-        var bestValues = SIMD16<Float>(repeating: -.infinity)
-        var bestIDs = SIMD16<Int32>(repeating: Int32.max)
+        var bestValues = SIMD8<Float>(repeating: -.infinity)
+        var bestIDs = SIMD8<Int32>(repeating: Int32.max)
         var ids = laneOffsets
         var e = 0
         while e < count {
-            var values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD16<Float>.self)
+            var values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
             for taken in 0..<slot {
-                values.replace(with: -.infinity, where: ids .== SIMD16(repeating: topExperts[taken]))
+                values.replace(with: -.infinity, where: ids .== SIMD8(repeating: topExperts[taken]))
             }
             // Strictly greater: within a lane, the earlier (lower) id keeps a tie.
             let better = values .> bestValues
             bestValues.replace(with: values, where: better)
             bestIDs.replace(with: ids, where: better)
-            ids &+= 16
-            e += 16
+            ids &+= 8
+            e += 8
         }
         // Across lanes: the largest value, and the lowest id among lanes holding it.
-        let best = Softmax.largestLane(bestValues)
-        let candidates = bestIDs.replacing(with: Int32.max, where: bestValues .!= SIMD16(repeating: best))
-        var half8 = candidates.lowHalf
-        half8.replace(with: candidates.highHalf, where: candidates.highHalf .< half8)
-        var half4 = half8.lowHalf
-        half4.replace(with: half8.highHalf, where: half8.highHalf .< half4)
-        topExperts[slot] = Swift.min(Swift.min(half4[0], half4[1]), Swift.min(half4[2], half4[3]))
+        var top4 = bestValues.lowHalf
+        top4.replace(with: bestValues.highHalf, where: bestValues.highHalf .> top4)
+        let best = Swift.max(Swift.max(top4[0], top4[1]), Swift.max(top4[2], top4[3]))
+        let candidates = bestIDs.replacing(with: Int32.max, where: bestValues .!= SIMD8(repeating: best))
+        var low4 = candidates.lowHalf
+        low4.replace(with: candidates.highHalf, where: candidates.highHalf .< low4)
+        topExperts[slot] = Swift.min(Swift.min(low4[0], low4[1]), Swift.min(low4[2], low4[3]))
         topScores[slot] = best
     }
 }
