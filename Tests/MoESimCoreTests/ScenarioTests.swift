@@ -70,6 +70,8 @@ final class ScenarioTests: XCTestCase {
                       keyPath: "routing.strategies[0].k", mentions: "at most model.experts = 64")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "switch"}, {"name": "sam", "k": 9}]}}"#,
                       keyPath: "routing.strategies[1].k", mentions: "fewest experts on one GPU = 8")
+        assertInvalid(#"{"version": 1, "model": {"experts": 512}, "routing": {"strategies": [{"name": "topk", "k": 129}]}}"#,
+                      keyPath: "routing.strategies[0].k", mentions: "at most 128 experts per token")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "topk", "k": 0}]}}"#,
                       keyPath: "routing.strategies[0].k", mentions: "(got 0)")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "expert_choice"}]}}"#,
@@ -97,6 +99,10 @@ final class ScenarioTests: XCTestCase {
         assertInvalid(#"{"version": 1, "simulation": {"steps": 0}}"#, keyPath: "simulation.steps", mentions: "(got 0)")
         assertInvalid(#"{"version": 1, "name": "a/b"}"#, keyPath: "name", mentions: "letters")
         assertInvalid(#"{"version": 1, "cluster": []}"#, keyPath: "cluster", mentions: "expected an object")
+        assertInvalid(#"{"version": 1, "cluster": {"nodes": 2048}, "model": {"experts": 16384}}"#,
+                      keyPath: "cluster.nodes", mentions: "16384 GPUs; at most 8192")
+        assertInvalid(#"{"version": 1, "cluster": {"nodes": 64}, "model": {"experts": 4096}, "parallelism": {"tokensPerGPU": 8192}}"#,
+                      keyPath: "parallelism.tokensPerGPU", mentions: "needs 64.0 GiB; at most 2 GiB")
     }
 
     func testUnknownKeysAreErrorsThatNameThem() {

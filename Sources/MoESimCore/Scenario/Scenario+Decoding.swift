@@ -1,6 +1,15 @@
+import Foundation
+
 /// Decoding and validation of the scenario JSON, section by section.
 /// Defaults here are the ones README's scenario reference documents.
 extension Scenario {
+    /// Most experts a token may activate.
+    public static let maxK = 128
+    /// Most GPUs a scenario may have.
+    public static let maxGPUs = 8_192
+    /// Largest batch of router scores (GPUs × tokensPerGPU × experts × 4 bytes) a scenario may need.
+    public static let maxScoreBytes: Double = 2 * 1_073_741_824
+
     /// Builds a scenario from parsed JSON, applying defaults and validating every value.
     /// - Throws: `ScenarioError.invalid` with the key path of the first problem.
     /// - Complexity: O(size of the document).
@@ -20,6 +29,10 @@ extension Scenario {
         var clusterReader = try root.object("cluster")
         let cluster = try decodeCluster(&clusterReader)
         try clusterReader.rejectUnknownKeys()
+        guard cluster.gpuCount <= maxGPUs else {
+            throw clusterReader.fail("nodes", "\(cluster.nodes) nodes × \(cluster.gpusPerNode) GPUs = \(cluster.gpuCount) GPUs; "
+                + "at most \(maxGPUs) are supported (the analytical model keeps a GPU × GPU traffic matrix)")
+        }
 
         var modelReader = try root.object("model")
         let model = try decodeModel(&modelReader)
@@ -29,6 +42,12 @@ extension Scenario {
         let tokensPerGPU = try parallelism.int("tokensPerGPU", default: 4096, in: 1...(1 << 24))
         let placementSpec = try decodePlacement(&parallelism, experts: model.experts, gpus: cluster.gpuCount)
         try parallelism.rejectUnknownKeys()
+        let scoreBytes = Double(cluster.gpuCount) * Double(tokensPerGPU) * Double(model.experts) * 4
+        guard scoreBytes <= maxScoreBytes else {
+            throw parallelism.fail("tokensPerGPU", String(format: "one batch of %d GPUs × %d tokens × %d experts of f32 scores "
+                + "needs %.1f GiB; at most %.0f GiB is allowed (lower tokensPerGPU, experts or nodes)",
+                cluster.gpuCount, tokensPerGPU, model.experts, scoreBytes / 1_073_741_824, maxScoreBytes / 1_073_741_824))
+        }
         let placement = placementSpec.basePlacement(experts: model.experts, gpuCount: cluster.gpuCount)
 
         var routing = try root.object("routing")
@@ -219,6 +238,10 @@ extension Scenario {
             func readK(default value: Int, max limit: Int, limitName: String) throws {
                 spec.k = try reader.int("k", default: value, in: 1...Int.max)
                 guard spec.k <= limit else { throw reader.fail("k", "must be at most \(limitName) (got \(spec.k))") }
+                guard spec.k <= maxK else {
+                    throw reader.fail("k", "at most \(maxK) experts per token are supported (got \(spec.k)): "
+                        + "routing cost grows with k², and no MoE model activates more")
+                }
             }
             let allExperts = "model.experts = \(experts)"
             switch kind {
