@@ -109,7 +109,7 @@ final class ClosedFormTests: XCTestCase {
         let scenario = try TestSupport.scenario(experts: 8, tokensPerGPU: 8, strategies: #"[{"name":"switch"}]"#)
         let (placement, buffer) = uniformHandRoutedLayer()
         var step = MoELayerStep(scenario: scenario)
-        let outcome = step.evaluate(buffer, placement: placement, deduplicate: true)
+        let outcome = step.evaluate(buffer, placement: placement, deduplication: .perGPU)
 
         let cluster = scenario.cluster
         let tokenBytes: Int64 = 512 * 2
@@ -134,13 +134,83 @@ final class ClosedFormTests: XCTestCase {
         let (placement, buffer) = uniformHandRoutedLayer()
         var forwardStep = MoELayerStep(scenario: inference)
         var trainingStep = MoELayerStep(scenario: training)
-        let forward = forwardStep.evaluate(buffer, placement: placement, deduplicate: true)
-        let both = trainingStep.evaluate(buffer, placement: placement, deduplicate: true)
+        let forward = forwardStep.evaluate(buffer, placement: placement, deduplication: .perGPU)
+        let both = trainingStep.evaluate(buffer, placement: placement, deduplication: .perGPU)
         // Backward compute is twice the forward; the all-to-alls run once more each (same element size here).
         XCTAssertEqual(both.gate, forward.gate + forward.gate + forward.gate)
         XCTAssertEqual(both.expert, forward.expert + forward.expert + forward.expert)
         XCTAssertEqual(both.dispatch.time, forward.dispatch.time + forward.dispatch.time)
         XCTAssertEqual(both.combine.time, forward.combine.time + forward.combine.time)
         XCTAssertEqual(both.dispatchBytes, 2 * forward.dispatchBytes)
+    }
+}
+
+/// Each way of sending a token's copies, on a case small enough to follow byte by byte.
+final class DeduplicationTests: XCTestCase {
+    /// 2 nodes × 2 GPUs, one expert per GPU except GPU 2 (experts 2 and 3); GPU 3 holds expert 4.
+    /// Token 0 (on GPU 0) goes to experts 1, 2, 3 and 4: GPUs 1, 2, 2 and 3.
+    func layer(_ deduplication: Deduplication, transport: Transport = .nvlink) throws -> (MoELayerStep, LayerOutcome) {
+        var scenario = try Scenario.decode(JSONParser.parse("""
+            {"version": 1, "cluster": {"nodes": 2, "gpusPerNode": 2, "nicsPerNode": 2},
+             "model": {"hiddenSize": 1000, "experts": 5, "dispatchBytesPerElement": 1, "combineBytesPerElement": 2},
+             "parallelism": {"tokensPerGPU": 1, "placement": {"kind": "explicit", "gpuOfExpert": [0, 1, 2, 2, 3]}},
+             "routing": {"strategies": [{"name": "topk", "k": 4}]}}
+            """))
+        scenario.transport = transport
+        let placement = scenario.basePlacement
+        var buffer = RoutingBuffer()
+        buffer.reset(slotCounts: [4, 0, 0, 0], k: 4)
+        for (slot, expert) in [1, 2, 3, 4].enumerated() { buffer.experts[slot] = Int32(expert) }
+        TestSupport.assignGPUs(&buffer, placement: placement)
+        var step = MoELayerStep(scenario: scenario)
+        let outcome = step.evaluate(buffer, placement: placement, deduplication: deduplication)
+        return (step, outcome)
+    }
+
+    func testPerGPUSendsOneCopyPerDestinationGPU() throws {
+        let (step, outcome) = try layer(.perGPU)
+        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 1000,  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0])
+        XCTAssertEqual(outcome.dispatch.intraNodeBytes, 1000)
+        XCTAssertEqual(outcome.dispatch.interNodeBytes, 2000)
+        XCTAssertEqual(outcome.combine.interNodeBytes, 4000, "combine returns the same copies at 2 bytes/element")
+        XCTAssertEqual(outcome.dispatchBytes, 3000)
+    }
+
+    func testNoDedupSendsOneCopyPerExpert() throws {
+        let (step, outcome) = try layer(.none)
+        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 2000, 1000,  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0])
+        XCTAssertEqual(outcome.dispatch.interNodeBytes, 3000)
+        XCTAssertEqual(outcome.dispatchBytes, 4000)
+    }
+
+    func testPerNodeCrossesTheNetworkOnceThenForwardsOverNVLink() throws {
+        let (step, outcome) = try layer(.perNode)
+        // GPU 0 → GPU 1 over NVLink; GPU 0 → GPU 2 (its rail peer on node 1) once over RDMA;
+        // GPU 2 keeps a copy for its experts and forwards one to GPU 3 over NVLink.
+        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 0,  0, 0, 0, 0,  0, 0, 1000, 1000,  0, 0, 0, 0])
+        XCTAssertEqual(outcome.dispatch.interNodeBytes, 1000)
+        XCTAssertEqual(outcome.dispatch.intraNodeBytes, 2000)
+        // Time: the NIC carries 1000 B at 45 GB/s (22.3 ns, rounded up to 23); α = 3 µs (RDMA).
+        XCTAssertEqual(outcome.dispatch.time, SimTime(nanoseconds: 3_000 + 23))
+    }
+
+    func testRDMATransportSendsIntraNodeBytesThroughTheNIC() throws {
+        let (_, nvlink) = try layer(.perGPU)
+        let (_, rdma) = try layer(.perGPU, transport: .rdma)
+        XCTAssertEqual(rdma.dispatch.intraNodeBytes, nvlink.dispatch.intraNodeBytes, "bytes are counted by where they go")
+        // GPU 0's NIC now carries all 3000 B: 3000 / 45e9 s = 66.7 ns → 67 ns, after α = 3 µs.
+        XCTAssertEqual(rdma.dispatch.time, SimTime(nanoseconds: 3_000 + 67))
+        var alone = TrafficMatrix(gpuCount: 4)
+        alone[0, 1] = 45_000
+        var network = AnalyticalNetwork(cluster: rdmaCluster(), transport: .rdma)
+        XCTAssertEqual(network.cost(of: alone).time, SimTime(nanoseconds: 3_000 + 1_000), "one intra-node flow at NIC speed")
+    }
+
+    func rdmaCluster() -> ClusterSpec {
+        var cluster = ClusterPreset.dgxH100.spec
+        cluster.gpusPerNode = 2
+        cluster.nicsPerNode = 2
+        cluster.nodes = 2
+        return cluster
     }
 }

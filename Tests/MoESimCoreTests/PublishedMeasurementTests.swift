@@ -44,7 +44,7 @@ final class PublishedMeasurementTests: XCTestCase {
         generator.fill(step: 0, layer: 0, tokenCount: tokens, into: &scores)
         let buffer = TestSupport.route(TopKRouting(k: 8), scores: scores, tokens: tokens, placement: placement)
         var step = MoELayerStep(scenario: scenario)
-        let outcome = step.evaluate(buffer, placement: placement, deduplicate: true)
+        let outcome = step.evaluate(buffer, placement: placement, deduplication: .perGPU)
         func bandwidth(_ phase: PhaseCost) -> Double {
             Double(phase.maxGPUSentBytes) / (Double(phase.time.nanoseconds) / 1e9) / 1e9
         }

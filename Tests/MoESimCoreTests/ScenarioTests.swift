@@ -111,8 +111,14 @@ final class ScenarioTests: XCTestCase {
         assertInvalid(#"{"version": 1, "cluster": {"gpu": {"tflops": 1}}}"#, keyPath: "cluster.gpu.tflops", mentions: "peakTFLOPs")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "switch", "k": 2}]}}"#,
                       keyPath: "routing.strategies[0].k", mentions: "unknown key")
-        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "sam", "dedup": false}]}}"#,
-                      keyPath: "routing.strategies[0].dedup", mentions: "unknown key")
+        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "sam", "maxNodes": 2}]}}"#,
+                      keyPath: "routing.strategies[0].maxNodes", mentions: "unknown key")
+        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "switch", "k": 2}]}}"#,
+                      keyPath: "routing.strategies[0].k", mentions: "allowed here: name, dedup)")
+        assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "topk", "dedup": "rack"}]}}"#,
+                      keyPath: "routing.strategies[0].dedup", mentions: "\"gpu\", \"node\", \"none\"")
+        assertInvalid(#"{"version": 1, "parallelism": {"transport": "tcp"}}"#,
+                      keyPath: "parallelism.transport", mentions: "\"nvlink\", \"rdma\"")
     }
 
     func testLoadReportsMissingFilesAndSyntaxErrorsWithTheFileName() throws {

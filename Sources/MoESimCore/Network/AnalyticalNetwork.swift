@@ -5,15 +5,18 @@
 /// (NVLink into the NVSwitch, or PCIe on a PCIe node), its PCIe link to its NIC
 /// (on a PCIe node the same link as before, so intra- and inter-node bytes add
 /// up on it), and each NIC's port. The fabric between nodes and the NVSwitch
-/// are taken as non-blocking. α is the largest latency of the link types the
-/// phase uses: the intra-node link's for GPU-to-GPU bytes within a node, the
-/// NIC's for bytes between nodes.
+/// are taken as non-blocking (with `Transport.rdma`, bytes within a node also
+/// take the PCIe and NIC path, looping back through the switch). α is the
+/// largest latency of the link types the phase uses: the intra-node link's for
+/// GPU-to-GPU bytes within a node, the NIC's for bytes through a NIC.
 ///
 /// This is a lower bound on any schedule that keeps every link busy; the flow
 /// model (a later addition) adds contention on top of it.
 public struct AnalyticalNetwork {
     /// The hardware.
     public let cluster: ClusterSpec
+    /// Which links bytes between GPUs of one node take.
+    public let transport: Transport
     private var intraEgress: [Int64]
     private var intraIngress: [Int64]
     private var pcieEgress: [Int64]
@@ -24,8 +27,9 @@ public struct AnalyticalNetwork {
     private var received: [Int64]
 
     /// A model of `cluster` with scratch space for its link loads.
-    public init(cluster: ClusterSpec) {
+    public init(cluster: ClusterSpec, transport: Transport = .nvlink) {
         self.cluster = cluster
+        self.transport = transport
         let gpus = cluster.gpuCount
         let nics = cluster.nodes * cluster.nicsPerNode
         intraEgress = [Int64](repeating: 0, count: gpus)
@@ -58,8 +62,9 @@ public struct AnalyticalNetwork {
                 if bytes == 0 { continue }
                 sent[source] += bytes
                 received[destination] += bytes
-                if cluster.node(of: source) == cluster.node(of: destination) {
-                    intraBytes += bytes
+                let sameNode = cluster.node(of: source) == cluster.node(of: destination)
+                if sameNode { intraBytes += bytes } else { interBytes += bytes }
+                if sameNode && transport == .nvlink {
                     if pcieNode {
                         pcieEgress[source] += bytes
                         pcieIngress[destination] += bytes
@@ -68,7 +73,6 @@ public struct AnalyticalNetwork {
                         intraIngress[destination] += bytes
                     }
                 } else {
-                    interBytes += bytes
                     pcieEgress[source] += bytes
                     pcieIngress[destination] += bytes
                     nicEgress[cluster.nic(of: source)] += bytes
@@ -92,7 +96,9 @@ public struct AnalyticalNetwork {
         consider(nicIngress, cluster.nicLink)
 
         var alpha: Int64 = 0
-        if intraBytes > 0 { alpha = max(alpha, cluster.intraNodeLink.latencyNanos) }
+        if intraBytes > 0 {
+            alpha = max(alpha, transport == .nvlink ? cluster.intraNodeLink.latencyNanos : cluster.nicLink.latencyNanos)
+        }
         if interBytes > 0 { alpha = max(alpha, cluster.nicLink.latencyNanos) }
         let time = intraBytes + interBytes == 0 ? SimTime.zero : SimTime(nanoseconds: alpha) + busiest
         return PhaseCost(time: time, intraNodeBytes: intraBytes, interNodeBytes: interBytes,

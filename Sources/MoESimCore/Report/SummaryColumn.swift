@@ -6,8 +6,6 @@ public enum ReportCell: Equatable, Sendable {
     case integer(Int64)
     /// A real number printed with a fixed count of decimals (stable across platforms).
     case real(Double, decimals: Int)
-    /// A yes/no value (`true`/`false` in CSV, a JSON boolean).
-    case flag(Bool)
     /// No value (empty in CSV, null in JSON).
     case empty
 
@@ -17,7 +15,6 @@ public enum ReportCell: Equatable, Sendable {
         case .text(let s): return s
         case .integer(let n): return String(n)
         case let .real(x, decimals): return String(format: "%.\(decimals)f", x)
-        case .flag(let b): return b ? "true" : "false"
         case .empty: return ""
         }
     }
@@ -26,7 +23,7 @@ public enum ReportCell: Equatable, Sendable {
     public var jsonText: String {
         switch self {
         case .text(let s): return JSONWriter.quoted(s)
-        case .integer, .real, .flag: return text
+        case .integer, .real: return text
         case .empty: return "null"
         }
     }
@@ -46,8 +43,8 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "scenario", meaning: "scenario name") { s, _ in .text(s.name) },
         SummaryColumn(name: "strategy", meaning: "routing strategy: switch, topk, sam, node-limited, expert-choice or hash") { _, r in .text(r.strategy.kind.rawValue) },
         SummaryColumn(name: "k", meaning: "experts activated per token") { _, r in .integer(Int64(r.strategy.k)) },
-        SummaryColumn(name: "dedup", meaning: "top-k only: one copy per destination GPU (true) or per expert (false)") { _, r in
-            r.strategy.kind == .topk ? .flag(r.strategy.deduplicate) : .empty
+        SummaryColumn(name: "dedup", meaning: "copies per token: gpu (one per destination GPU), node (one per destination node, forwarded over NVLink) or none (one per expert)") { _, r in
+            .text(r.strategy.deduplication.rawValue)
         },
         SummaryColumn(name: "device_score", meaning: "SAM only: device score, sum or max of expert probabilities") { _, r in
             r.strategy.kind == .sam ? .text(r.strategy.deviceScore.rawValue) : .empty
@@ -61,6 +58,7 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "experts", meaning: "experts per MoE layer") { s, _ in .integer(Int64(s.model.experts)) },
         SummaryColumn(name: "tokens_per_gpu", meaning: "tokens each GPU routes per layer and step") { s, _ in .integer(Int64(s.tokensPerGPU)) },
         SummaryColumn(name: "placement", meaning: "expert placement: contiguous, round-robin, explicit or replicated") { s, _ in .text(s.placement.name) },
+        SummaryColumn(name: "transport", meaning: "nvlink (NVLink inside a node, NICs between) or rdma (every byte through the NICs)") { s, _ in .text(s.transport.rawValue) },
         SummaryColumn(name: "mode", meaning: "inference (forward) or training (forward + backward)") { s, _ in .text(s.simulation.mode.rawValue) },
         SummaryColumn(name: "network", meaning: "network model") { s, _ in .text(s.simulation.network.rawValue) },
         SummaryColumn(name: "step_time_us", meaning: "predicted time of one step over all MoE layers, µs") { _, r in .real(r.stepTimeMicros, decimals: 3) },
@@ -68,8 +66,8 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "dispatch_us", meaning: "dispatch all-to-alls per step, µs") { _, r in .real(r.dispatchMicros, decimals: 3) },
         SummaryColumn(name: "expert_us", meaning: "expert FFNs on the busiest GPU per step, µs") { _, r in .real(r.expertMicros, decimals: 3) },
         SummaryColumn(name: "combine_us", meaning: "combine all-to-alls per step, µs") { _, r in .real(r.combineMicros, decimals: 3) },
-        SummaryColumn(name: "gpu_load_max_over_mean", meaning: "tokens on the busiest GPU / mean tokens per GPU") { _, r in .real(r.gpuLoad.maxOverMean, decimals: 4) },
-        SummaryColumn(name: "gpu_load_cv", meaning: "coefficient of variation of tokens per GPU") { _, r in .real(r.gpuLoad.coefficientOfVariation, decimals: 4) },
+        SummaryColumn(name: "gpu_load_max_over_mean", meaning: "token-to-expert assignments computed on the busiest GPU / mean per GPU") { _, r in .real(r.gpuLoad.maxOverMean, decimals: 4) },
+        SummaryColumn(name: "gpu_load_cv", meaning: "coefficient of variation of assignments per GPU") { _, r in .real(r.gpuLoad.coefficientOfVariation, decimals: 4) },
         SummaryColumn(name: "expert_load_max_over_mean", meaning: "tokens of the busiest expert / mean tokens per expert") { _, r in .real(r.expertLoad.maxOverMean, decimals: 4) },
         SummaryColumn(name: "expert_load_cv", meaning: "coefficient of variation of tokens per expert") { _, r in .real(r.expertLoad.coefficientOfVariation, decimals: 4) },
         SummaryColumn(name: "expert_load_gini", meaning: "Gini coefficient of tokens per expert (0 = balanced)") { _, r in .real(r.expertLoad.gini, decimals: 4) },

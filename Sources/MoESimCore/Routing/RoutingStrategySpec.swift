@@ -6,6 +6,18 @@ public enum DeviceScore: String, CaseIterable, Sendable {
     case max
 }
 
+/// How a sender turns a token's kept experts into copies on the wire.
+public enum Deduplication: String, CaseIterable, Sendable {
+    /// One copy per destination GPU (the default).
+    case perGPU = "gpu"
+    /// One copy per destination node over the network, sent to the GPU with the sender's local index
+    /// (its rail peer), which forwards it over NVLink to the destination GPUs of that node; within the
+    /// sender's own node, one copy per GPU. DeepEP's internode "normal" kernels work this way.
+    case perNode = "node"
+    /// One copy per expert, even when two experts share a GPU (DeepEP's low-latency kernels).
+    case none
+}
+
 /// One routing strategy as a scenario names it, with its parameters.
 public struct RoutingStrategySpec: Equatable, Sendable {
     /// The strategy families (CSV `strategy` column).
@@ -28,8 +40,8 @@ public struct RoutingStrategySpec: Equatable, Sendable {
     public var kind: Kind
     /// Experts activated per token (1 for Switch).
     public var k: Int
-    /// Top-k only: send a token once per destination GPU rather than once per expert.
-    public var deduplicate: Bool
+    /// How a token's copies are sent (Switch and SAM always have a single destination GPU).
+    public var deduplication: Deduplication
     /// SAM only: how a device is scored.
     public var deviceScore: DeviceScore
     /// Node-limited only: most nodes a token may reach (M).
@@ -38,18 +50,15 @@ public struct RoutingStrategySpec: Equatable, Sendable {
     public var normalize: Bool
 
     /// Creates a strategy description.
-    public init(kind: Kind, k: Int, deduplicate: Bool = true, deviceScore: DeviceScore = .sum, maxNodes: Int = 1,
+    public init(kind: Kind, k: Int, deduplication: Deduplication = .perGPU, deviceScore: DeviceScore = .sum, maxNodes: Int = 1,
                 normalize: Bool = false) {
         self.kind = kind
         self.k = k
-        self.deduplicate = deduplicate
+        self.deduplication = deduplication
         self.deviceScore = deviceScore
         self.maxNodes = maxNodes
         self.normalize = normalize
     }
-
-    /// Whether a token sends one copy per destination GPU (every strategy but top-k with `dedup: false`).
-    public var sendsOneCopyPerGPU: Bool { kind != .topk || deduplicate }
 
     /// Whether the capacity limit applies per device (SAM) rather than per expert; expert choice has its own.
     public var capacityIsPerDevice: Bool { kind == .sam }
@@ -57,13 +66,20 @@ public struct RoutingStrategySpec: Equatable, Sendable {
     /// A short human label: "switch", "top-2", "top-2 (no dedup)", "sam-2", "top-8, <=4 nodes".
     public var label: String {
         switch kind {
-        case .switch: return "switch"
-        case .topk:
-            return (deduplicate ? "top-\(k)" : "top-\(k) (no dedup)") + (normalize ? " normalized" : "")
-        case .sam: return deviceScore == .sum ? "sam-\(k)" : "sam-\(k) (\(deviceScore.rawValue))"
-        case .nodeLimited: return "top-\(k), <=\(maxNodes) nodes"
-        case .expertChoice: return "expert-choice-\(k)"
-        case .hash: return "hash"
+        case .switch: return "switch" + dedupSuffix
+        case .topk: return "top-\(k)" + (normalize ? " normalized" : "") + dedupSuffix
+        case .sam: return (deviceScore == .sum ? "sam-\(k)" : "sam-\(k) (\(deviceScore.rawValue))") + dedupSuffix
+        case .nodeLimited: return "top-\(k), <=\(maxNodes) nodes" + dedupSuffix
+        case .expertChoice: return "expert-choice-\(k)" + dedupSuffix
+        case .hash: return "hash" + dedupSuffix
+        }
+    }
+
+    private var dedupSuffix: String {
+        switch deduplication {
+        case .perGPU: return ""
+        case .perNode: return " (node dedup)"
+        case .none: return " (no dedup)"
         }
     }
 }

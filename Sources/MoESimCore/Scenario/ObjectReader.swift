@@ -99,8 +99,9 @@ struct ObjectReader {
     /// Throws if the object has a key that was never read: a typo must not pass silently.
     func rejectUnknownKeys() throws {
         for member in members where !known.contains(member.key) {
-            let allowed = known.joined(separator: ", ")
-            throw fail(member.key, "unknown key (allowed here: \(allowed))")
+            var allowed: [String] = []
+            for key in known where !allowed.contains(key) { allowed.append(key) }
+            throw fail(member.key, "unknown key (allowed here: \(allowed.joined(separator: ", ")))")
         }
     }
 

@@ -41,6 +41,7 @@ extension Scenario {
         var parallelism = try root.object("parallelism")
         let tokensPerGPU = try parallelism.int("tokensPerGPU", default: 4096, in: 1...(1 << 24))
         let placementSpec = try decodePlacement(&parallelism, experts: model.experts, gpus: cluster.gpuCount)
+        let transport = try parallelism.choice("transport", default: Transport.nvlink)
         try parallelism.rejectUnknownKeys()
         let scoreBytes = Double(cluster.gpuCount) * Double(tokensPerGPU) * Double(model.experts) * 4
         guard scoreBytes <= maxScoreBytes else {
@@ -85,6 +86,7 @@ extension Scenario {
         }
 
         return Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU, placement: placementSpec,
+                        transport: transport,
                         strategies: strategies, capacityFactor: capacityFactor.flatMap { $0.isFinite ? $0 : nil },
                         synthetic: SyntheticScoresSpec(zipfExponent: zipf), simulation: simulation)
     }
@@ -186,6 +188,15 @@ extension Scenario {
         return spec
     }
 
+    /// `dedup`: "gpu", "node" or "none"; true and false are accepted for "gpu" and "none".
+    private static func decodeDeduplication(_ reader: inout ObjectReader) throws -> Deduplication {
+        switch reader.raw("dedup") {
+        case nil, .bool(true)?: return .perGPU
+        case .bool(false)?: return .none
+        default: return try reader.choice("dedup", default: Deduplication.perGPU)
+        }
+    }
+
     /// `gpuOfExpert`: one entry per expert, a GPU id or an array of GPU ids (its replicas, primary first).
     private static func decodeExplicitMap(_ reader: inout ObjectReader, experts: Int, gpus: Int) throws -> [[Int]] {
         let path = reader.path(of: "gpuOfExpert")
@@ -244,12 +255,12 @@ extension Scenario {
                 }
             }
             let allExperts = "model.experts = \(experts)"
+            spec.deduplication = try decodeDeduplication(&reader)
             switch kind {
             case .switch, .hash:
                 break
             case .topk:
                 try readK(default: 2, max: experts, limitName: allExperts)
-                spec.deduplicate = try reader.bool("dedup", default: true)
                 spec.normalize = try reader.bool("normalize", default: false)
             case .sam:
                 try readK(default: 2, max: expertsPerGPU, limitName: "the fewest experts on one GPU = \(expertsPerGPU) "

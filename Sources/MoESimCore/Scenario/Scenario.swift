@@ -19,6 +19,8 @@ public struct Scenario: Equatable, Sendable {
     public var tokensPerGPU: Int
     /// Where experts live.
     public var placement: PlacementSpec
+    /// Which links bytes between GPUs of one node take.
+    public var transport: Transport
     /// The strategies to compare, in the order given; each becomes one result row.
     public var strategies: [RoutingStrategySpec]
     /// Capacity factor cf (per-expert capacity ⌈cf · T · k / E⌉); nil means no limit.

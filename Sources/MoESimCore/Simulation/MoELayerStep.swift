@@ -3,9 +3,9 @@
 /// ending when its slowest GPU (or link) finishes.
 ///
 /// Dispatch sends a token's hidden state from its source GPU to the GPUs of its
-/// kept experts: once per destination GPU when deduplicating (Switch and SAM
-/// always reach a single GPU), else once per expert. Copies to the token's own
-/// GPU stay local. Combine returns one result per copy, at the combine element
+/// kept experts: once per destination GPU (Switch and SAM always reach a single
+/// GPU), once per expert, or once per destination node and then forwarded over
+/// NVLink (see `Deduplication`). Copies to the token's own GPU stay local. Combine returns one result per copy, at the combine element
 /// size. Training adds the backward pass: the gradient of the combine travels
 /// the dispatch direction and that of the dispatch the combine direction, both
 /// at the combine element size, with twice the forward compute.
@@ -27,7 +27,7 @@ public struct MoELayerStep {
     public init(scenario: Scenario) {
         self.scenario = scenario
         compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
-        network = AnalyticalNetwork(cluster: scenario.cluster)
+        network = AnalyticalNetwork(cluster: scenario.cluster, transport: scenario.transport)
         dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
         expertTokens = [Int](repeating: 0, count: scenario.model.experts)
         gpuTokens = [Int](repeating: 0, count: scenario.cluster.gpuCount)
@@ -36,11 +36,12 @@ public struct MoELayerStep {
 
     /// Prices the layer for the tokens routed in `buffer` (token t comes from GPU t / tokensPerGPU;
     /// every slot's GPU must be assigned).
-    /// - Parameter deduplicate: send one copy per destination GPU rather than one per expert.
+    /// - Parameter deduplication: how a token's kept experts become copies on the wire.
     /// - Complexity: O(T · k² + G² + E log E).
     public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
-                                  deduplicate: Bool) -> LayerOutcome {
+                                  deduplication: Deduplication) -> LayerOutcome {
         let bytesPerToken = scenario.model.dispatchBytesPerToken
+        let gpusPerNode = scenario.cluster.gpusPerNode
         dispatchTraffic.clear()
         for e in expertTokens.indices { expertTokens[e] = 0 }
         if replicaTokens.count != placement.replicaCount {
@@ -53,8 +54,8 @@ public struct MoELayerStep {
         var unrouted = 0
         for token in 0..<buffer.tokenCount {
             let source = token / scenario.tokensPerGPU
+            let sourceNode = source / gpusPerNode
             var reached = false
-            defer { if !reached { unrouted += 1 } }
             for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
                 reached = true
                 let gpu = Int(buffer.gpus[slot])
@@ -62,9 +63,29 @@ public struct MoELayerStep {
                 expertTokens[expert] += 1
                 replicaTokens[placement.replicaIndex(of: expert, onGPU: gpu)] += 1
                 gpuTokens[gpu] += 1
-                if deduplicate && sendsEarlier(buffer, token: token, before: slot, to: gpu) { continue }
-                dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
+                switch deduplication {
+                case .none:
+                    dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
+                case .perGPU:
+                    if !sendsEarlier(buffer, token: token, before: slot, toGPU: gpu) {
+                        dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
+                    }
+                case .perNode:
+                    let node = gpu / gpusPerNode
+                    let firstToGPU = !sendsEarlier(buffer, token: token, before: slot, toGPU: gpu)
+                    if node == sourceNode {
+                        if firstToGPU { dispatchTraffic.add(bytesPerToken, from: source, to: gpu) }
+                        continue
+                    }
+                    // One network copy per node, to the sender's rail peer there, which forwards over NVLink.
+                    let forwarder = node * gpusPerNode + source % gpusPerNode
+                    if !sendsEarlier(buffer, token: token, before: slot, toNode: node) {
+                        dispatchTraffic.add(bytesPerToken, from: source, to: forwarder)
+                    }
+                    if firstToGPU { dispatchTraffic.add(bytesPerToken, from: forwarder, to: gpu) }
+                }
             }
+            if !reached { unrouted += 1 }
         }
 
         let combineBytes = scenario.model.combineBytesPerToken
@@ -96,10 +117,21 @@ public struct MoELayerStep {
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).
     @inline(__always)
-    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, to gpu: Int) -> Bool {
+    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, toGPU gpu: Int) -> Bool {
         var earlier = buffer.slotStart[token]
         while earlier < slot {
             if !buffer.dropped[earlier] && Int(buffer.gpus[earlier]) == gpu { return true }
+            earlier += 1
+        }
+        return false
+    }
+
+    /// Whether an earlier kept slot of `token` already goes to a GPU of `node`.
+    @inline(__always)
+    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, toNode node: Int) -> Bool {
+        var earlier = buffer.slotStart[token]
+        while earlier < slot {
+            if !buffer.dropped[earlier] && Int(buffer.gpus[earlier]) / scenario.cluster.gpusPerNode == node { return true }
             earlier += 1
         }
         return false

@@ -35,7 +35,7 @@ public enum Simulator {
                     let placement = placements[s][layer]
                     let dropped = batch.route(strategy: s, placement: placement)
                     let outcome = step.evaluate(batch.buffer, placement: placement,
-                                                deduplicate: strategies[s].sendsOneCopyPerGPU)
+                                                deduplication: strategies[s].deduplication)
                     accumulators[s].add(outcome, dropped: dropped, offered: batch.tokens * strategies[s].k)
                     accumulators[s].layers[layer].add(step, outcome: outcome, buffer: batch.buffer)
                 }
