@@ -1,5 +1,5 @@
 // swift-tools-version:5.9
-// moesim — a discrete-event performance simulator for Mixture-of-Experts routing.
+// moesim — a performance simulator for Mixture-of-Experts routing on GPU clusters.
 // Foundation only: no package dependencies.
 import PackageDescription
 
