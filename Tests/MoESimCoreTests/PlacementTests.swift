@@ -123,7 +123,7 @@ final class PlacementTests: XCTestCase {
             (#"{"kind": "explicit", "gpuOfExpert": [0,1,2,3,4,5,6,8]}"#, 8, "parallelism.placement.gpuOfExpert[7]", "[0, 7] (got 8)"),
             (#"{"kind": "explicit", "gpuOfExpert": [0,1,2,3,4,5,6,[7,7]]}"#, 8, "parallelism.placement.gpuOfExpert[7]", "distinct"),
             (#"{"kind": "replicated", "slotsPerGPU": 2}"#, 16, "parallelism.placement.slotsPerGPU", "must exceed the experts a GPU already holds (2)"),
-            (#"{"kind": "replicated", "slotsPerGPU": 3, "warmupSteps": 2}"#, 16, "parallelism.placement.warmupSteps", "simulation.steps = 1"),
+            (#"{"kind": "replicated", "slotsPerGPU": 3, "warmupSteps": 0}"#, 16, "parallelism.placement.warmupSteps", "(got 0)"),
             (#"{"kind": "mirrored"}"#, 16, "parallelism.placement.kind", "explicit"),
             (#""contiguous""#, 12, "model.experts", "round-robin"),
         ]

@@ -8,7 +8,7 @@ public enum PlacementSpec: Equatable, Sendable {
     case explicit([[Int]])
     /// Start from `base`, then let the greedy balancer give hot experts extra replicas
     /// so that every GPU holds `slotsPerGPU` experts, fitted on the loads of the first
-    /// `warmupSteps` steps (see `ReplicationBalancer`).
+    /// `warmupSteps` warm-up steps drawn before (and apart from) the measured ones (see `ReplicationBalancer`).
     case replicated(base: BasePlacement, slotsPerGPU: Int, warmupSteps: Int)
 
     /// The layouts a replicated placement can start from.

@@ -44,7 +44,7 @@ public enum TableWriter {
         }
         out += render(header: header, rows: rows, rightAligned: [false] + Array(repeating: true, count: header.count - 1))
         if case let .replicated(_, slots, warmup) = s.placement {
-            out += "\nreplicated placement (\(slots) slots/GPU, fitted on the first \(warmup) step(s)):\n"
+            out += "\nreplicated placement (\(slots) slots/GPU, fitted on \(warmup) warm-up step(s) of other tokens):\n"
             for r in result.results {
                 guard let replication = r.replication else { continue }
                 out += String(format: "  %@: GPU load max/mean on the warm-up window %.3f -> %.3f with %d extra replicas\n",

@@ -80,10 +80,6 @@ extension Scenario {
             network: try sim.choice("network", default: NetworkModelKind.analytical))
         try sim.rejectUnknownKeys()
         try root.rejectUnknownKeys()
-        if case let .replicated(_, _, warmupSteps) = placementSpec, warmupSteps > simulation.steps {
-            throw ScenarioError.invalid(file: nil, keyPath: "parallelism.placement.warmupSteps",
-                                        message: "must be at most simulation.steps = \(simulation.steps) (got \(warmupSteps))")
-        }
 
         return Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU, placement: placementSpec,
                         transport: transport,
@@ -163,7 +159,7 @@ extension Scenario {
             case "replicated":
                 let base = try reader.choice("base", default: PlacementSpec.BasePlacement.contiguous)
                 let slots = try reader.int("slotsPerGPU", default: 0, in: 1...experts)
-                let warmup = try reader.int("warmupSteps", default: 1, in: 1...1_000_000)
+                let warmup = try reader.int("warmupSteps", default: 1, in: 1...10_000)
                 spec = .replicated(base: base, slotsPerGPU: slots, warmupSteps: warmup)
                 if base == .contiguous && experts % gpus != 0 {
                     throw reader.fail("base", "contiguous needs model.experts (\(experts)) to be a multiple of the GPU count \(gpus)")

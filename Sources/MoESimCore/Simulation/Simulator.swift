@@ -5,6 +5,9 @@
 /// All strategies see exactly the same tokens, and the result depends only on
 /// the scenario (including its seed).
 public enum Simulator {
+    /// Index of the first warm-up step: far beyond any measured step, so their random streams differ.
+    static let warmupStepBase = 1 << 40
+
     /// Simulates `scenario` and returns one result per strategy.
     /// - Parameter progress: called after each step with (steps done, steps total).
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs.
@@ -50,8 +53,10 @@ public enum Simulator {
         return ScenarioResult(scenario: scenario, results: results)
     }
 
-    /// Routes the warm-up steps on the base placement, counts each expert's kept tokens
-    /// per (strategy, layer), and fits replicas to those loads.
+    /// Routes `warmupSteps` warm-up steps on the base placement, counts each expert's kept tokens
+    /// per (strategy, layer), and fits replicas to those loads. Warm-up steps have tokens of their
+    /// own (random streams no measured step uses, same popularity), so the fit never sees the
+    /// tokens it is then measured on, as a load balancer fitted on past traffic would not.
     private static func fitReplicas(_ scenario: Scenario, batch: inout BatchRouter, slotsPerGPU: Int,
                                     warmupSteps: Int) -> [[ReplicationBalancer.Fit]] {
         let layers = scenario.model.moeLayers
@@ -60,7 +65,7 @@ public enum Simulator {
                                                        count: layers), count: scenario.strategies.count)
         for stepIndex in 0..<warmupSteps {
             for layer in 0..<layers {
-                batch.generate(step: stepIndex, layer: layer)
+                batch.generate(step: warmupStepBase + stepIndex, layer: layer)
                 for s in scenario.strategies.indices {
                     _ = batch.route(strategy: s, placement: base)
                     for slot in 0..<batch.buffer.slotCount where !batch.buffer.dropped[slot] {
