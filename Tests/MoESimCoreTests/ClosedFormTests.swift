@@ -186,8 +186,9 @@ final class DeduplicationTests: XCTestCase {
     func testPerNodeCrossesTheNetworkOnceThenForwardsOverNVLink() throws {
         let (step, outcome) = try layer(.perNode)
         // GPU 0 → GPU 1 over NVLink; GPU 0 → GPU 2 (its rail peer on node 1) once over RDMA;
-        // GPU 2 keeps a copy for its experts and forwards one to GPU 3 over NVLink.
-        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 0,  0, 0, 0, 0,  0, 0, 1000, 1000,  0, 0, 0, 0])
+        // GPU 2 keeps that copy for its own experts (no extra hop) and forwards one to GPU 3 over NVLink.
+        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 0,  0, 0, 0, 0,  0, 0, 0, 1000,  0, 0, 0, 0])
+        XCTAssertEqual(step.tokensArrived, [0, 1, 1, 1], "the token arrives once at each GPU with its experts")
         XCTAssertEqual(outcome.dispatch.interNodeBytes, 1000)
         XCTAssertEqual(outcome.dispatch.intraNodeBytes, 2000)
         // Time: the NIC carries 1000 B at 45 GB/s (22.3 ns, rounded up to 23); α = 3 µs (RDMA).

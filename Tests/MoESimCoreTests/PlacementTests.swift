@@ -15,7 +15,7 @@ final class PlacementTests: XCTestCase {
         XCTAssertEqual(placement.maxExpertsPerGPU, 3)
         XCTAssertEqual(placement.minExpertsPerGPU, 2)
         XCTAssertEqual(placement.fewestExperts(onAny: 1, gpusPerNode: 2), 2) // node 1 = GPU 2 alone: experts 0, 2
-        XCTAssertEqual(placement.fewestExperts(onAny: 2, gpusPerNode: 2), 6)
+        XCTAssertEqual(placement.fewestExperts(onAny: 2, gpusPerNode: 2), 4, "the union, not the sum: 0 and 2 sit on both nodes")
     }
 
     func testAssignerSplitsAReplicatedExpertEvenly() {
@@ -111,8 +111,10 @@ final class PlacementTests: XCTestCase {
             {"version": 1, "model": {"experts": \(experts)}, "parallelism": {"placement": \(placement)}\(extra)}
             """))
         }
-        XCTAssertEqual(try decode(#""round-robin""#, experts: 12).placement, .roundRobin)
-        XCTAssertEqual(try decode(#"{"kind": "explicit", "gpuOfExpert": [0,1,2,3,4,5,6,[7,0]]}"#, experts: 8).basePlacement,
+        let switchOnly = #", "routing": {"strategies": [{"name": "switch"}]}"#
+        XCTAssertEqual(try decode(#""round-robin""#, experts: 12, extra: switchOnly).placement, .roundRobin)
+        XCTAssertEqual(try decode(#"{"kind": "explicit", "gpuOfExpert": [0,1,2,3,4,5,6,[7,0]]}"#, experts: 8,
+                                  extra: switchOnly).basePlacement,
                        ExpertPlacement(replicas: [[0], [1], [2], [3], [4], [5], [6], [7, 0]], gpuCount: 8))
         XCTAssertEqual(try decode(#"{"kind": "replicated", "slotsPerGPU": 3, "warmupSteps": 2}"#,
                                   extra: #", "simulation": {"steps": 4}"#).placement,

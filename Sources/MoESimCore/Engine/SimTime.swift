@@ -10,6 +10,9 @@ public struct SimTime: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Creates a time from a whole number of nanoseconds.
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
+    /// The longest single duration the model produces, 1e15 ns (11.6 days); longer ones saturate.
+    public static let longestDuration = SimTime(nanoseconds: 1_000_000_000_000_000)
+
     /// The zero time (start of a run, or an empty span).
     public static let zero = SimTime(nanoseconds: 0)
 
@@ -22,7 +25,8 @@ public struct SimTime: Hashable, Comparable, Sendable, CustomStringConvertible {
         if work == 0 { return .zero }
         // A tiny tolerance keeps exact products such as 1e6 B / 1e11 B/s = 1e4 ns from
         // rounding up to 10001 because of binary floating point.
-        let nanos = work / ratePerSecond * 1e9
+        // Saturates at `SimTime.longestDuration` instead of trapping on absurd inputs.
+        let nanos = min(work / ratePerSecond * 1e9, Double(longestDuration.nanoseconds))
         return SimTime(nanoseconds: Int64((nanos - 1e-6).rounded(.up)))
     }
 

@@ -5,7 +5,7 @@
 public struct LayerDetail: Equatable, Sendable {
     /// The placement the layer ran on (after replication, if any).
     public let placement: ExpertPlacement
-    /// Token copies that arrived at each GPU for its experts (local copies included).
+    /// Tokens that arrived at each GPU for its experts (local ones included; a token counts once per GPU).
     public private(set) var tokensIn: [Int64]
     /// Expert replicas on each GPU that received at least one token, summed over steps.
     public private(set) var expertsRun: [Int64]
@@ -47,9 +47,8 @@ public struct LayerDetail: Equatable, Sendable {
         let phaseNanos = outcome.gate.nanoseconds + outcome.expert.nanoseconds
         for g in 0..<gpus {
             var sentDispatch: Int64 = 0, receivedDispatch: Int64 = 0
-            for other in 0..<gpus {
-                tokensIn[g] += traffic[other, g] / scenario.model.dispatchBytesPerToken
-                guard other != g else { continue }
+            tokensIn[g] += Int64(step.tokensArrived[g])
+            for other in 0..<gpus where other != g {
                 sentDispatch += traffic[g, other]
                 receivedDispatch += traffic[other, g]
             }

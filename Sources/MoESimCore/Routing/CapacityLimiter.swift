@@ -18,13 +18,17 @@ public struct CapacityLimiter {
     public init() {}
 
     /// Slots one expert accepts: ⌈cf · tokens · k / experts⌉.
+    /// At least 1, and at most tokens · k (beyond that no limit could bind).
     public static func expertCapacity(capacityFactor: Double, tokens: Int, k: Int, experts: Int) -> Int {
-        Int((capacityFactor * Double(tokens) * Double(k) / Double(experts) - 1e-9).rounded(.up))
+        let exact = capacityFactor * Double(tokens) * Double(k) / Double(experts)
+        return Int(min(max((exact - 1e-9).rounded(.up), 1), Double(tokens * k)))
     }
 
     /// Tokens one device accepts under SAM: ⌈cf · tokens / devices⌉.
+    /// At least 1, and at most tokens.
     public static func deviceCapacity(capacityFactor: Double, tokens: Int, devices: Int) -> Int {
-        Int((capacityFactor * Double(tokens) / Double(devices) - 1e-9).rounded(.up))
+        let exact = capacityFactor * Double(tokens) / Double(devices)
+        return Int(min(max((exact - 1e-9).rounded(.up), 1), Double(tokens)))
     }
 
     /// Marks overflowing slots of `buffer` as dropped and returns how many slots were dropped.

@@ -39,6 +39,7 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         defer { scratch.deallocate(); ids.deallocate(); chosen.deallocate() }
         let exps = scratch, nodeTop = scratch + experts, nodeScores = scratch + experts + perNode
         let nodeTopIDs = ids, nodeIDs = ids + perNode
+        var turns = [Int](repeating: 0, count: experts)
         buffer.reset(tokenCount: tokenCount, k: k)
         for token in 0..<tokenCount {
             let base = token * experts
@@ -50,6 +51,8 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                 let hosted = placement.expertOffsets[node * gpusPerNode]..<placement.expertOffsets[min((node + 1) * gpusPerNode, gpus)]
                 for index in hosted {
                     let expert = placement.expertsByGPU[index]
+                    // An expert with two replicas on the node counts once.
+                    if (0..<count).contains(where: { nodeTopIDs[$0] == expert }) { continue }
                     insertTop(expert: expert, score: scores[base + Int(expert)], k: perNode, count: &count,
                               topExperts: nodeTopIDs, topScores: nodeTop)
                 }
@@ -75,9 +78,19 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
             for slot in slots..<slots + k {
                 let expert = Int(buffer.experts[slot])
                 buffer.probabilities[slot] = exps[expert] / sum
-                var replica = placement.replicaStart[expert]
-                while !chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] { replica += 1 }
-                buffer.gpus[slot] = placement.replicaGPUs[replica]
+                // The expert's replicas on chosen nodes take its tokens in turn.
+                let replicas = placement.replicaStart[expert]..<placement.replicaStart[expert + 1]
+                var onChosen = 0
+                for replica in replicas where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] { onChosen += 1 }
+                var pick = turns[expert] % onChosen
+                turns[expert] += 1
+                for replica in replicas where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] {
+                    if pick == 0 {
+                        buffer.gpus[slot] = placement.replicaGPUs[replica]
+                        break
+                    }
+                    pick -= 1
+                }
             }
         }
     }

@@ -22,6 +22,9 @@ public struct RoutingBuffer {
     /// Whether the slot was dropped by the capacity limit.
     public var dropped: [Bool] = []
 
+    /// Whether every token owns exactly k slots (false after `reset(slotCounts:k:)`).
+    private var uniformLayout = true
+
     /// Marks a slot whose GPU the replica assigner still has to choose.
     public static let unassigned: Int32 = -1
 
@@ -37,9 +40,11 @@ public struct RoutingBuffer {
     /// Prepares `tokenCount` tokens of exactly `k` slots each (token t owns `t·k ..< (t+1)·k`).
     /// - Complexity: O(tokenCount · k); allocates only when the batch shape changes.
     public mutating func reset(tokenCount: Int, k: Int) {
-        if self.tokenCount != tokenCount || self.k != k || slotStart.count != tokenCount + 1 {
+        // Rebuild the layout unless it already is k slots per token (expert choice leaves another one).
+        if !uniformLayout || slotStart.count != tokenCount + 1 || self.k != k {
             slotStart = (0...tokenCount).map { $0 * k }
         }
+        uniformLayout = true
         self.tokenCount = tokenCount
         self.k = k
         resizeSlots(tokenCount * k)
@@ -50,6 +55,7 @@ public struct RoutingBuffer {
     public mutating func reset(slotCounts counts: [Int], k: Int) {
         tokenCount = counts.count
         self.k = k
+        uniformLayout = false
         if slotStart.count != counts.count + 1 { slotStart = [Int](repeating: 0, count: counts.count + 1) }
         for (t, count) in counts.enumerated() { slotStart[t + 1] = slotStart[t] + count }
         resizeSlots(slotStart[tokenCount])

@@ -34,8 +34,12 @@ struct ObjectReader {
     /// An integer in `range`, or `defaultValue` when absent.
     mutating func int(_ key: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let value = raw(key) else { return defaultValue }
-        guard case .number(let n) = value, n == n.rounded(), abs(n) < 9e15 else {
+        guard case .number(let n) = value, n == n.rounded() else {
             throw fail(key, "expected an integer in \(describe(range)) (got \(value.brief))")
+        }
+        guard abs(n) < 9e15 else {
+            throw fail(key, "integers beyond ±9e15 are not read exactly from JSON (got \(value.brief)); "
+                + "use a smaller value (a seed can also be given with --seed, up to 2^63 − 1)")
         }
         guard range.contains(Int(n)) else {
             throw fail(key, "must be in \(describe(range)) (got \(value.brief))")
@@ -54,9 +58,10 @@ struct ObjectReader {
         return n
     }
 
-    /// A positive number, or `defaultValue` when absent.
-    mutating func positive(_ key: String, default defaultValue: Double) throws -> Double {
-        try double(key, default: defaultValue, allowed: "> 0") { $0 > 0 }
+    /// A hardware rate (TFLOP/s or GB/s) in [0.01, 1e9], or `defaultValue` when absent: slower
+    /// hardware would overflow simulated time, which is an Int64 count of nanoseconds.
+    mutating func rate(_ key: String, default defaultValue: Double) throws -> Double {
+        try double(key, default: defaultValue, allowed: "in [0.01, 1e9]") { $0 >= 0.01 && $0 <= 1e9 }
     }
 
     /// A fraction in (0, 1], or `defaultValue` when absent.

@@ -101,9 +101,9 @@ extension Scenario {
 
         var gpu = try reader.object("gpu")
         spec.gpu.name = try gpu.string("name", default: spec.gpu.name)
-        spec.gpu.peakFLOPsPerSecond = try gpu.positive("peakTFLOPs", default: spec.gpu.peakFLOPsPerSecond / 1e12) * 1e12
+        spec.gpu.peakFLOPsPerSecond = try gpu.rate("peakTFLOPs", default: spec.gpu.peakFLOPsPerSecond / 1e12) * 1e12
         spec.gpu.computeEfficiency = try gpu.fraction("computeEfficiency", default: spec.gpu.computeEfficiency)
-        spec.gpu.hbmBytesPerSecond = try gpu.positive("hbmGBps", default: spec.gpu.hbmBytesPerSecond / 1e9) * 1e9
+        spec.gpu.hbmBytesPerSecond = try gpu.rate("hbmGBps", default: spec.gpu.hbmBytesPerSecond / 1e9) * 1e9
         spec.gpu.hbmEfficiency = try gpu.fraction("hbmEfficiency", default: spec.gpu.hbmEfficiency)
         spec.gpu.kernelLaunchNanos = try nanos(&gpu, "kernelLaunchUs", default: spec.gpu.kernelLaunchNanos)
         try gpu.rejectUnknownKeys()
@@ -117,7 +117,7 @@ extension Scenario {
     private static func decodeLink(_ parent: inout ObjectReader, _ key: String, default link: LinkSpec) throws -> LinkSpec {
         var reader = try parent.object(key)
         var result = link
-        result.bandwidthBytesPerSecond = try reader.positive("bandwidthGBps", default: link.bandwidthBytesPerSecond / 1e9) * 1e9
+        result.bandwidthBytesPerSecond = try reader.rate("bandwidthGBps", default: link.bandwidthBytesPerSecond / 1e9) * 1e9
         result.efficiency = try reader.fraction("efficiency", default: link.efficiency)
         result.latencyNanos = try nanos(&reader, "latencyUs", default: link.latencyNanos)
         try reader.rejectUnknownKeys()
@@ -226,8 +226,18 @@ extension Scenario {
         let expertsPerGPU = placement.minExpertsPerGPU
         let listPath = routing.path(of: "strategies")
         guard let value = routing.raw("strategies") else {
-            return [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
-                    RoutingStrategySpec(kind: .sam, k: 2)]
+            // The defaults go through the same checks, so a model they do not fit gets a clear message.
+            let defaults = JSONValue.array([.object([("name", .string("switch"))]),
+                                            .object([("name", .string("topk")), ("k", .number(2))]),
+                                            .object([("name", .string("sam")), ("k", .number(2))])])
+            var implicit = try ObjectReader(.object([("strategies", defaults)]), path: routing.path)
+            do {
+                return try decodeStrategies(&implicit, experts: experts, placement: placement, nodes: nodes,
+                                            gpusPerNode: gpusPerNode)
+            } catch ScenarioError.invalid(_, let keyPath, let message) {
+                throw routing.fail("strategies", "missing, and the default [switch, top-2, SAM-2] does not fit "
+                    + "(\(keyPath): \(message)); list the strategies to compare")
+            }
         }
         guard case .array(let items) = value, !items.isEmpty else {
             throw routing.fail("strategies", "expected a non-empty array such as [{\"name\": \"switch\"}, "
@@ -267,7 +277,7 @@ extension Scenario {
                     throw reader.fail("maxNodes", "missing: the most nodes a token may reach, in [1, \(nodes)]")
                 }
                 spec.maxNodes = try reader.int("maxNodes", default: 1, in: 1...nodes)
-                let reachable = placement.fewestExperts(onAny: spec.maxNodes, gpusPerNode: gpusPerNode)
+                let reachable = min(experts, placement.fewestExperts(onAny: spec.maxNodes, gpusPerNode: gpusPerNode))
                 try readK(default: 2, max: reachable, limitName: "the fewest experts on any maxNodes = \(spec.maxNodes) "
                     + "node(s) = \(reachable)")
             case .expertChoice:

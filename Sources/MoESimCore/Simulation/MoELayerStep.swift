@@ -18,6 +18,8 @@ public struct MoELayerStep {
     public private(set) var dispatchTraffic: TrafficMatrix
     private var expertTokens: [Int]
     private var gpuTokens: [Int]
+    /// Tokens that arrived at each GPU for its experts in the last evaluated layer (one per token and GPU).
+    public private(set) var tokensArrived: [Int]
     /// Kept slots per expert replica (indexed like `placement.replicaGPUs`) in the last evaluated layer.
     public private(set) var replicaTokens: [Int] = []
     /// Forward expert FFN time of each GPU in the last evaluated layer.
@@ -31,6 +33,7 @@ public struct MoELayerStep {
         dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
         expertTokens = [Int](repeating: 0, count: scenario.model.experts)
         gpuTokens = [Int](repeating: 0, count: scenario.cluster.gpuCount)
+        tokensArrived = gpuTokens
         gpuBusy = [SimTime](repeating: .zero, count: scenario.cluster.gpuCount)
     }
 
@@ -49,7 +52,10 @@ public struct MoELayerStep {
         } else {
             for r in replicaTokens.indices { replicaTokens[r] = 0 }
         }
-        for g in gpuTokens.indices { gpuTokens[g] = 0 }
+        for g in gpuTokens.indices {
+            gpuTokens[g] = 0
+            tokensArrived[g] = 0
+        }
 
         var unrouted = 0
         for token in 0..<buffer.tokenCount {
@@ -63,16 +69,15 @@ public struct MoELayerStep {
                 expertTokens[expert] += 1
                 replicaTokens[placement.replicaIndex(of: expert, onGPU: gpu)] += 1
                 gpuTokens[gpu] += 1
+                let firstToGPU = !sendsEarlier(buffer, token: token, before: slot, toGPU: gpu)
+                if firstToGPU { tokensArrived[gpu] += 1 }
                 switch deduplication {
                 case .none:
                     dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
                 case .perGPU:
-                    if !sendsEarlier(buffer, token: token, before: slot, toGPU: gpu) {
-                        dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
-                    }
+                    if firstToGPU { dispatchTraffic.add(bytesPerToken, from: source, to: gpu) }
                 case .perNode:
                     let node = gpu / gpusPerNode
-                    let firstToGPU = !sendsEarlier(buffer, token: token, before: slot, toGPU: gpu)
                     if node == sourceNode {
                         if firstToGPU { dispatchTraffic.add(bytesPerToken, from: source, to: gpu) }
                         continue
@@ -82,7 +87,7 @@ public struct MoELayerStep {
                     if !sendsEarlier(buffer, token: token, before: slot, toNode: node) {
                         dispatchTraffic.add(bytesPerToken, from: source, to: forwarder)
                     }
-                    if firstToGPU { dispatchTraffic.add(bytesPerToken, from: forwarder, to: gpu) }
+                    if firstToGPU && forwarder != gpu { dispatchTraffic.add(bytesPerToken, from: forwarder, to: gpu) }
                 }
             }
             if !reached { unrouted += 1 }
