@@ -124,6 +124,7 @@ final class ClosedFormTests: XCTestCase {
         XCTAssertEqual(outcome.dispatchBytes, 64 * tokenBytes)
         XCTAssertEqual(outcome.dispatch.intraNodeBytes, 56 * tokenBytes)
         XCTAssertEqual(outcome.gpuLoad.maxOverMean, 1)
+        XCTAssertEqual(outcome.gpuLoad.gini, 0)
         XCTAssertEqual(outcome.expertLoad.gini, 0)
     }
 
@@ -173,6 +174,9 @@ final class DeduplicationTests: XCTestCase {
         XCTAssertEqual(outcome.dispatch.intraNodeBytes, 1000)
         XCTAssertEqual(outcome.dispatch.interNodeBytes, 2000)
         XCTAssertEqual(outcome.combine.interNodeBytes, 4000, "combine returns the same copies at 2 bytes/element")
+        XCTAssertEqual(outcome.dispatch.maxGPUSentBytes, 3000)
+        XCTAssertEqual(outcome.dispatch.maxGPUReceivedBytes, 1000)
+        XCTAssertEqual(outcome.combine.maxGPUReceivedBytes, 6000, "GPU 0 gets all three results back")
         XCTAssertEqual(outcome.dispatchBytes, 3000)
     }
 

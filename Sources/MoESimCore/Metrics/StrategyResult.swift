@@ -29,6 +29,8 @@ public struct StrategyResult: Equatable, Sendable {
     public var interNodeBytes: Int64
     /// Most bytes one GPU sent in any single phase.
     public var maxGPUSentBytes: Int64
+    /// Most bytes one GPU received in any single phase.
+    public var maxGPUReceivedBytes: Int64
     /// Token-to-expert assignments dropped by the capacity limit.
     public var droppedAssignments: Int64
     /// Tokens that reached no expert in some layer, summed over layers and steps.

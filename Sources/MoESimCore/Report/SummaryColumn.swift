@@ -46,6 +46,9 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "dedup", meaning: "copies per token: gpu (one per destination GPU), node (one per destination node, forwarded over NVLink) or none (one per expert)") { _, r in
             .text(r.strategy.deduplication.rawValue)
         },
+        SummaryColumn(name: "normalize", meaning: "top-k only: gate probabilities renormalised over the k chosen") { _, r in
+            r.strategy.kind == .topk ? .text(r.strategy.normalize ? "true" : "false") : .empty
+        },
         SummaryColumn(name: "device_score", meaning: "SAM only: device score, sum or max of expert probabilities") { _, r in
             r.strategy.kind == .sam ? .text(r.strategy.deviceScore.rawValue) : .empty
         },
@@ -68,6 +71,7 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "combine_us", meaning: "combine all-to-alls per step, µs") { _, r in .real(r.combineMicros, decimals: 3) },
         SummaryColumn(name: "gpu_load_max_over_mean", meaning: "token-to-expert assignments computed on the busiest GPU / mean per GPU") { _, r in .real(r.gpuLoad.maxOverMean, decimals: 4) },
         SummaryColumn(name: "gpu_load_cv", meaning: "coefficient of variation of assignments per GPU") { _, r in .real(r.gpuLoad.coefficientOfVariation, decimals: 4) },
+        SummaryColumn(name: "gpu_load_gini", meaning: "Gini coefficient of assignments per GPU (0 = balanced)") { _, r in .real(r.gpuLoad.gini, decimals: 4) },
         SummaryColumn(name: "expert_load_max_over_mean", meaning: "tokens of the busiest expert / mean tokens per expert") { _, r in .real(r.expertLoad.maxOverMean, decimals: 4) },
         SummaryColumn(name: "expert_load_cv", meaning: "coefficient of variation of tokens per expert") { _, r in .real(r.expertLoad.coefficientOfVariation, decimals: 4) },
         SummaryColumn(name: "expert_load_gini", meaning: "Gini coefficient of tokens per expert (0 = balanced)") { _, r in .real(r.expertLoad.gini, decimals: 4) },
@@ -76,6 +80,7 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "intra_node_bytes", meaning: "bytes between GPUs of one node, whole run") { _, r in .integer(r.intraNodeBytes) },
         SummaryColumn(name: "inter_node_bytes", meaning: "bytes between nodes, whole run") { _, r in .integer(r.interNodeBytes) },
         SummaryColumn(name: "max_gpu_sent_bytes", meaning: "most bytes one GPU sent in one phase") { _, r in .integer(r.maxGPUSentBytes) },
+        SummaryColumn(name: "max_gpu_received_bytes", meaning: "most bytes one GPU received in one phase") { _, r in .integer(r.maxGPUReceivedBytes) },
         SummaryColumn(name: "dropped_tokens", meaning: "token-to-expert assignments dropped by the capacity limit, whole run") { _, r in .integer(r.droppedAssignments) },
         SummaryColumn(name: "unrouted_tokens", meaning: "tokens that reached no expert in a layer (all dropped, or unpicked by expert choice), whole run") { _, r in .integer(r.unroutedTokens) },
         SummaryColumn(name: "drop_rate", meaning: "dropped / offered assignments") { _, r in .real(r.dropRate, decimals: 6) },

@@ -141,7 +141,7 @@ struct StrategyAccumulator {
     private var expertRatio = 0.0, expertCV = 0.0, expertGini = 0.0
     private var batches = 0
     private var dispatchBytes: Int64 = 0, combineBytes: Int64 = 0
-    private var intraBytes: Int64 = 0, interBytes: Int64 = 0, maxSent: Int64 = 0
+    private var intraBytes: Int64 = 0, interBytes: Int64 = 0, maxSent: Int64 = 0, maxReceived: Int64 = 0
     private var dropped: Int64 = 0, offered: Int64 = 0, unrouted: Int64 = 0
 
     init(strategy: RoutingStrategySpec, placements: [ExpertPlacement]) {
@@ -166,6 +166,7 @@ struct StrategyAccumulator {
         intraBytes += outcome.dispatch.intraNodeBytes + outcome.combine.intraNodeBytes
         interBytes += outcome.dispatch.interNodeBytes + outcome.combine.interNodeBytes
         maxSent = max(maxSent, outcome.dispatch.maxGPUSentBytes, outcome.combine.maxGPUSentBytes)
+        maxReceived = max(maxReceived, outcome.dispatch.maxGPUReceivedBytes, outcome.combine.maxGPUReceivedBytes)
         dropped += Int64(droppedSlots)
         unrouted += Int64(outcome.unroutedTokens)
         offered += Int64(offeredSlots)
@@ -184,6 +185,7 @@ struct StrategyAccumulator {
                                        gini: expertGini / n),
             dispatchBytes: dispatchBytes, combineBytes: combineBytes,
             intraNodeBytes: intraBytes, interNodeBytes: interBytes, maxGPUSentBytes: maxSent,
+            maxGPUReceivedBytes: maxReceived,
             droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil, layers: layers)
     }
 }
