@@ -107,6 +107,8 @@ final class ScenarioTests: XCTestCase {
 
     func testUnknownKeysAreErrorsThatNameThem() {
         assertInvalid(#"{"version": 1, "modle": {}}"#, keyPath: "modle", mentions: "unknown key")
+        assertInvalid(#"{"version": 1, "cluster": {"gpuToNICLink": {"latencyUs": 5}}}"#,
+                      keyPath: "cluster.gpuToNICLink.latencyUs", mentions: "allowed here: bandwidthGBps, efficiency)")
         assertInvalid(#"{"version": 1, "model": {"hiddenSise": 1024}}"#, keyPath: "model.hiddenSise", mentions: "hiddenSize")
         assertInvalid(#"{"version": 1, "cluster": {"gpu": {"tflops": 1}}}"#, keyPath: "cluster.gpu.tflops", mentions: "peakTFLOPs")
         assertInvalid(#"{"version": 1, "routing": {"strategies": [{"name": "switch", "k": 2}]}}"#,

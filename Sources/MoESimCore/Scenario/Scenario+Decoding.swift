@@ -109,17 +109,19 @@ extension Scenario {
         try gpu.rejectUnknownKeys()
 
         spec.intraNodeLink = try decodeLink(&reader, "intraNodeLink", default: spec.intraNodeLink)
-        spec.gpuToNICLink = try decodeLink(&reader, "gpuToNICLink", default: spec.gpuToNICLink)
+        // The NIC's latency stands for the whole GPU-to-GPU path between nodes, so this link has none.
+        spec.gpuToNICLink = try decodeLink(&reader, "gpuToNICLink", default: spec.gpuToNICLink, hasLatency: false)
         spec.nicLink = try decodeLink(&reader, "nicLink", default: spec.nicLink)
         return spec
     }
 
-    private static func decodeLink(_ parent: inout ObjectReader, _ key: String, default link: LinkSpec) throws -> LinkSpec {
+    private static func decodeLink(_ parent: inout ObjectReader, _ key: String, default link: LinkSpec,
+                                   hasLatency: Bool = true) throws -> LinkSpec {
         var reader = try parent.object(key)
         var result = link
         result.bandwidthBytesPerSecond = try reader.rate("bandwidthGBps", default: link.bandwidthBytesPerSecond / 1e9) * 1e9
         result.efficiency = try reader.fraction("efficiency", default: link.efficiency)
-        result.latencyNanos = try nanos(&reader, "latencyUs", default: link.latencyNanos)
+        if hasLatency { result.latencyNanos = try nanos(&reader, "latencyUs", default: link.latencyNanos) }
         try reader.rejectUnknownKeys()
         return result
     }
