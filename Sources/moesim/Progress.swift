@@ -17,7 +17,7 @@ final class Progress {
         reported = true
         let elapsed = now.timeIntervalSince(start)
         let eta = elapsed / Double(done) * Double(total - done)
-        FileHandle.standardError.write(Data(String(format: "%@: step %d/%d, %.0f s elapsed, about %.0f s left\n",
+        FileHandle.standardError.write(Data(String(format: "%@: batch %d/%d (one MoE layer of one step each), %.0f s elapsed, about %.0f s left\n",
                                                    label, done, total, elapsed, eta).utf8))
     }
 

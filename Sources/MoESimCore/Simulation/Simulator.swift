@@ -9,7 +9,7 @@ public enum Simulator {
     static let warmupStepBase = 1 << 40
 
     /// Simulates `scenario` and returns one result per strategy.
-    /// - Parameter progress: called after each step with (steps done, steps total).
+    /// - Parameter progress: called after each (step, layer) batch with (batches done, batches total).
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs.
     public static func run(_ scenario: Scenario, progress: ((Int, Int) -> Void)? = nil) -> ScenarioResult {
         var batch = BatchRouter(scenario: scenario)
@@ -42,8 +42,8 @@ public enum Simulator {
                     accumulators[s].add(outcome, dropped: dropped, offered: batch.tokens * strategies[s].k)
                     accumulators[s].layers[layer].add(step, outcome: outcome, buffer: batch.buffer)
                 }
+                progress?(stepIndex * layers + layer + 1, steps * layers)
             }
-            progress?(stepIndex + 1, steps)
         }
         let results = accumulators.enumerated().map { s, accumulator in
             var result = accumulator.result(steps: steps)
