@@ -120,7 +120,6 @@ final class ClosedFormTests: XCTestCase {
         XCTAssertEqual(outcome.combine.time, a2a)
         XCTAssertEqual(outcome.expert, compute.expertTime(tokens: 8))
         XCTAssertEqual(outcome.gate, compute.gateTime(tokens: 8))
-        XCTAssertEqual(outcome.total, compute.gateTime(tokens: 8) + a2a + compute.expertTime(tokens: 8) + a2a)
         XCTAssertEqual(outcome.dispatchBytes, 64 * tokenBytes)
         XCTAssertEqual(outcome.dispatch.intraNodeBytes, 56 * tokenBytes)
         XCTAssertEqual(outcome.gpuLoad.maxOverMean, 1)

@@ -6,7 +6,6 @@ final class PlacementTests: XCTestCase {
     func testReplicasAreGroupedByGPUAndIndexed() {
         let placement = ExpertPlacement(replicas: [[0, 2], [1], [2, 0, 1], [1]], gpuCount: 3)
         XCTAssertEqual(placement.replicaCount, 7)
-        XCTAssertTrue(placement.isReplicated)
         XCTAssertEqual(Array(placement.experts(onGPU: 0)), [0, 2])
         XCTAssertEqual(Array(placement.experts(onGPU: 1)), [1, 2, 3])
         XCTAssertEqual(Array(placement.experts(onGPU: 2)), [0, 2])

@@ -16,8 +16,6 @@ public struct ExpertPlacement: Equatable, Sendable {
     public var expertCount: Int { replicaStart.count - 1 }
     /// Total replicas (expert slots in use across all GPUs).
     public var replicaCount: Int { replicaGPUs.count }
-    /// Whether any expert has more than one replica.
-    public var isReplicated: Bool { replicaCount > expertCount }
 
     /// A placement from the GPUs of each expert's replicas (primary first).
     /// - Precondition: every expert has at least one replica, on distinct GPUs in range.

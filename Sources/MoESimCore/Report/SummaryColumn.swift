@@ -100,9 +100,6 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "seed", meaning: "seed of the run") { s, _ in .integer(Int64(bitPattern: s.simulation.seed)) },
     ]
 
-    /// The column called `name`.
-    public static func named(_ name: String) -> SummaryColumn? { all.first { $0.name == name } }
-
     /// The cells of one result in column order.
     public static func cells(_ scenario: Scenario, _ result: StrategyResult) -> [ReportCell] {
         all.map { $0.value(scenario, result) }

@@ -18,7 +18,4 @@ public struct LayerOutcome: Equatable, Sendable {
     public var unroutedTokens: Int
     /// Combine-direction bytes of every returned copy, including those from the token's own GPU.
     public var combineBytes: Int64
-
-    /// The layer's time: the phases run one after the other, each ending on its slowest GPU.
-    public var total: SimTime { gate + dispatch.time + expert + combine.time }
 }
