@@ -10,8 +10,4 @@ public struct PhaseCost: Equatable, Sendable {
     public var maxGPUSentBytes: Int64
     /// Largest number of bytes any one GPU received in the phase.
     public var maxGPUReceivedBytes: Int64
-
-    /// A free phase that moved nothing.
-    public static let zero = PhaseCost(time: .zero, intraNodeBytes: 0, interNodeBytes: 0,
-                                       maxGPUSentBytes: 0, maxGPUReceivedBytes: 0)
 }
