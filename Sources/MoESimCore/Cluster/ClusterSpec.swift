@@ -33,6 +33,13 @@ public struct ClusterSpec: Equatable, Sendable {
     public var nicsPerNode: Int
     /// One NIC port, per direction.
     public var nicLink: LinkSpec
+    /// The fabric between nodes.
+    public var fabric: FabricSpec = .nonBlocking
+    /// PCIe switches per node on a `.pcie` node (GPUs and NICs are spread over them in order);
+    /// peer traffic between GPUs under different switches crosses both switches' uplinks.
+    public var pcieSwitchesPerNode = 1
+    /// One PCIe switch's uplink to the host root complex, per direction (used when `pcieSwitchesPerNode > 1`).
+    public var pcieSwitchUplink = LinkSpec(bandwidthBytesPerSecond: 32e9, efficiency: 0.8, latencyNanos: 0)
 
     /// Creates a cluster description.
     public init(presetName: String?, nodes: Int, gpusPerNode: Int, gpu: GPUSpec,
@@ -55,6 +62,16 @@ public struct ClusterSpec: Equatable, Sendable {
     /// The node that holds `gpu`.
     @inline(__always) public func node(of gpu: Int) -> Int { gpu / gpusPerNode }
 
+    /// The PCIe switch (node-local index) that `gpu` sits under on a `.pcie` node.
+    @inline(__always) public func pcieSwitch(ofGPU gpu: Int) -> Int {
+        (gpu % gpusPerNode) * pcieSwitchesPerNode / gpusPerNode
+    }
+
+    /// The PCIe switch (node-local index) that cluster-wide NIC `nic` sits under on a `.pcie` node.
+    @inline(__always) public func pcieSwitch(ofNIC nic: Int) -> Int {
+        (nic % nicsPerNode) * pcieSwitchesPerNode / nicsPerNode
+    }
+
     /// The cluster-wide index of the NIC that `gpu` uses for inter-node traffic.
     @inline(__always) public func nic(of gpu: Int) -> Int {
         let local = gpu % gpusPerNode
@@ -68,6 +85,7 @@ public struct ClusterSpec: Equatable, Sendable {
         copy.intraNodeLink.bandwidthBytesPerSecond *= factor
         copy.gpuToNICLink.bandwidthBytesPerSecond *= factor
         copy.nicLink.bandwidthBytesPerSecond *= factor
+        copy.pcieSwitchUplink.bandwidthBytesPerSecond *= factor
         copy.gpu.hbmBytesPerSecond *= factor
         return copy
     }

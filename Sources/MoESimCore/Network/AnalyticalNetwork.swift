@@ -1,105 +1,70 @@
 /// The bottleneck-link bound for an all-to-all phase:
 /// time = α + max over links (bytes on the link / effective bandwidth).
 ///
-/// Links, each one direction: a GPU's link into the intra-node fabric
-/// (NVLink into the NVSwitch, or PCIe on a PCIe node), its PCIe link to its NIC
-/// (on a PCIe node the same link as before, so intra- and inter-node bytes add
-/// up on it), and each NIC's port. The fabric between nodes and the NVSwitch
-/// are taken as non-blocking (with `Transport.rdma`, bytes within a node also
-/// take the PCIe and NIC path, looping back through the switch). α is the
-/// largest latency of the link types the phase uses: the intra-node link's for
-/// GPU-to-GPU bytes within a node, the NIC's for bytes through a NIC.
+/// Bytes follow the `Topology`'s routes, so the bound sees every link the flow
+/// model sees (NVLink or PCIe inside a node, PCIe switch uplinks, GPU→NIC PCIe,
+/// NIC ports, oversubscribed fabric uplinks). α is the largest route latency of
+/// any transfer in the phase.
 ///
-/// This is a lower bound on any schedule that keeps every link busy; the flow
-/// model (a later addition) adds contention on top of it.
+/// This is a lower bound on any schedule: the flow model (`FlowNetwork`) is
+/// never faster on the same traffic, and equals it when every flow's bottleneck
+/// is shared only with flows of the same size, as in a uniform all-to-all on a
+/// non-blocking fabric.
 public struct AnalyticalNetwork {
-    /// The hardware.
-    public let cluster: ClusterSpec
-    /// Which links bytes between GPUs of one node take.
-    public let transport: Transport
-    private var intraEgress: [Int64]
-    private var intraIngress: [Int64]
-    private var pcieEgress: [Int64]
-    private var pcieIngress: [Int64]
-    private var nicEgress: [Int64]
-    private var nicIngress: [Int64]
+    /// The links and routes.
+    public let topology: Topology
+    private var linkBytes: [Int64]
     private var sent: [Int64]
     private var received: [Int64]
+    private var path: [Int32] = []
 
     /// A model of `cluster` with scratch space for its link loads.
     public init(cluster: ClusterSpec, transport: Transport = .nvlink) {
-        self.cluster = cluster
-        self.transport = transport
-        let gpus = cluster.gpuCount
-        let nics = cluster.nodes * cluster.nicsPerNode
-        intraEgress = [Int64](repeating: 0, count: gpus)
-        intraIngress = intraEgress
-        pcieEgress = intraEgress
-        pcieIngress = intraEgress
-        sent = intraEgress
-        received = intraEgress
-        nicEgress = [Int64](repeating: 0, count: nics)
-        nicIngress = nicEgress
+        self.init(topology: Topology(cluster: cluster, transport: transport))
+    }
+
+    /// A model over an existing topology.
+    public init(topology: Topology) {
+        self.topology = topology
+        linkBytes = [Int64](repeating: 0, count: topology.linkCount)
+        sent = [Int64](repeating: 0, count: topology.cluster.gpuCount)
+        received = sent
+        path.reserveCapacity(16)
     }
 
     /// The cost of moving `traffic` as one all-to-all phase.
-    /// - Complexity: O(G²) for G GPUs; allocates nothing.
+    /// - Complexity: O(G² · P) for G GPUs and routes of P ≤ 10 links; allocates nothing.
     public mutating func cost(of traffic: TrafficMatrix) -> PhaseCost {
+        let cluster = topology.cluster
         precondition(traffic.gpuCount == cluster.gpuCount, "traffic matrix size differs from the cluster")
-        for i in intraEgress.indices {
-            intraEgress[i] = 0; intraIngress[i] = 0; pcieEgress[i] = 0; pcieIngress[i] = 0
-            sent[i] = 0; received[i] = 0
-        }
-        for i in nicEgress.indices { nicEgress[i] = 0; nicIngress[i] = 0 }
+        for i in linkBytes.indices { linkBytes[i] = 0 }
+        for i in sent.indices { sent[i] = 0; received[i] = 0 }
 
         let gpus = cluster.gpuCount
-        let pcieNode = cluster.intraNodeFabric == .pcie
         var intraBytes: Int64 = 0
         var interBytes: Int64 = 0
+        var alpha: Int64 = 0
         for source in 0..<gpus {
             for destination in 0..<gpus where destination != source {
                 let bytes = traffic[source, destination]
                 if bytes == 0 { continue }
                 sent[source] += bytes
                 received[destination] += bytes
-                let sameNode = cluster.node(of: source) == cluster.node(of: destination)
-                if sameNode { intraBytes += bytes } else { interBytes += bytes }
-                if sameNode && transport == .nvlink {
-                    if pcieNode {
-                        pcieEgress[source] += bytes
-                        pcieIngress[destination] += bytes
-                    } else {
-                        intraEgress[source] += bytes
-                        intraIngress[destination] += bytes
-                    }
+                if cluster.node(of: source) == cluster.node(of: destination) {
+                    intraBytes += bytes
                 } else {
-                    pcieEgress[source] += bytes
-                    pcieIngress[destination] += bytes
-                    nicEgress[cluster.nic(of: source)] += bytes
-                    nicIngress[cluster.nic(of: destination)] += bytes
+                    interBytes += bytes
                 }
+                path.removeAll(keepingCapacity: true)
+                alpha = max(alpha, topology.route(from: source, to: destination, into: &path))
+                for link in path { linkBytes[Int(link)] += bytes }
             }
         }
 
-        let pcieLink = pcieNode ? cluster.intraNodeLink : cluster.gpuToNICLink
         var busiest = SimTime.zero
-        func consider(_ loads: [Int64], _ link: LinkSpec) {
-            for bytes in loads where bytes > 0 {
-                busiest = max(busiest, SimTime.duration(work: Double(bytes), ratePerSecond: link.effectiveBytesPerSecond))
-            }
+        for (link, bytes) in linkBytes.enumerated() where bytes > 0 {
+            busiest = max(busiest, SimTime.duration(work: Double(bytes), ratePerSecond: topology.bytesPerSecond[link]))
         }
-        consider(intraEgress, cluster.intraNodeLink)
-        consider(intraIngress, cluster.intraNodeLink)
-        consider(pcieEgress, pcieLink)
-        consider(pcieIngress, pcieLink)
-        consider(nicEgress, cluster.nicLink)
-        consider(nicIngress, cluster.nicLink)
-
-        var alpha: Int64 = 0
-        if intraBytes > 0 {
-            alpha = max(alpha, transport == .nvlink ? cluster.intraNodeLink.latencyNanos : cluster.nicLink.latencyNanos)
-        }
-        if interBytes > 0 { alpha = max(alpha, cluster.nicLink.latencyNanos) }
         let time = intraBytes + interBytes == 0 ? SimTime.zero : SimTime(nanoseconds: alpha) + busiest
         return PhaseCost(time: time, intraNodeBytes: intraBytes, interNodeBytes: interBytes,
                          maxGPUSentBytes: sent.max() ?? 0, maxGPUReceivedBytes: received.max() ?? 0)
