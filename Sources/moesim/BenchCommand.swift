@@ -5,6 +5,7 @@ import MoESimCore
 enum BenchCommand {
     static let help = """
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
+           moesim bench network [--gpus N[,N...]]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
@@ -13,23 +14,72 @@ enum BenchCommand {
     routed in batches of 65,536 tokens until N tokens have been routed. Progress on stderr.
     Measure with a release build: swift build -c release && .build/release/moesim bench routing
 
+    bench network prints CSV on stdout: one dispatch all-to-all (every GPU sends 4096 tokens x
+    top-8 copies of 7168 bytes) on DGX H100 nodes of 8 GPUs, uniform or Zipf-skewed (s = 1.2,
+    each copy's destination GPU drawn from the law), under the flow model and, for comparison,
+    the analytical bound. wall_s times the network model alone (traffic generation excluded);
+    events = flow starts + completions; instants = distinct event times; simulated_us = the
+    phase's predicted duration; peak_rss_mb = the process's peak resident memory so far.
+
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
+      --gpus LIST        bench network: GPU counts, multiples of 8 (default 64,256,1024).
       -h, --help         Show this help.
 
     EXAMPLES:
       moesim bench routing
+      moesim bench network --gpus 64,256
       moesim bench routing --tokens 200000 --experts 64
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--gpus"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
-        guard args.positionals == ["routing"] else {
-            throw CommandLineError.usage("bench needs one benchmark name: routing (got \(args.positionals))", command: "bench")
+        switch args.positionals {
+        case ["routing"]: try runRouting(args)
+        case ["network"]: try runNetwork(args)
+        default:
+            throw CommandLineError.usage("bench needs one benchmark name: routing or network (got \(args.positionals))",
+                                         command: "bench")
         }
+    }
+
+    private static func runNetwork(_ args: ArgumentParser) throws {
+        let gpusText = args.value("--gpus") ?? "64,256,1024"
+        let counts = gpusText.split(separator: ",").map { Int($0) }
+        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 8 && $0! % 8 == 0 && $0! <= Scenario.maxGPUs }) else {
+            throw CommandLineError.usage("--gpus must list multiples of 8 up to \(Scenario.maxGPUs) (got \"\(gpusText)\")",
+                                         command: "bench")
+        }
+        print(CSVWriter.render(header: NetworkBenchmark.columns, rows: []), terminator: "")
+        for gpus in counts.map({ $0! }) {
+            for pattern in NetworkBenchmark.Pattern.allCases {
+                let traffic = NetworkBenchmark.traffic(pattern, gpus: gpus)
+                for model in [NetworkModelKind.flow, .analytical] {
+                    FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(model.rawValue)…\n".utf8))
+                    let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic)
+                    print(CSVWriter.render(header: [], rows: [[
+                        "alltoall_\(pattern.rawValue)", model.rawValue, String(gpus), String(row.flows), String(row.events),
+                        String(row.instants), String(row.repairs), String(row.resolvedFlows), String(format: "%.4f", row.wallSeconds),
+                        String(format: "%.0f", Double(row.events) / row.wallSeconds),
+                        String(format: "%.1f", row.simulated.microseconds), String(format: "%.0f", peakResidentMegabytes()),
+                    ]]).dropFirst(), terminator: "")
+                }
+            }
+        }
+    }
+
+    /// The process's peak resident set (VmHWM on Linux), MiB; 0 where unavailable.
+    static func peakResidentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1024
+    }
+
+    private static func runRouting(_ args: ArgumentParser) throws {
         let tokensText = args.value("--tokens") ?? "1000000"
         guard let tokens = Int(tokensText), tokens >= 1, tokens <= 1_000_000_000 else {
             throw CommandLineError.usage("--tokens must be an integer in [1, 1e9] (got \"\(tokensText)\")", command: "bench")

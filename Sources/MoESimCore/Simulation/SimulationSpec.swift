@@ -10,6 +10,9 @@ public enum SimulationMode: String, CaseIterable, Sendable {
 public enum NetworkModelKind: String, CaseIterable, Sendable {
     /// Bottleneck-link bound: α + max over links (bytes on link / effective bandwidth).
     case analytical
+    /// Discrete-event flows sharing links max-min fairly (`FlowNetwork`), with per-GPU compute
+    /// overlapping communication.
+    case flow
 }
 
 /// The `simulation` section of a scenario.

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Measures the network models on one dispatch all-to-all: every GPU sends
+/// `tokensPerGPU × k` token copies of `bytesPerToken` bytes, spread over all GPUs
+/// either uniformly (equal bytes to every GPU) or by Zipf(s) destination popularity
+/// (each copy's destination drawn from a seeded Zipf law over a random ranking of
+/// the GPUs, so pair sizes vary as routed tokens do). Nodes of 8 GPUs, DGX H100 preset.
+public enum NetworkBenchmark {
+    /// The CSV header of `bench network`.
+    public static let columns = ["benchmark", "model", "gpus", "flows", "events", "instants", "repairs", "resolved_flows",
+                                 "wall_s", "events_per_s", "simulated_us", "peak_rss_mb"]
+
+    /// Traffic pattern.
+    public enum Pattern: String, CaseIterable, Sendable {
+        case uniform
+        case zipf
+    }
+
+    /// One measured row.
+    public struct Row: Sendable {
+        public let pattern: Pattern
+        public let model: NetworkModelKind
+        public let gpus: Int
+        public let flows: Int
+        /// Flow starts plus flow completions (0 for the analytical model).
+        public let events: Int
+        public let instants: Int
+        public let repairs: Int
+        public let resolvedFlows: Int
+        public let wallSeconds: Double
+        public let simulated: SimTime
+    }
+
+    /// The dispatch traffic of the benchmark.
+    /// - Complexity: O(G · tokensPerGPU · k · log G) for the Zipf pattern, O(G²) otherwise.
+    public static func traffic(_ pattern: Pattern, gpus: Int, tokensPerGPU: Int = 4096, k: Int = 8,
+                               bytesPerToken: Int64 = 7168, zipfExponent: Double = 1.2, seed: UInt64 = 1) -> TrafficMatrix {
+        var matrix = TrafficMatrix(gpuCount: gpus)
+        let copies = tokensPerGPU * k
+        switch pattern {
+        case .uniform:
+            for s in 0..<gpus {
+                for d in 0..<gpus { matrix[s, d] = Int64(copies / gpus) * bytesPerToken }
+            }
+        case .zipf:
+            var random = SplitMix64(seed: seed)
+            var ranking = Array(0..<gpus)
+            ranking.shuffle(using: &random)
+            var cumulative = [Double](repeating: 0, count: gpus)
+            var total = 0.0
+            for rank in 0..<gpus {
+                total += 1 / pow(Double(rank + 1), zipfExponent)
+                cumulative[rank] = total
+            }
+            for s in 0..<gpus {
+                for _ in 0..<copies {
+                    let u = random.nextOpenUnitDouble() * total
+                    var low = 0, high = gpus - 1
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if cumulative[mid] < u { low = mid + 1 } else { high = mid }
+                    }
+                    matrix.add(bytesPerToken, from: s, to: ranking[low])
+                }
+            }
+        }
+        return matrix
+    }
+
+    /// Runs `traffic` once under `model` on `gpus / 8` DGX H100 nodes and times it (setup excluded).
+    public static func measure(_ pattern: Pattern, model: NetworkModelKind, traffic: TrafficMatrix) -> Row {
+        var cluster = ClusterPreset.dgxH100.spec
+        cluster.nodes = traffic.gpuCount / cluster.gpusPerNode
+        let topology = Topology(cluster: cluster, transport: .nvlink)
+        let start = DispatchTime.now().uptimeNanoseconds
+        switch model {
+        case .analytical:
+            var network = AnalyticalNetwork(topology: topology)
+            let cost = network.cost(of: traffic)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: 0, events: 0, instants: 0,
+                       repairs: 0, resolvedFlows: 0, wallSeconds: seconds, simulated: cost.time)
+        case .flow:
+            var network = FlowNetwork(topology: topology)
+            let run = network.run(traffic)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: run.flows, events: 2 * run.flows,
+                       instants: run.instants, repairs: run.repairs, resolvedFlows: run.resolvedFlows, wallSeconds: seconds,
+                       simulated: run.time)
+        }
+    }
+}
