@@ -25,17 +25,19 @@ enum BenchCommand {
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
       --gpus LIST        bench network: GPU counts, multiples of 8 (default 64,256,1024).
+      --patterns LIST    bench network: uniform and/or zipf (default uniform,zipf).
       -h, --help         Show this help.
 
     EXAMPLES:
       moesim bench routing
       moesim bench network --gpus 64,256
+      moesim bench network --gpus 1024 --patterns uniform
       moesim bench routing --tokens 200000 --experts 64
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts", "--gpus"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
@@ -53,9 +55,14 @@ enum BenchCommand {
             throw CommandLineError.usage("--gpus must list multiples of 8 up to \(Scenario.maxGPUs) (got \"\(gpusText)\")",
                                          command: "bench")
         }
+        let patternsText = args.value("--patterns") ?? "uniform,zipf"
+        let patterns = patternsText.split(separator: ",").map { NetworkBenchmark.Pattern(rawValue: String($0)) }
+        guard !patterns.isEmpty, patterns.allSatisfy({ $0 != nil }) else {
+            throw CommandLineError.usage("--patterns must list uniform and/or zipf (got \"\(patternsText)\")", command: "bench")
+        }
         print(CSVWriter.render(header: NetworkBenchmark.columns, rows: []), terminator: "")
         for gpus in counts.map({ $0! }) {
-            for pattern in NetworkBenchmark.Pattern.allCases {
+            for pattern in patterns.map({ $0! }) {
                 let traffic = NetworkBenchmark.traffic(pattern, gpus: gpus)
                 for model in [NetworkModelKind.flow, .analytical] {
                     FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(model.rawValue)…\n".utf8))

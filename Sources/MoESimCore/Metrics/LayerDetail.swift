@@ -43,8 +43,6 @@ public struct LayerDetail: Equatable, Sendable {
             dispatchBytes * Int64(scenario.model.combineBytesPerElement) / Int64(scenario.model.dispatchBytesPerElement)
         }
         let passes: Int64 = scenario.simulation.mode == .training ? 2 : 1
-        let computeFactor: Int64 = scenario.simulation.mode == .training ? 3 : 1
-        let phaseNanos = outcome.gate.nanoseconds + outcome.expert.nanoseconds
         for g in 0..<gpus {
             var sentDispatch: Int64 = 0, receivedDispatch: Int64 = 0
             tokensIn[g] += Int64(step.tokensArrived[g])
@@ -58,9 +56,9 @@ public struct LayerDetail: Equatable, Sendable {
             let backwardSent = combineSized(sentDispatch + receivedDispatch)
             bytesSent[g] += sent + (passes - 1) * backwardSent
             bytesReceived[g] += received + (passes - 1) * backwardSent
-            let compute = outcome.gate.nanoseconds + step.gpuBusy[g].nanoseconds * computeFactor
+            let compute = step.gpuCompute[g].nanoseconds
             computeNanos[g] += compute
-            idleNanos[g] += phaseNanos - compute
+            idleNanos[g] += outcome.layerTime.nanoseconds - compute
         }
         for replica in 0..<placement.replicaCount {
             replicaTokens[replica] += Int64(step.replicaTokens[replica])

@@ -15,6 +15,9 @@ public struct StrategyResult: Equatable, Sendable {
     public var expertMicros: Double
     /// Combine all-to-alls per step (training: plus the backward transfer in the same direction).
     public var combineMicros: Double
+    /// Communication per step that no compute hid: step time minus the busiest GPU's compute
+    /// (analytical model: dispatch + combine, since nothing overlaps).
+    public var exposedCommunicationMicros: Double = 0
     /// Imbalance of tokens per GPU (expert activations a GPU computes).
     public var gpuLoad: LoadStatistics
     /// Imbalance of tokens per expert.

@@ -42,6 +42,11 @@ extension Scenario {
         let tokensPerGPU = try parallelism.int("tokensPerGPU", default: 4096, in: 1...(1 << 24))
         let placementSpec = try decodePlacement(&parallelism, experts: model.experts, gpus: cluster.gpuCount)
         let transport = try parallelism.choice("transport", default: Transport.nvlink)
+        let microbatches = try parallelism.int("microbatches", default: 1, in: 1...64)
+        guard microbatches <= tokensPerGPU else {
+            throw parallelism.fail("microbatches", "\(microbatches) micro-batches need at least as many tokens per GPU "
+                + "(tokensPerGPU is \(tokensPerGPU))")
+        }
         try parallelism.rejectUnknownKeys()
         let scoreBytes = Double(cluster.gpuCount) * Double(tokensPerGPU) * Double(model.experts) * 4
         guard scoreBytes <= maxScoreBytes else {
@@ -77,14 +82,16 @@ extension Scenario {
             mode: try sim.choice("mode", default: SimulationMode.inference),
             steps: try sim.int("steps", default: 1, in: 1...1_000_000),
             seed: UInt64(try sim.int("seed", default: 1, in: 0...Int.max)),
-            network: try sim.choice("network", default: NetworkModelKind.analytical))
+            network: try sim.choice("network", default: NetworkModelKind.flow))
         try sim.rejectUnknownKeys()
         try root.rejectUnknownKeys()
 
-        return Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU, placement: placementSpec,
+        var scenario = Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU, placement: placementSpec,
                         transport: transport,
                         strategies: strategies, capacityFactor: capacityFactor.flatMap { $0.isFinite ? $0 : nil },
                         synthetic: SyntheticScoresSpec(zipfExponent: zipf), simulation: simulation)
+        scenario.microbatches = microbatches
+        return scenario
     }
 
     private static func decodeCluster(_ reader: inout ObjectReader) throws -> ClusterSpec {
@@ -112,7 +119,38 @@ extension Scenario {
         // The NIC's latency stands for the whole GPU-to-GPU path between nodes, so this link has none.
         spec.gpuToNICLink = try decodeLink(&reader, "gpuToNICLink", default: spec.gpuToNICLink, hasLatency: false)
         spec.nicLink = try decodeLink(&reader, "nicLink", default: spec.nicLink)
+        spec.pcieSwitchesPerNode = try reader.int("pcieSwitchesPerNode", default: spec.pcieSwitchesPerNode,
+                                                  in: 1...spec.gpusPerNode)
+        spec.pcieSwitchUplink = try decodeLink(&reader, "pcieSwitchUplink", default: spec.pcieSwitchUplink,
+                                               hasLatency: false)
+        spec.fabric = try decodeFabric(&reader, nodes: spec.nodes)
         return spec
+    }
+
+    private static func decodeFabric(_ parent: inout ObjectReader, nodes: Int) throws -> FabricSpec {
+        var reader = try parent.object("fabric")
+        let kind = try reader.string("kind", default: "non-blocking")
+        let fabric: FabricSpec
+        switch kind {
+        case "non-blocking":
+            fabric = .nonBlocking
+        case "fat-tree":
+            fabric = .fatTree(nodesPerLeaf: try reader.int("nodesPerLeaf", default: 4, in: 1...65_536),
+                              oversubscription: try ratio(&reader))
+        case "rail":
+            fabric = .railOptimized(nodesPerGroup: try reader.int("nodesPerGroup", default: nodes, in: 1...65_536),
+                                    oversubscription: try ratio(&reader))
+        default:
+            throw reader.fail("kind", "unknown fabric \"\(kind)\" (known: \"non-blocking\", \"fat-tree\", \"rail\")")
+        }
+        try reader.rejectUnknownKeys()
+        return fabric
+    }
+
+    private static func ratio(_ reader: inout ObjectReader) throws -> Double {
+        try reader.double("oversubscription", default: 1, allowed: "in [1, 64] (1 = full bisection, 2 = 2:1)") {
+            $0 >= 1 && $0 <= 64
+        }
     }
 
     private static func decodeLink(_ parent: inout ObjectReader, _ key: String, default link: LinkSpec,

@@ -29,6 +29,8 @@ public struct Scenario: Equatable, Sendable {
     public var synthetic: SyntheticScoresSpec
     /// The run.
     public var simulation: SimulationSpec
+    /// Micro-batches each GPU's tokens are split into (flow model: one's transfers overlap another's compute).
+    public var microbatches = 1
 
     /// The placement before any replication.
     public var basePlacement: ExpertPlacement {

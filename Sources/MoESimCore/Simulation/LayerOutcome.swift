@@ -18,4 +18,8 @@ public struct LayerOutcome: Equatable, Sendable {
     public var unroutedTokens: Int
     /// Combine-direction bytes of every returned copy, including those from the token's own GPU.
     public var combineBytes: Int64
+    /// The whole layer, first kernel to last result (analytical: the four phases back to back).
+    public var layerTime: SimTime
+    /// Layer time not covered by the busiest GPU's compute (analytical: dispatch + combine).
+    public var exposedCommunication: SimTime
 }

@@ -1,6 +1,8 @@
-/// Prices one MoE layer for one batch of routed tokens with the analytical model:
-/// gate → dispatch all-to-all → expert FFNs → combine all-to-all, each phase
-/// ending when its slowest GPU (or link) finishes.
+/// Prices one MoE layer for one batch of routed tokens: gate → dispatch
+/// all-to-all → expert FFNs → combine all-to-all. Under the analytical model each
+/// phase ends when its slowest GPU (or link) finishes and phases run back to back;
+/// under the flow model the layer runs as events (`FlowLayerSimulation`), micro-batch
+/// by micro-batch, with contention and overlap.
 ///
 /// Dispatch sends a token's hidden state from its source GPU to the GPUs of its
 /// kept experts: once per destination GPU (Switch and SAM always reach a single
@@ -14,8 +16,16 @@ public struct MoELayerStep {
     public let scenario: Scenario
     private let compute: ComputeModel
     private var network: AnalyticalNetwork
+    private var flowModel: FlowLayerSimulation?
     /// Dispatch bytes of the last evaluated layer, source × destination (local copies on the diagonal).
     public private(set) var dispatchTraffic: TrafficMatrix
+    /// The same per micro-batch (only kept when there are several).
+    private var microbatchTraffic: [TrafficMatrix]
+    /// Tokens of each GPU in each micro-batch.
+    private let microbatchTokens: [Int]
+    private var microbatchReplicaTokens: [Int] = []
+    private var gateNanos: [Int64] = []
+    private var expertNanos: [Int64] = []
     private var expertTokens: [Int]
     private var gpuTokens: [Int]
     /// Tokens that arrived at each GPU for its experts in the last evaluated layer (one per token and GPU).
@@ -24,17 +34,41 @@ public struct MoELayerStep {
     public private(set) var replicaTokens: [Int] = []
     /// Forward expert FFN time of each GPU in the last evaluated layer.
     public private(set) var gpuBusy: [SimTime]
+    /// All compute (gate and experts, forward and backward, every micro-batch) of each GPU in the last evaluated layer.
+    public private(set) var gpuCompute: [SimTime]
 
     /// Prepares scratch space for `scenario`.
     public init(scenario: Scenario) {
         self.scenario = scenario
         compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
-        network = AnalyticalNetwork(cluster: scenario.cluster, transport: scenario.transport)
+        let topology = Topology(cluster: scenario.cluster, transport: scenario.transport)
+        network = AnalyticalNetwork(topology: topology)
+        if scenario.simulation.network == .flow {
+            flowModel = FlowLayerSimulation(
+                topology: topology,
+                stages: LayerStage.pipeline(mode: scenario.simulation.mode,
+                                            dispatchBytes: scenario.model.dispatchBytesPerElement,
+                                            combineBytes: scenario.model.combineBytesPerElement),
+                dispatchBytesPerElement: scenario.model.dispatchBytesPerElement)
+        }
         dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
+        let microbatches = scenario.microbatches
+        microbatchTraffic = microbatches > 1
+            ? [TrafficMatrix](repeating: dispatchTraffic, count: microbatches) : []
+        var counts = [Int](repeating: 0, count: microbatches)
+        for t in 0..<scenario.tokensPerGPU { counts[t * microbatches / scenario.tokensPerGPU] += 1 }
+        microbatchTokens = counts
         expertTokens = [Int](repeating: 0, count: scenario.model.experts)
         gpuTokens = [Int](repeating: 0, count: scenario.cluster.gpuCount)
         tokensArrived = gpuTokens
         gpuBusy = [SimTime](repeating: .zero, count: scenario.cluster.gpuCount)
+        gpuCompute = gpuBusy
+    }
+
+    /// When set (flow model only), every kernel and flow of the following evaluations is recorded here.
+    public var recording: Timeline.Track? {
+        get { flowModel?.recording }
+        set { flowModel?.recording = newValue }
     }
 
     /// Prices the layer for the tokens routed in `buffer` (token t comes from GPU t / tokensPerGPU;
@@ -42,10 +76,19 @@ public struct MoELayerStep {
     /// - Parameter deduplication: how a token's kept experts become copies on the wire.
     /// - Complexity: O(T · k² + G² + E log E).
     public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
-                                  deduplication: Deduplication) -> LayerOutcome {
+                                  deduplication: Deduplication, layer: Int = 0, timeOffset: SimTime = .zero) -> LayerOutcome {
         let bytesPerToken = scenario.model.dispatchBytesPerToken
         let gpusPerNode = scenario.cluster.gpusPerNode
+        let microbatches = scenario.microbatches
+        let tokensPerGPU = scenario.tokensPerGPU
         dispatchTraffic.clear()
+        for m in microbatchTraffic.indices { microbatchTraffic[m].clear() }
+        let replicas = placement.replicaCount
+        if microbatchReplicaTokens.count != microbatches * replicas {
+            microbatchReplicaTokens = [Int](repeating: 0, count: microbatches * replicas)
+        } else {
+            for i in microbatchReplicaTokens.indices { microbatchReplicaTokens[i] = 0 }
+        }
         for e in expertTokens.indices { expertTokens[e] = 0 }
         if replicaTokens.count != placement.replicaCount {
             replicaTokens = [Int](repeating: 0, count: placement.replicaCount)
@@ -59,35 +102,43 @@ public struct MoELayerStep {
 
         var unrouted = 0
         for token in 0..<buffer.tokenCount {
-            let source = token / scenario.tokensPerGPU
+            let source = token / tokensPerGPU
             let sourceNode = source / gpusPerNode
+            let microbatch = token % tokensPerGPU * microbatches / tokensPerGPU
+            // Adds dispatch bytes to the whole layer's matrix and to the micro-batch's.
+            func send(from sender: Int, to receiver: Int) {
+                dispatchTraffic.add(bytesPerToken, from: sender, to: receiver)
+                if microbatches > 1 { microbatchTraffic[microbatch].add(bytesPerToken, from: sender, to: receiver) }
+            }
             var reached = false
             for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
                 reached = true
                 let gpu = Int(buffer.gpus[slot])
                 let expert = Int(buffer.experts[slot])
                 expertTokens[expert] += 1
-                replicaTokens[placement.replicaIndex(of: expert, onGPU: gpu)] += 1
+                let replica = placement.replicaIndex(of: expert, onGPU: gpu)
+                replicaTokens[replica] += 1
+                microbatchReplicaTokens[microbatch * replicas + replica] += 1
                 gpuTokens[gpu] += 1
                 let firstToGPU = !sendsEarlier(buffer, token: token, before: slot, toGPU: gpu)
                 if firstToGPU { tokensArrived[gpu] += 1 }
                 switch deduplication {
                 case .none:
-                    dispatchTraffic.add(bytesPerToken, from: source, to: gpu)
+                    send(from: source, to: gpu)
                 case .perGPU:
-                    if firstToGPU { dispatchTraffic.add(bytesPerToken, from: source, to: gpu) }
+                    if firstToGPU { send(from: source, to: gpu) }
                 case .perNode:
                     let node = gpu / gpusPerNode
                     if node == sourceNode {
-                        if firstToGPU { dispatchTraffic.add(bytesPerToken, from: source, to: gpu) }
+                        if firstToGPU { send(from: source, to: gpu) }
                         continue
                     }
                     // One network copy per node, to the sender's rail peer there, which forwards over NVLink.
                     let forwarder = node * gpusPerNode + source % gpusPerNode
                     if !sendsEarlier(buffer, token: token, before: slot, toNode: node) {
-                        dispatchTraffic.add(bytesPerToken, from: source, to: forwarder)
+                        send(from: source, to: forwarder)
                     }
-                    if firstToGPU && forwarder != gpu { dispatchTraffic.add(bytesPerToken, from: forwarder, to: gpu) }
+                    if firstToGPU && forwarder != gpu { send(from: forwarder, to: gpu) }
                 }
             }
             if !reached { unrouted += 1 }
@@ -106,7 +157,8 @@ public struct MoELayerStep {
         var dispatchBytes = dispatchTraffic.totalBytes
         var combineSent = combineTraffic.totalBytes
 
-        if scenario.simulation.mode == .training {
+        let training = scenario.simulation.mode == .training
+        if training {
             let backwardDispatch = network.cost(of: combineTraffic.transposed(scaledBy: 1, over: 1))
             dispatch = dispatch.adding(backwardDispatch)
             combine = combine.adding(combine)
@@ -115,9 +167,49 @@ public struct MoELayerStep {
             dispatchBytes += combineSent
             combineSent += combineSent
         }
+        var layerTime = gate + dispatch.time + expert + combine.time
+        var exposed = dispatch.time + combine.time
+        let computeFactor: Int64 = training ? 3 : 1
+        for g in gpuCompute.indices {
+            gpuCompute[g] = gate + SimTime(nanoseconds: gpuBusy[g].nanoseconds * computeFactor)
+        }
+        if var flow = flowModel {
+            flowModel = nil   // keeps `flow` uniquely referenced while it runs
+            let run = runFlowModel(&flow, placement: placement, layer: layer, offset: timeOffset)
+            flowModel = flow
+            gate = run.gateTime
+            expert = run.expertTime
+            dispatch.time = run.dispatchTime
+            combine.time = run.combineTime
+            layerTime = run.layerTime
+            exposed = run.exposedCommunication
+            gpuCompute = flow.gpuBusy
+        }
         return LayerOutcome(gate: gate, dispatch: dispatch, expert: expert, combine: combine,
                             gpuLoad: LoadStatistics(gpuTokens), expertLoad: LoadStatistics(expertTokens),
-                            dispatchBytes: dispatchBytes, unroutedTokens: unrouted, combineBytes: combineSent)
+                            dispatchBytes: dispatchBytes, unroutedTokens: unrouted, combineBytes: combineSent,
+                            layerTime: layerTime, exposedCommunication: exposed)
+    }
+
+    /// Runs the layer through the flow model: per-micro-batch kernel times from the roofline, traffic
+    /// from the matrices just built.
+    private mutating func runFlowModel(_ flow: inout FlowLayerSimulation, placement: ExpertPlacement,
+                                       layer: Int, offset: SimTime) -> FlowLayerSimulation.Run {
+        let gpus = scenario.cluster.gpuCount
+        let microbatches = scenario.microbatches
+        let replicas = placement.replicaCount
+        gateNanos = [Int64](repeating: 0, count: microbatches * gpus)
+        expertNanos = gateNanos
+        for m in 0..<microbatches {
+            let gateTime = compute.gateTime(tokens: microbatchTokens[m]).nanoseconds
+            for g in 0..<gpus { gateNanos[m * gpus + g] = gateTime }
+            for replica in 0..<replicas {
+                let g = Int(placement.replicaGPUs[replica])
+                expertNanos[m * gpus + g] += compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds
+            }
+        }
+        return flow.run(traffic: microbatches > 1 ? microbatchTraffic : [dispatchTraffic], gateNanos: gateNanos,
+                        expertNanos: expertNanos, layer: layer, offset: offset.nanoseconds)
     }
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).

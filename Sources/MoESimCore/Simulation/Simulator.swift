@@ -11,7 +11,9 @@ public enum Simulator {
     /// Simulates `scenario` and returns one result per strategy.
     /// - Parameter progress: called after each (step, layer) batch with (batches done, batches total).
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs.
-    public static func run(_ scenario: Scenario, progress: ((Int, Int) -> Void)? = nil) -> ScenarioResult {
+    /// - Parameter timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
+    public static func run(_ scenario: Scenario, timeline: Bool = false,
+                           progress: ((Int, Int) -> Void)? = nil) -> ScenarioResult {
         var batch = BatchRouter(scenario: scenario)
         let layers = scenario.model.moeLayers
         let steps = scenario.simulation.steps
@@ -31,14 +33,25 @@ public enum Simulator {
             StrategyAccumulator(strategy: strategies[$0], placements: placements[$0])
         }
         var step = MoELayerStep(scenario: scenario)
+        let recordTimeline = timeline && scenario.simulation.network == .flow
+        var recorded = recordTimeline ? Timeline(strategies: strategies.map(\.label), gpuCount: scenario.cluster.gpuCount) : nil
+        var timelineOffsets = [SimTime](repeating: .zero, count: strategies.count)
         for stepIndex in 0..<steps {
             for layer in 0..<layers {
                 batch.generate(step: stepIndex, layer: layer)
                 for s in strategies.indices {
                     let placement = placements[s][layer]
                     let dropped = batch.route(strategy: s, placement: placement)
+                    let recording = recordTimeline && stepIndex == 0
+                    if recording { step.recording = recorded?.tracks[s] }
                     let outcome = step.evaluate(batch.buffer, placement: placement,
-                                                deduplication: strategies[s].deduplication)
+                                                deduplication: strategies[s].deduplication,
+                                                layer: layer, timeOffset: timelineOffsets[s])
+                    if recording {
+                        if let track = step.recording { recorded?.tracks[s] = track }
+                        step.recording = nil
+                        timelineOffsets[s] += outcome.layerTime
+                    }
                     accumulators[s].add(outcome, dropped: dropped, offered: batch.tokens * strategies[s].k)
                     accumulators[s].layers[layer].add(step, outcome: outcome, buffer: batch.buffer)
                 }
@@ -50,7 +63,7 @@ public enum Simulator {
             result.replication = replication[s]
             return result
         }
-        return ScenarioResult(scenario: scenario, results: results)
+        return ScenarioResult(scenario: scenario, results: results, timeline: recorded)
     }
 
     /// Routes `warmupSteps` warm-up steps on the base placement, counts each expert's kept tokens
@@ -137,6 +150,7 @@ struct StrategyAccumulator {
     let strategy: RoutingStrategySpec
     var layers: [LayerDetail]
     private var gate: Int64 = 0, dispatch: Int64 = 0, expert: Int64 = 0, combine: Int64 = 0
+    private var layerTime: Int64 = 0, exposed: Int64 = 0
     private var gpuRatio = 0.0, gpuCV = 0.0, gpuGini = 0.0
     private var expertRatio = 0.0, expertCV = 0.0, expertGini = 0.0
     private var batches = 0
@@ -154,6 +168,8 @@ struct StrategyAccumulator {
         dispatch += outcome.dispatch.time.nanoseconds
         expert += outcome.expert.nanoseconds
         combine += outcome.combine.time.nanoseconds
+        layerTime += outcome.layerTime.nanoseconds
+        exposed += outcome.exposedCommunication.nanoseconds
         gpuRatio += outcome.gpuLoad.maxOverMean
         gpuCV += outcome.gpuLoad.coefficientOfVariation
         gpuGini += outcome.gpuLoad.gini
@@ -175,9 +191,9 @@ struct StrategyAccumulator {
     func result(steps: Int) -> StrategyResult {
         func perStep(_ nanos: Int64) -> Double { Double(nanos) / 1_000 / Double(steps) }
         let n = Double(max(batches, 1))
-        return StrategyResult(
+        var result = StrategyResult(
             strategy: strategy,
-            stepTimeMicros: perStep(gate + dispatch + expert + combine),
+            stepTimeMicros: perStep(layerTime),
             gateMicros: perStep(gate), dispatchMicros: perStep(dispatch),
             expertMicros: perStep(expert), combineMicros: perStep(combine),
             gpuLoad: LoadStatistics(maxOverMean: gpuRatio / n, coefficientOfVariation: gpuCV / n, gini: gpuGini / n),
@@ -187,5 +203,7 @@ struct StrategyAccumulator {
             intraNodeBytes: intraBytes, interNodeBytes: interBytes, maxGPUSentBytes: maxSent,
             maxGPUReceivedBytes: maxReceived,
             droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil, layers: layers)
+        result.exposedCommunicationMicros = perStep(exposed)
+        return result
     }
 }

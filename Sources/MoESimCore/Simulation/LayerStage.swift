@@ -1,0 +1,46 @@
+/// One stage of an MoE layer's per-micro-batch pipeline, as the flow model runs it.
+///
+/// Inference: gate → dispatch → experts → combine. Training continues with the
+/// backward pass: the combine's gradient travels the dispatch direction, the
+/// experts' backward (2× forward) runs, the dispatch's gradient travels the
+/// combine direction, then the gate's backward (2× forward). Backward transfers
+/// carry combine-sized elements.
+public enum LayerStage: Equatable, Sendable {
+    /// The gate GEMM on every GPU, `factor` × the forward cost.
+    case gate(factor: Int64)
+    /// The experts' FFNs on every GPU, `factor` × the forward cost.
+    case experts(factor: Int64)
+    /// Source → expert GPUs (the dispatch matrix), at `bytesPerElement`.
+    case dispatch(bytesPerElement: Int)
+    /// Expert GPUs → source (the dispatch matrix transposed), at `bytesPerElement`.
+    case combine(bytesPerElement: Int)
+
+    /// The stages of `mode` for a model with these element sizes.
+    public static func pipeline(mode: SimulationMode, dispatchBytes: Int, combineBytes: Int) -> [LayerStage] {
+        let forward: [LayerStage] = [.gate(factor: 1), .dispatch(bytesPerElement: dispatchBytes), .experts(factor: 1),
+                                     .combine(bytesPerElement: combineBytes)]
+        guard mode == .training else { return forward }
+        return forward + [.dispatch(bytesPerElement: combineBytes), .experts(factor: 2),
+                          .combine(bytesPerElement: combineBytes), .gate(factor: 2)]
+    }
+
+    /// Whether the stage moves bytes between GPUs.
+    public var isCommunication: Bool {
+        switch self {
+        case .dispatch, .combine: return true
+        case .gate, .experts: return false
+        }
+    }
+
+    /// Short name for timelines: "gate", "dispatch", "experts", "combine" (backward ones suffixed "-bwd").
+    public func name(backward: Bool) -> String {
+        let base: String
+        switch self {
+        case .gate: base = "gate"
+        case .experts: base = "experts"
+        case .dispatch: base = "dispatch"
+        case .combine: base = "combine"
+        }
+        return backward ? base + "-bwd" : base
+    }
+}

@@ -1,0 +1,49 @@
+/// What happened when, for a Chrome trace-event timeline: compute spans per GPU
+/// and one span per flow (shown on the sender's send track and the receiver's
+/// receive track). Filled by the flow model when asked; times are absolute within
+/// the recorded step.
+public struct Timeline: Sendable {
+    /// One compute kernel (gate or experts of one micro-batch) on one GPU.
+    public struct ComputeSpan: Sendable, Equatable {
+        public var gpu: Int32
+        public var startNanos: Int64
+        public var endNanos: Int64
+        public var layer: Int32
+        public var microbatch: Int32
+        /// Stage name, e.g. "gate", "experts", "experts-bwd".
+        public var stage: String
+    }
+
+    /// One transfer between two GPUs.
+    public struct FlowSpan: Sendable, Equatable {
+        public var source: Int32
+        public var destination: Int32
+        /// When the sender started it (its route latency is part of the span).
+        public var startNanos: Int64
+        /// When its last byte arrived.
+        public var endNanos: Int64
+        public var bytes: Int64
+        public var layer: Int32
+        public var microbatch: Int32
+        /// Stage name, e.g. "dispatch", "combine-bwd".
+        public var stage: String
+    }
+
+    /// Spans of one strategy (a process in the trace viewer).
+    public struct Track: Sendable {
+        public var strategy: String
+        public var compute: [ComputeSpan] = []
+        public var flows: [FlowSpan] = []
+    }
+
+    /// One track per strategy, in scenario order.
+    public var tracks: [Track]
+    /// GPUs in the cluster.
+    public var gpuCount: Int
+
+    /// An empty timeline for these strategies.
+    public init(strategies: [String], gpuCount: Int) {
+        tracks = strategies.map { Track(strategy: $0) }
+        self.gpuCount = gpuCount
+    }
+}
