@@ -27,8 +27,8 @@ final class DetailTests: XCTestCase {
                 let tokensIn = r.layers.reduce(Int64(0)) { $0 + $1.tokensIn.reduce(0, +) }
                 XCTAssertEqual(tokensIn * scenario.model.dispatchBytesPerToken, r.dispatchBytes / (mode == "training" ? 2 : 1),
                                "every dispatched copy arrives somewhere: \(label)")
-                // Every GPU's compute + idle is the gate + expert phases of every step.
-                let phases = Int64(((r.gateMicros + r.expertMicros) * 1e3 * Double(scenario.simulation.steps)).rounded())
+                // Every GPU's compute + idle is the layer time of every step.
+                let phases = Int64((r.stepTimeMicros * 1e3 * Double(scenario.simulation.steps)).rounded())
                 for detail in r.layers {
                     for g in 0..<detail.placement.gpuCount {
                         XCTAssertGreaterThanOrEqual(detail.idleNanos[g], 0)

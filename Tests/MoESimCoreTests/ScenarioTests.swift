@@ -27,7 +27,9 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(s.strategies.map(\.label), ["switch", "top-2", "sam-2"])
         XCTAssertNil(s.capacityFactor)
         XCTAssertEqual(s.synthetic.zipfExponent, 0)
-        XCTAssertEqual(s.simulation, SimulationSpec(mode: .inference, steps: 1, seed: 1, network: .analytical))
+        XCTAssertEqual(s.simulation, SimulationSpec(mode: .inference, steps: 1, seed: 1, network: .flow))
+        XCTAssertEqual(s.microbatches, 1)
+        XCTAssertEqual(s.cluster.fabric, .nonBlocking)
     }
 
     func testPresetFieldsCanBeOverridden() throws {
@@ -93,9 +95,15 @@ final class ScenarioTests: XCTestCase {
         assertInvalid(#"{"version": 1, "routing": {"strategies": []}}"#, keyPath: "routing.strategies", mentions: "non-empty")
         assertInvalid(#"{"version": 1, "routing": {"capacityFactor": 0}}"#, keyPath: "routing.capacityFactor", mentions: "> 0")
         assertInvalid(#"{"version": 1, "trace": {"synthetic": {"zipf": -1}}}"#, keyPath: "trace.synthetic.zipf", mentions: "(got -1)")
-        assertInvalid(#"{"version": 1, "trace": {"file": "t.moetrace"}}"#, keyPath: "trace.file", mentions: "not implemented yet")
+        assertInvalid(#"{"version": 1, "simulation": {"network": "packet"}}"#, keyPath: "simulation.network", mentions: "\"flow\"")
+        assertInvalid(#"{"version": 1, "parallelism": {"microbatches": 0}}"#, keyPath: "parallelism.microbatches", mentions: "0")
+        assertInvalid(#"{"version": 1, "parallelism": {"microbatches": 8, "tokensPerGPU": 4}}"#, keyPath: "parallelism.microbatches", mentions: "tokensPerGPU")
+        assertInvalid(#"{"version": 1, "cluster": {"fabric": {"kind": "torus"}}}"#, keyPath: "cluster.fabric.kind", mentions: "fat-tree")
+        assertInvalid(#"{"version": 1, "cluster": {"fabric": {"kind": "fat-tree", "oversubscription": 0.5}}}"#, keyPath: "cluster.fabric.oversubscription", mentions: "0.5")
+        assertInvalid(#"{"version": 1, "cluster": {"fabric": {"kind": "rail", "nodesPerLeaf": 2}}}"#, keyPath: "cluster.fabric.nodesPerLeaf", mentions: "unknown")
+        assertInvalid(#"{"version": 1, "cluster": {"pcieSwitchesPerNode": 9}}"#, keyPath: "cluster.pcieSwitchesPerNode", mentions: "9")
         assertInvalid(#"{"version": 1, "simulation": {"mode": "serving"}}"#, keyPath: "simulation.mode", mentions: "\"inference\", \"training\"")
-        assertInvalid(#"{"version": 1, "simulation": {"network": "flow"}}"#, keyPath: "simulation.network", mentions: "\"analytical\"")
+        assertInvalid(#"{"version": 1, "trace": {"file": "t.moetrace"}}"#, keyPath: "trace.file", mentions: "not implemented yet")
         assertInvalid(#"{"version": 1, "simulation": {"steps": 0}}"#, keyPath: "simulation.steps", mentions: "(got 0)")
         assertInvalid(#"{"version": 1, "name": "a/b"}"#, keyPath: "name", mentions: "letters")
         assertInvalid(#"{"version": 1, "cluster": []}"#, keyPath: "cluster", mentions: "expected an object")
