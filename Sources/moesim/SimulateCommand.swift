@@ -4,7 +4,7 @@ import MoESimCore
 /// `moesim simulate FILE...`: runs scenarios and reports one row per routing strategy.
 enum SimulateCommand {
     static let help = """
-    USAGE: moesim simulate FILE... [--format table|csv|json] [--out DIR] [--seed N]
+    USAGE: moesim simulate FILE... [--format table|csv|json] [--out DIR] [--seed N] [--timeline FILE.json]
 
     Simulates each scenario file and compares its routing strategies on the same tokens:
     predicted step time and its breakdown, load imbalance, communication volume, drops.
@@ -17,6 +17,9 @@ enum SimulateCommand {
                                DIR/<name>.per_gpu.csv and DIR/<name>.per_expert.csv
                                (atomically, all or nothing; DIR is created).
       --seed N                 Override simulation.seed of every scenario (echoed in outputs).
+      --timeline FILE.json     Write every kernel and flow of the first step as Chrome trace-event
+                               JSON (open in ui.perfetto.dev or chrome://tracing). Needs one
+                               scenario with "simulation": {"network": "flow"} (the default).
       -h, --help               Show this help.
 
     All files are read and validated before anything runs; on any error nothing is written.
@@ -26,11 +29,12 @@ enum SimulateCommand {
       moesim simulate scenarios/quickstart.json
       moesim simulate scenarios/*.json --format csv > summary.csv
       moesim simulate scenarios/quickstart.json --seed 7 --out results/
+      moesim simulate scenarios/quickstart.json --timeline quickstart.trace.json
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "simulate", arguments: arguments,
-                                      valueFlags: ["--format", "--out", "--seed"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--format", "--out", "--seed", "--timeline"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         guard !args.positionals.isEmpty else {
             throw CommandLineError.usage("simulate needs at least one scenario FILE", command: "simulate")
@@ -62,11 +66,30 @@ enum SimulateCommand {
             scenarios.append(scenario)
         }
 
+        let timelinePath = args.value("--timeline")
+        if timelinePath != nil {
+            guard scenarios.count == 1 else {
+                throw CommandLineError.usage("--timeline takes one scenario FILE (got \(scenarios.count))", command: "simulate")
+            }
+            guard scenarios[0].simulation.network == .flow else {
+                throw CommandLineError.usage("--timeline needs the flow model, but \(args.positionals[0]) sets "
+                    + "\"simulation\": {\"network\": \"analytical\"}; remove that key or set it to \"flow\"",
+                    command: "simulate")
+            }
+        }
+
         var results: [ScenarioResult] = []
         for scenario in scenarios {
             let progress = Progress(label: "simulating \(scenario.name)")
-            results.append(Simulator.run(scenario) { done, total in progress.report(done: done, total: total) })
+            results.append(Simulator.run(scenario, timeline: timelinePath != nil) { done, total in
+                progress.report(done: done, total: total)
+            })
             progress.finish()
+        }
+        if let timelinePath, let timeline = results.first?.timeline {
+            do { try AtomicFile.write(TimelineWriter.render(timeline), to: timelinePath) } catch {
+                throw CommandLineError.cannotWrite("\(error)")
+            }
         }
 
         if let directory = args.value("--out") {
