@@ -25,19 +25,20 @@ public enum TableWriter {
     public static func summary(_ result: ScenarioResult) -> String {
         let s = result.scenario
         let cluster = "\(s.cluster.nodes) x \(s.cluster.presetName ?? "custom") (\(s.cluster.gpuCount) GPUs, "
-            + "\(s.cluster.intraNodeFabric.rawValue))"
+            + "\(s.cluster.intraNodeFabric.rawValue), \(s.cluster.fabric.kindName) fabric)"
         let cf = s.capacityFactor.map { String(format: "%.2f", $0) } ?? "none"
         var out = "scenario \(s.name): \(cluster), \(s.model.experts) experts, "
             + "\(s.placement.name) placement, \(s.tokensPerGPU) tokens/GPU, \(s.model.moeLayers) MoE layer(s), \(s.simulation.mode.rawValue), "
             + "capacity factor \(cf), zipf \(JSONValue.format(s.synthetic.zipfExponent)), "
+            + "\(s.simulation.network.rawValue) network model, \(s.microbatches) micro-batch(es), "
             + "\(s.simulation.steps) step(s), seed \(s.simulation.seed)\n\n"
         let header = ["strategy", "step_us", "gate_us", "dispatch_us", "expert_us", "combine_us",
-                      "gpu_max/mean", "expert_max/mean", "dispatch_MB", "inter_node_MB", "drop_rate"]
+                      "exposed_us", "gpu_max/mean", "expert_max/mean", "dispatch_MB", "inter_node_MB", "drop_rate"]
         let rows = result.results.map { r -> [String] in
             [r.strategy.label,
              String(format: "%.1f", r.stepTimeMicros), String(format: "%.1f", r.gateMicros),
              String(format: "%.1f", r.dispatchMicros), String(format: "%.1f", r.expertMicros),
-             String(format: "%.1f", r.combineMicros),
+             String(format: "%.1f", r.combineMicros), String(format: "%.1f", r.exposedCommunicationMicros),
              String(format: "%.3f", r.gpuLoad.maxOverMean), String(format: "%.3f", r.expertLoad.maxOverMean),
              String(format: "%.1f", Double(r.dispatchBytes) / 1e6), String(format: "%.1f", Double(r.interNodeBytes) / 1e6),
              String(format: "%.4f", r.dropRate)]
