@@ -65,6 +65,8 @@ public struct FlowNetwork {
     private var level: [Double]
     private var inRepairSet: [Bool]
     private var repairGroup: [Int32]           // scratch: flows of the repair bottlenecked here
+    private var repairCrossing: [Int32]        // scratch: flows of the repair crossing the link
+    private var repairShare: [Double]          // scratch: the rate of the repair's flows bottlenecked here
 
     // Repair scratch.
     private var repairFlows: [Int32] = []
@@ -87,6 +89,8 @@ public struct FlowNetwork {
         level = load
         inRepairSet = [Bool](repeating: false, count: links)
         repairGroup = groupSize
+        repairCrossing = groupSize
+        repairShare = load
         isChecked = inRepairSet
     }
 
@@ -276,6 +280,7 @@ public struct FlowNetwork {
                 let i = Int(f)
                 for p in Int(pathStart[i])..<Int(pathStart[i + 1]) { load[Int(pathLinks[p])] += rates[i] }
                 repairGroup[Int(bottleneck[i])] += 1
+                repairShare[Int(bottleneck[i])] = rates[i]
             }
 
             // Check the max-min conditions on every link the repaired flows cross.
@@ -285,6 +290,7 @@ public struct FlowNetwork {
                 for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
                     let l = Int(pathLinks[p])
                     let capacity = topology.bytesPerSecond[l]
+                    repairCrossing[l] += 1
                     if !isChecked[l] {
                         isChecked[l] = true
                         checked.append(Int32(l))
@@ -305,12 +311,9 @@ public struct FlowNetwork {
             // A link where repaired flows froze: no fixed flow on it may be faster than them.
             for link in checked {
                 let l = Int(link)
-                guard repairGroup[l] > 0 else { continue }
-                var share = 0.0
-                for p in members[l] {
-                    let f = flow(ofEntry: p)
-                    if inRepair[f] && bottleneck[f] == link { share = rates[f]; break }
-                }
+                // Skip links whose every flow is being repaired: no fixed flow there to compare.
+                guard repairGroup[l] > 0, Int(repairCrossing[l]) < members[l].count else { continue }
+                let share = repairShare[l]
                 for p in members[l] {
                     let f = flow(ofEntry: p)
                     if !inRepair[f] && rates[f] > share * (1 + tolerance) && bottleneck[f] >= 0 {
@@ -327,6 +330,7 @@ public struct FlowNetwork {
             for link in checked {
                 isChecked[Int(link)] = false
                 repairGroup[Int(link)] = 0
+                repairCrossing[Int(link)] = 0
             }
             checked.removeAll(keepingCapacity: true)
             let before = repairFlows.count + repairLinks.count

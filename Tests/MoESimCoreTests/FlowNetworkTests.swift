@@ -1,0 +1,481 @@
+import XCTest
+@testable import MoESimCore
+
+/// The flow-level network: its incremental max-min repair against a fresh solve at every
+/// instant, closed forms to the nanosecond, and its relation to the analytical bound.
+final class FlowNetworkTests: XCTestCase {
+
+    // MARK: Clusters
+
+    /// `nodes` DGX H100 nodes (8 GPUs, NVSwitch, 8 NICs) on `fabric`.
+    static func dgxH100(nodes: Int, fabric: FabricSpec = .nonBlocking) -> ClusterSpec {
+        var spec = ClusterPreset.dgxH100.spec
+        spec.nodes = nodes
+        spec.fabric = fabric
+        return spec
+    }
+
+    /// The cluster variants the random tests cycle through: NVSwitch and PCIe nodes, one NIC per
+    /// GPU or shared NICs, non-blocking, fat-tree and rail fabrics, and both transports.
+    static let variantCount = 8
+    static func variant(_ v: Int, nodes: Int) -> (ClusterSpec, Transport) {
+        switch v {
+        case 0: return (dgxH100(nodes: nodes), .nvlink)
+        case 1: return (dgxH100(nodes: nodes, fabric: .fatTree(nodesPerLeaf: 1, oversubscription: 2)), .nvlink)
+        case 2: return (dgxH100(nodes: nodes, fabric: .railOptimized(nodesPerGroup: 2, oversubscription: 1.5)), .nvlink)
+        case 3:
+            var spec = ClusterPreset.pcieA100.spec   // 4 NICs for 8 GPUs
+            spec.nodes = nodes
+            spec.pcieSwitchesPerNode = 2
+            return (spec, .nvlink)
+        case 4:
+            var spec = dgxH100(nodes: nodes, fabric: .fatTree(nodesPerLeaf: 1, oversubscription: 2))
+            spec.intraNodeFabric = .pcie
+            spec.intraNodeLink = spec.gpuToNICLink
+            spec.pcieSwitchesPerNode = 2
+            return (spec, .nvlink)
+        case 5:
+            var spec = dgxH100(nodes: nodes, fabric: .railOptimized(nodesPerGroup: 2, oversubscription: 1.5))
+            spec.nicsPerNode = 2
+            return (spec, .nvlink)
+        case 6: return (dgxH100(nodes: nodes, fabric: .fatTree(nodesPerLeaf: 2, oversubscription: 3)), .rdma)
+        default:
+            var spec = ClusterPreset.pcieA100.spec
+            spec.nodes = nodes
+            spec.pcieSwitchesPerNode = 2
+            spec.fabric = .railOptimized(nodesPerGroup: 2, oversubscription: 1.5)
+            return (spec, .nvlink)
+        }
+    }
+
+    // MARK: Driving the network
+
+    struct PlannedFlow {
+        var source: Int
+        var destination: Int
+        var bytes: Int64
+        var at: Int64
+    }
+
+    /// Adds every flow at its time and runs the network dry; returns each flow's finish time.
+    static func finishTimes(_ topology: Topology, _ flows: [PlannedFlow]) -> [Int64] {
+        var network = FlowNetwork(topology: topology)
+        for f in flows {
+            network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
+        }
+        var completed: [Int32] = []
+        while let next = network.nextEventTime() { network.advance(to: next, completed: &completed) }
+        XCTAssertEqual(completed.count, flows.count)
+        return network.finishedNanos
+    }
+
+    /// Every GPU sends `bytes` to every other GPU.
+    static func uniform(gpus: Int, bytes: Int64) -> TrafficMatrix {
+        var traffic = TrafficMatrix(gpuCount: gpus)
+        for s in 0..<gpus { for d in 0..<gpus where d != s { traffic[s, d] = bytes } }
+        return traffic
+    }
+
+    static func flowTime(_ cluster: ClusterSpec, _ traffic: TrafficMatrix, transport: Transport = .nvlink) -> SimTime {
+        var network = FlowNetwork(topology: Topology(cluster: cluster, transport: transport))
+        return network.run(traffic).time
+    }
+
+    static func analyticalTime(_ cluster: ClusterSpec, _ traffic: TrafficMatrix, transport: Transport = .nvlink) -> SimTime {
+        var model = AnalyticalNetwork(cluster: cluster, transport: transport)
+        return model.cost(of: traffic).time
+    }
+
+    // MARK: 3. Incremental repair against a fresh solve
+
+    /// Random flows at random times on real topologies. At every instant the network stops at,
+    /// every transmitting flow's rate equals a fresh max-min solve over exactly the flows
+    /// transmitting then; the others have rate 0. Integrating those reference rates, each flow
+    /// has delivered its bytes exactly when it completes (within one nanosecond of its rate),
+    /// and no flow beats latency + bytes ÷ its slowest link.
+    func testIncrementalRatesMatchFreshSolveAtEveryInstant() {
+        var solver = MaxMinFairShare()
+        var instantsChecked = 0
+        var maxConcurrent = 0
+        for seed in UInt64(0)..<300 {
+            var rng = SplitMix64(seed: 77_000 + seed)
+            let (cluster, transport) = Self.variant(Int(seed) % Self.variantCount,
+                                                    nodes: 2 + Int(seed / UInt64(Self.variantCount)) % 3)
+            let topology = Topology(cluster: cluster, transport: transport)
+            let gpus = cluster.gpuCount
+
+            // Plan the flows: a few hot destinations make contention likely; some times coincide.
+            let flowCount = seed % 10 == 0 ? 120 + Int(rng.next() % 60) : 1 + Int(rng.next() % 40)
+            let hot = (0..<3).map { _ in Int(rng.next() % UInt64(gpus)) }
+            var plan: [PlannedFlow] = []
+            for _ in 0..<flowCount {
+                let source = Int(rng.next() % UInt64(gpus))
+                var destination = rng.next() % 2 == 0 ? hot[Int(rng.next() % 3)] : Int(rng.next() % UInt64(gpus))
+                if destination == source { destination = (source + 1 + Int(rng.next() % UInt64(gpus - 1))) % gpus }
+                let bytes: Int64
+                switch rng.next() % 8 {
+                case 0: bytes = 1 + Int64(rng.next() % 1_000)                  // tiny
+                case 1: bytes = 1_000_000                                       // equal sizes: simultaneous finishes
+                default: bytes = 1 + Int64(rng.next() % 4_000_000)
+                }
+                let at: Int64
+                switch rng.next() % 4 {
+                case 0: at = 0
+                case 1: at = Int64(rng.next() % 20) * 1_000                     // a coarse grid: batches
+                default: at = Int64(rng.next() % 100_000)
+                }
+                plan.append(PlannedFlow(source: source, destination: destination, bytes: bytes, at: at))
+            }
+            plan.sort { ($0.at, $0.source, $0.destination) < ($1.at, $1.source, $1.destination) }
+
+            // Routes, for the reference.
+            var pathStart: [Int32] = [0]
+            var pathLinks: [Int32] = []
+            var startAt: [Int64] = []
+            var slowest: [Double] = []
+            for f in plan {
+                let before = pathLinks.count
+                let latency = topology.route(from: f.source, to: f.destination, into: &pathLinks)
+                pathStart.append(Int32(pathLinks.count))
+                startAt.append(f.at + latency)
+                slowest.append(pathLinks[before...].map { topology.bytesPerSecond[Int($0)] }.min()!)
+            }
+
+            var network = FlowNetwork(topology: topology)
+            // Odd seeds add flows just in time, interleaved with the network's own events;
+            // even seeds add them all up front.
+            let justInTime = seed % 2 == 1
+            var added = 0
+            if !justInTime {
+                for f in plan {
+                    network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
+                }
+                added = plan.count
+            }
+            var reference = [Double](repeating: 0, count: plan.count)
+            var bottlenecks = [Int32](repeating: 0, count: plan.count)
+            var delivered = [Double](repeating: 0, count: plan.count)
+            var lastRate = [Double](repeating: 0, count: plan.count)
+            var transmitting: [Int32] = []
+            var completed: [Int32] = []
+            var now: Int64 = 0
+            var failed = false
+
+            while !failed {
+                let networkNext = network.nextEventTime()   // repairs the rates for `now`
+
+                // The reference at `now`.
+                transmitting.removeAll()
+                for f in 0..<added where startAt[f] <= now && network.finishedNanos[f] < 0 {
+                    transmitting.append(Int32(f))
+                }
+                maxConcurrent = max(maxConcurrent, transmitting.count)
+                for f in 0..<plan.count { reference[f] = 0 }
+                solver.solve(capacities: topology.bytesPerSecond, pathStart: pathStart, pathLinks: pathLinks,
+                             flows: transmitting, rates: &reference, bottlenecks: &bottlenecks)
+                for f in 0..<added {
+                    let got = network.rate(of: Int32(f)), want = reference[f]
+                    if abs(got - want) > 1e-6 * want + 1e-3 {
+                        XCTFail("seed \(seed) t=\(now) flow \(f): rate \(got), fresh solve \(want)")
+                        failed = true
+                        break
+                    }
+                }
+                instantsChecked += 1
+
+                let nextAdd = justInTime && added < plan.count ? plan[added].at : nil
+                guard let next = [networkNext?.nanoseconds, nextAdd].compactMap({ $0 }).min() else { break }
+                XCTAssertGreaterThanOrEqual(next, now)
+                for f in transmitting.map(Int.init) {
+                    delivered[f] += reference[f] * Double(next - now) / 1e9
+                    lastRate[f] = reference[f]
+                }
+                completed.removeAll()
+                network.advance(to: SimTime(nanoseconds: next), completed: &completed)
+                now = next
+                for id in completed {
+                    let f = Int(id)
+                    let tolerance = 1e-6 * Double(plan[f].bytes) + lastRate[f] * 1e-9 + 1e-3
+                    if network.finishedNanos[f] != now || abs(delivered[f] - Double(plan[f].bytes)) > tolerance {
+                        XCTFail("seed \(seed) flow \(f) finished at \(network.finishedNanos[f]) (now \(now)) having "
+                                + "delivered \(delivered[f]) of \(plan[f].bytes) bytes")
+                        failed = true
+                    }
+                }
+                // Flows not yet finished have not delivered more than their bytes.
+                for f in transmitting.map(Int.init) where network.finishedNanos[f] < 0 {
+                    if delivered[f] > Double(plan[f].bytes) + 1e-6 * Double(plan[f].bytes) + 1e-3 {
+                        XCTFail("seed \(seed) flow \(f) is overdue: delivered \(delivered[f]) of \(plan[f].bytes)")
+                        failed = true
+                    }
+                }
+                while justInTime && added < plan.count && plan[added].at == now {
+                    let f = plan[added]
+                    let id = network.addFlow(from: f.source, to: f.destination, bytes: f.bytes,
+                                             at: SimTime(nanoseconds: f.at), tag: Int32(added))
+                    XCTAssertEqual(Int(id), added)
+                    added += 1
+                }
+            }
+            if failed { return }
+
+            // Every flow finished, no earlier than latency + bytes ÷ its slowest link; bytes are conserved.
+            XCTAssertEqual(network.flowCount, plan.count)
+            XCTAssertEqual(network.bytes.reduce(0, +), plan.map(\.bytes).reduce(0, +))
+            XCTAssertEqual(delivered.reduce(0, +), Double(plan.map(\.bytes).reduce(0, +)),
+                           accuracy: 1e-6 * Double(plan.map(\.bytes).reduce(0, +)) + Double(plan.count) * 500)
+            for f in plan.indices {
+                let finish = network.finishedNanos[f]
+                XCTAssertGreaterThanOrEqual(finish, 0, "seed \(seed) flow \(f) never finished")
+                let bound = Double(startAt[f]) + Double(plan[f].bytes) / slowest[f] * 1e9
+                XCTAssertGreaterThanOrEqual(Double(finish), bound - 1e-3, "seed \(seed) flow \(f)")
+            }
+        }
+        XCTAssertGreaterThan(instantsChecked, 10_000)
+        XCTAssertGreaterThan(maxConcurrent, 50)
+    }
+
+    /// `reset()` forgets everything: the same flows give the same finish times on a reused network,
+    /// and `run` agrees with driving the network by hand.
+    func testResetAndRunAreRepeatable() {
+        for seed in UInt64(0)..<40 {
+            var rng = SplitMix64(seed: 5_000 + seed)
+            let (cluster, transport) = Self.variant(Int(seed) % Self.variantCount, nodes: 2 + Int(seed % 3))
+            let topology = Topology(cluster: cluster, transport: transport)
+            var traffic = TrafficMatrix(gpuCount: cluster.gpuCount)
+            for s in 0..<cluster.gpuCount {
+                for d in 0..<cluster.gpuCount where d != s && rng.next() % 4 == 0 {
+                    traffic[s, d] = 1 + Int64(rng.next() % 2_000_000)
+                }
+            }
+            var network = FlowNetwork(topology: topology)
+            let first = network.run(traffic)
+            let firstFinish = network.finishedNanos
+            let second = network.run(traffic)
+            XCTAssertEqual(first, second)
+            XCTAssertEqual(network.finishedNanos, firstFinish)
+            var plan: [PlannedFlow] = []
+            for s in 0..<cluster.gpuCount {
+                for d in 0..<cluster.gpuCount where traffic[s, d] > 0 && s != d {
+                    plan.append(PlannedFlow(source: s, destination: d, bytes: traffic[s, d], at: 0))
+                }
+            }
+            let byHand = Self.finishTimes(topology, plan)
+            XCTAssertEqual(byHand, firstFinish)
+            XCTAssertEqual(first.time.nanoseconds, byHand.max() ?? 0)
+            XCTAssertEqual(first.flows, plan.count)
+        }
+    }
+
+    // MARK: 4. Closed forms, to the nanosecond
+
+    /// One flow alone: α + bytes ÷ (bandwidth × efficiency), rounded up to the nanosecond.
+    func testSingleFlowClosedForms() {
+        // NVLink inside a DGX H100: 450 GB/s × 0.8 = 360 GB/s, α = 2 µs.
+        let one = Topology(cluster: Self.dgxH100(nodes: 1), transport: .nvlink)
+        // 3.6 MB ÷ 360 GB/s = 10 µs exactly.
+        XCTAssertEqual(Self.finishTimes(one, [PlannedFlow(source: 0, destination: 1, bytes: 3_600_000, at: 0)]), [12_000])
+        // 1 MB ÷ 360 GB/s = 2777.8 ns → 2778.
+        XCTAssertEqual(Self.finishTimes(one, [PlannedFlow(source: 3, destination: 6, bytes: 1_000_000, at: 0)]), [4_778])
+        XCTAssertEqual(ClusterPreset.dgxH100.spec.intraNodeLink.transferTime(bytes: 1_000_000).nanoseconds, 4_778)
+        // Added later: shifted by the start time.
+        XCTAssertEqual(Self.finishTimes(one, [PlannedFlow(source: 3, destination: 6, bytes: 1_000_000, at: 5_000)]), [9_778])
+
+        // Between two DGX H100 nodes: the NIC, 400 Gb/s = 50 GB/s × 0.9 = 45 GB/s, α = 3 µs
+        // (the GPU→NIC PCIe hop, 64 GB/s × 0.8 = 51.2 GB/s, is faster).
+        let two = Topology(cluster: Self.dgxH100(nodes: 2), transport: .nvlink)
+        XCTAssertEqual(Self.finishTimes(two, [PlannedFlow(source: 0, destination: 8, bytes: 4_500_000, at: 0)]), [103_000])
+        XCTAssertEqual(Self.finishTimes(two, [PlannedFlow(source: 13, destination: 2, bytes: 1_000_000, at: 0)]),
+                       [3_000 + 22_223])   // 1 MB ÷ 45 GB/s = 22222.2 ns
+        XCTAssertEqual(ClusterPreset.dgxH100.spec.nicLink.transferTime(bytes: 1_000_000).nanoseconds, 25_223)
+
+        // RDMA transport inside one node: through the NICs, so the NIC's numbers.
+        let rdma = Topology(cluster: Self.dgxH100(nodes: 1), transport: .rdma)
+        XCTAssertEqual(Self.finishTimes(rdma, [PlannedFlow(source: 0, destination: 1, bytes: 4_500_000, at: 0)]), [103_000])
+
+        // PCIe A100 node with two PCIe switches: GPU 0 → GPU 7 crosses both switch uplinks;
+        // PCIe Gen4 32 GB/s × 0.8 = 25.6 GB/s everywhere, α = 2 µs. 2.56 MB → 100 µs.
+        var pcie = ClusterPreset.pcieA100.spec
+        pcie.pcieSwitchesPerNode = 2
+        let pcieTopology = Topology(cluster: pcie, transport: .nvlink)
+        var path: [Int32] = []
+        XCTAssertEqual(pcieTopology.route(from: 0, to: 7, into: &path), 2_000)
+        XCTAssertEqual(path.count, 4)
+        XCTAssertEqual(Self.finishTimes(pcieTopology, [PlannedFlow(source: 0, destination: 7, bytes: 2_560_000, at: 0)]),
+                       [102_000])
+    }
+
+    /// N GPUs of one NVSwitch node all send b to GPU 0: GPU 0's ingress is shared N ways,
+    /// so every flow finishes at α + N·b ÷ 360 GB/s.
+    func testManyToOneInsideANodeSharesTheIngress() {
+        let topology = Topology(cluster: Self.dgxH100(nodes: 1), transport: .nvlink)
+        for n in 1...7 {
+            let plan = (1...n).map { PlannedFlow(source: $0, destination: 0, bytes: 3_600_000, at: 0) }
+            XCTAssertEqual(Self.finishTimes(topology, plan), [Int64](repeating: 2_000 + Int64(n) * 10_000, count: n))
+            // Same through `run`: one start instant and one finish instant.
+            var traffic = TrafficMatrix(gpuCount: 8)
+            for s in 1...n { traffic[s, 0] = 1_000_000 }
+            var network = FlowNetwork(topology: topology)
+            let run = network.run(traffic)
+            // n · 1 MB ÷ 360 GB/s, rounded up: n · 2777.8 ns.
+            let expected = 2_000 + Int64((Double(n) * 1e6 / 360e9 * 1e9).rounded(.up))
+            XCTAssertEqual(run.time.nanoseconds, expected, "n = \(n)")
+            XCTAssertEqual(run.flows, n)
+            XCTAssertEqual(run.instants, 2)
+            XCTAssertEqual(Self.analyticalTime(Self.dgxH100(nodes: 1), traffic), run.time)
+        }
+        // Hand values for two of them.
+        XCTAssertEqual(2_000 + Int64((7e6 / 360e9 * 1e9).rounded(.up)), 21_445)
+        XCTAssertEqual(2_000 + Int64((3e6 / 360e9 * 1e9).rounded(.up)), 10_334)
+    }
+
+    /// Uniform all-to-all on one DGX H100 node: every egress and ingress carries 7·b,
+    /// so α + 7·b ÷ 360 GB/s in both models. For b = 1 MB: 2000 + ⌈19444.4⌉ = 21445 ns.
+    func testUniformAllToAllOnOneNode() {
+        let cluster = Self.dgxH100(nodes: 1)
+        let traffic = Self.uniform(gpus: 8, bytes: 1_000_000)
+        var network = FlowNetwork(topology: Topology(cluster: cluster, transport: .nvlink))
+        let run = network.run(traffic)
+        var analytical = AnalyticalNetwork(cluster: cluster)
+        let cost = analytical.cost(of: traffic)
+        XCTAssertEqual(run.time.nanoseconds, 21_445)
+        XCTAssertEqual(cost.time.nanoseconds, 21_445)
+        XCTAssertEqual(run.flows, 56)
+        XCTAssertEqual(run.instants, 2)
+        XCTAssertEqual(cost.intraNodeBytes, 56_000_000)
+        XCTAssertEqual(cost.interNodeBytes, 0)
+        XCTAssertEqual(cost.maxGPUSentBytes, 7_000_000)
+        XCTAssertEqual(cost.maxGPUReceivedBytes, 7_000_000)
+        // Every flow ran at 360/7 GB/s and finished together.
+        XCTAssertEqual(Set(network.finishedNanos), [21_445])
+    }
+
+    /// Incast: N senders on N different nodes onto GPU 0. Each sender has its own NIC;
+    /// GPU 0's NIC ingress (50 GB/s × 0.9) is shared N ways: α_nic + N·b ÷ 45 GB/s.
+    func testInterNodeIncastIsBoundByTheReceivingNIC() {
+        for n in 1...5 {
+            let cluster = Self.dgxH100(nodes: n + 1)
+            let topology = Topology(cluster: cluster, transport: .nvlink)
+            // Sender on node k uses local GPU k % 8, so the senders use different NIC indices too.
+            let plan = (1...n).map { PlannedFlow(source: 8 * $0 + $0 % 8, destination: 0, bytes: 4_500_000, at: 0) }
+            XCTAssertEqual(Self.finishTimes(topology, plan), [Int64](repeating: 3_000 + Int64(n) * 100_000, count: n))
+
+            var traffic = TrafficMatrix(gpuCount: cluster.gpuCount)
+            for p in plan { traffic[p.source, p.destination] = 1_000_000 }
+            let expected = 3_000 + Int64((Double(n) * 1e6 / (50e9 * 0.9) * 1e9).rounded(.up))
+            XCTAssertEqual(Self.flowTime(cluster, traffic).nanoseconds, expected, "n = \(n)")
+            XCTAssertEqual(Self.analyticalTime(cluster, traffic).nanoseconds, expected, "n = \(n)")
+        }
+        XCTAssertEqual(3_000 + Int64((3e6 / 45e9 * 1e9).rounded(.up)), 69_667)
+    }
+
+    /// Oversubscribed uplinks, by hand. Fat-tree, one node per leaf, 2:1: a leaf's uplink is
+    /// 8 NICs × 50 GB/s ÷ 2 × 0.9 = 180 GB/s; eight GPUs of node 0 each sending b to node 1 share it
+    /// (22.5 GB/s each, below their NIC's 45): α + 8·b ÷ 180 GB/s. At 1:1 the NICs bind: α + b ÷ 45 GB/s.
+    /// Rail-optimised, 2 nodes per group, 1.5:1: a rail switch's uplink is 2 × 50 ÷ 1.5 × 0.9 = 60 GB/s;
+    /// two same-rail flows leaving the group share it: α + 2·b ÷ 60 GB/s.
+    func testOversubscribedUplinkClosedForms() {
+        let b: Int64 = 4_500_000
+        let plan = (0..<8).map { PlannedFlow(source: $0, destination: 8 + $0, bytes: b, at: 0) }
+        let oversubscribed = Topology(cluster: Self.dgxH100(nodes: 2, fabric: .fatTree(nodesPerLeaf: 1, oversubscription: 2)),
+                                      transport: .nvlink)
+        XCTAssertEqual(Self.finishTimes(oversubscribed, plan), [Int64](repeating: 3_000 + 200_000, count: 8))
+        let full = Topology(cluster: Self.dgxH100(nodes: 2, fabric: .fatTree(nodesPerLeaf: 1, oversubscription: 1)),
+                            transport: .nvlink)
+        XCTAssertEqual(Self.finishTimes(full, plan), [Int64](repeating: 3_000 + 100_000, count: 8))
+
+        let rail = Topology(cluster: Self.dgxH100(nodes: 4, fabric: .railOptimized(nodesPerGroup: 2, oversubscription: 1.5)),
+                            transport: .nvlink)
+        // Rail 0 of group 0 (nodes 0, 1) to rail 0 of group 1 (nodes 2, 3).
+        let railPlan = [PlannedFlow(source: 0, destination: 16, bytes: 3_000_000, at: 0),
+                        PlannedFlow(source: 8, destination: 24, bytes: 3_000_000, at: 0)]
+        XCTAssertEqual(Self.finishTimes(rail, railPlan), [103_000, 103_000])   // 2 × 3 MB ÷ 60 GB/s = 100 µs
+        // Same rail, same group: one switch hop, no uplink: the NIC alone, 3 MB ÷ 45 GB/s.
+        XCTAssertEqual(Self.finishTimes(rail, [PlannedFlow(source: 0, destination: 8, bytes: 3_000_000, at: 0),
+                                               PlannedFlow(source: 16, destination: 24, bytes: 3_000_000, at: 0)]),
+                       [69_667, 69_667])
+    }
+
+    // MARK: 5. Against the analytical bound
+
+    /// Random sparse traffic on 2–4 node clusters of every variant: the flow model is never
+    /// faster than the bottleneck-link bound.
+    func testFlowModelIsNeverFasterThanTheAnalyticalBound() {
+        var violations: [String] = []
+        for seed in UInt64(0)..<300 {
+            var rng = SplitMix64(seed: 31_000 + seed)
+            let (cluster, transport) = Self.variant(Int(seed) % Self.variantCount,
+                                                    nodes: 2 + Int(seed / UInt64(Self.variantCount)) % 3)
+            let gpus = cluster.gpuCount
+            var traffic = TrafficMatrix(gpuCount: gpus)
+            let density = 2 + rng.next() % 30   // percent of pairs with bytes
+            for s in 0..<gpus {
+                for d in 0..<gpus where rng.next() % 100 < density {
+                    traffic[s, d] = 1 + Int64(rng.next() % 3_000_000)   // the diagonal is local, ignored by both
+                }
+            }
+            let flow = Self.flowTime(cluster, traffic, transport: transport)
+            let bound = Self.analyticalTime(cluster, traffic, transport: transport)
+            if flow < bound { violations.append("seed \(seed): flow \(flow) < bound \(bound)") }
+        }
+        XCTAssertEqual(violations, [], "\(violations.count) of 300 random phases beat the bound")
+    }
+
+    /// Uniform traffic on a non-blocking fabric: every link's flows are equal and start together,
+    /// so the flow model meets the bound exactly.
+    func testUniformTrafficOnNonBlockingFabricEqualsTheBound() {
+        for seed in UInt64(0)..<60 {
+            var rng = SplitMix64(seed: 8_800 + seed)
+            let nodes = 1 + Int(seed % 4)
+            var cluster: ClusterSpec
+            switch seed / 4 % 3 {
+            case 0: cluster = Self.dgxH100(nodes: nodes)
+            case 1: cluster = ClusterPreset.h800.spec; cluster.nodes = nodes
+            default: cluster = ClusterPreset.dgxA100.spec; cluster.nodes = nodes
+            }
+            let bytes = 1 + Int64(rng.next() % 5_000_000)
+            let traffic = Self.uniform(gpus: cluster.gpuCount, bytes: bytes)
+            XCTAssertEqual(Self.flowTime(cluster, traffic), Self.analyticalTime(cluster, traffic),
+                           "seed \(seed): \(nodes) nodes, \(bytes) bytes")
+        }
+    }
+
+    // MARK: 6. Oversubscription
+
+    /// Fat-tree with one node per leaf: every inter-node byte crosses two leaf uplinks. At 2:1 a
+    /// multi-node uniform all-to-all is slower than at 1:1 in both models; a single node never
+    /// touches the fabric, so it is exactly unchanged.
+    func testOversubscriptionSlowsMultiNodeAllToAllOnly() {
+        for nodes in 1...4 {
+            for bytes: Int64 in [100_000, 1_000_000, 3_333_333] {
+                let full = Self.dgxH100(nodes: nodes, fabric: .fatTree(nodesPerLeaf: 1, oversubscription: 1))
+                let half = Self.dgxH100(nodes: nodes, fabric: .fatTree(nodesPerLeaf: 1, oversubscription: 2))
+                let traffic = Self.uniform(gpus: 8 * nodes, bytes: bytes)
+                var fullNetwork = FlowNetwork(topology: Topology(cluster: full, transport: .nvlink))
+                var halfNetwork = FlowNetwork(topology: Topology(cluster: half, transport: .nvlink))
+                let fullRun = fullNetwork.run(traffic), halfRun = halfNetwork.run(traffic)
+                var fullModel = AnalyticalNetwork(cluster: full), halfModel = AnalyticalNetwork(cluster: half)
+                let fullCost = fullModel.cost(of: traffic), halfCost = halfModel.cost(of: traffic)
+                if nodes == 1 {
+                    XCTAssertEqual(fullRun, halfRun)
+                    XCTAssertEqual(fullNetwork.finishedNanos, halfNetwork.finishedNanos)
+                    XCTAssertEqual(fullCost, halfCost)
+                    // And the same as with no fabric at all.
+                    XCTAssertEqual(fullRun.time, Self.flowTime(Self.dgxH100(nodes: 1), traffic))
+                } else {
+                    XCTAssertGreaterThan(halfRun.time, fullRun.time, "\(nodes) nodes, \(bytes) B")
+                    XCTAssertGreaterThan(halfCost.time, fullCost.time, "\(nodes) nodes, \(bytes) B")
+                    // At 1:1 the fat-tree is as good as a non-blocking switch.
+                    XCTAssertEqual(fullRun.time, Self.flowTime(Self.dgxH100(nodes: nodes), traffic))
+                    XCTAssertEqual(fullCost.time, Self.analyticalTime(Self.dgxH100(nodes: nodes), traffic))
+                    // By hand: a node sends 64·(nodes−1)·b through a 180 GB/s uplink at 2:1
+                    // (NICs alone: 8·(nodes−1)·b ÷ 45 GB/s, the same as 360 GB/s at 1:1).
+                    let inter = Double(64 * (nodes - 1)) * Double(bytes)
+                    XCTAssertEqual(halfCost.time.nanoseconds, 3_000 + Int64((inter / 180e9 * 1e9 - 1e-6).rounded(.up)))
+                    XCTAssertEqual(fullCost.time.nanoseconds, 3_000 + Int64((inter / 360e9 * 1e9 - 1e-6).rounded(.up)))
+                }
+                XCTAssertGreaterThanOrEqual(halfRun.time, halfCost.time)
+            }
+        }
+    }
+}
