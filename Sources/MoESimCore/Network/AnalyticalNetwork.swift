@@ -1,10 +1,13 @@
 /// The bottleneck-link bound for an all-to-all phase:
-/// time = α + max over links (bytes on the link / effective bandwidth).
+/// time = max over links (α + bytes on the link / effective bandwidth), where α is
+/// the smallest route latency of the transfers crossing that link (the link can
+/// carry nothing before the first of them starts), and at least, for every
+/// transfer, its own route latency + bytes / the slowest link of its route.
 ///
 /// Bytes follow the `Topology`'s routes, so the bound sees every link the flow
 /// model sees (NVLink or PCIe inside a node, PCIe switch uplinks, GPU→NIC PCIe,
-/// NIC ports, oversubscribed fabric uplinks). α is the largest route latency of
-/// any transfer in the phase.
+/// NIC ports, oversubscribed fabric uplinks). When every route of the phase has
+/// the same latency this is the classic α + max over links (bytes / bandwidth).
 ///
 /// This is a lower bound on any schedule: the flow model (`FlowNetwork`) is
 /// never faster on the same traffic, and equals it when every flow's bottleneck
@@ -14,6 +17,7 @@ public struct AnalyticalNetwork {
     /// The links and routes.
     public let topology: Topology
     private var linkBytes: [Int64]
+    private var linkLatency: [Int64]
     private var sent: [Int64]
     private var received: [Int64]
     private var path: [Int32] = []
@@ -27,6 +31,7 @@ public struct AnalyticalNetwork {
     public init(topology: Topology) {
         self.topology = topology
         linkBytes = [Int64](repeating: 0, count: topology.linkCount)
+        linkLatency = linkBytes
         sent = [Int64](repeating: 0, count: topology.cluster.gpuCount)
         received = sent
         path.reserveCapacity(16)
@@ -37,13 +42,13 @@ public struct AnalyticalNetwork {
     public mutating func cost(of traffic: TrafficMatrix) -> PhaseCost {
         let cluster = topology.cluster
         precondition(traffic.gpuCount == cluster.gpuCount, "traffic matrix size differs from the cluster")
-        for i in linkBytes.indices { linkBytes[i] = 0 }
+        for i in linkBytes.indices { linkBytes[i] = 0; linkLatency[i] = .max }
         for i in sent.indices { sent[i] = 0; received[i] = 0 }
 
         let gpus = cluster.gpuCount
         var intraBytes: Int64 = 0
         var interBytes: Int64 = 0
-        var alpha: Int64 = 0
+        var slowestTransfer = SimTime.zero
         for source in 0..<gpus {
             for destination in 0..<gpus where destination != source {
                 let bytes = traffic[source, destination]
@@ -56,16 +61,24 @@ public struct AnalyticalNetwork {
                     interBytes += bytes
                 }
                 path.removeAll(keepingCapacity: true)
-                alpha = max(alpha, topology.route(from: source, to: destination, into: &path))
-                for link in path { linkBytes[Int(link)] += bytes }
+                let latency = topology.route(from: source, to: destination, into: &path)
+                var bottleneck = Double.infinity
+                for link in path {
+                    let l = Int(link)
+                    linkBytes[l] += bytes
+                    linkLatency[l] = min(linkLatency[l], latency)
+                    bottleneck = min(bottleneck, topology.bytesPerSecond[l])
+                }
+                slowestTransfer = max(slowestTransfer, SimTime(nanoseconds: latency)
+                    + SimTime.duration(work: Double(bytes), ratePerSecond: bottleneck))
             }
         }
 
-        var busiest = SimTime.zero
+        var time = slowestTransfer
         for (link, bytes) in linkBytes.enumerated() where bytes > 0 {
-            busiest = max(busiest, SimTime.duration(work: Double(bytes), ratePerSecond: topology.bytesPerSecond[link]))
+            time = max(time, SimTime(nanoseconds: linkLatency[link])
+                + SimTime.duration(work: Double(bytes), ratePerSecond: topology.bytesPerSecond[link]))
         }
-        let time = intraBytes + interBytes == 0 ? SimTime.zero : SimTime(nanoseconds: alpha) + busiest
         return PhaseCost(time: time, intraNodeBytes: intraBytes, interNodeBytes: interBytes,
                          maxGPUSentBytes: sent.max() ?? 0, maxGPUReceivedBytes: received.max() ?? 0)
     }
