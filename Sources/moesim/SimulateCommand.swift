@@ -78,6 +78,12 @@ enum SimulateCommand {
             }
         }
 
+        for scenario in scenarios where scenario.simulation.network == .flow && scenario.cluster.gpuCount >= 256 {
+            FileHandle.standardError.write(Data(("note: \(scenario.name) runs \(scenario.cluster.gpuCount) GPUs under the flow model; "
+                + "with skewed traffic that can take minutes per layer (every flow completion re-shares bandwidth). "
+                + "For fast sweeps set \"simulation\": {\"network\": \"analytical\"}.\n").utf8))
+        }
+
         var results: [ScenarioResult] = []
         for scenario in scenarios {
             let progress = Progress(label: "simulating \(scenario.name)")

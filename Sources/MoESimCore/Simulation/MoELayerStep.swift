@@ -198,8 +198,12 @@ public struct MoELayerStep {
         let gpus = scenario.cluster.gpuCount
         let microbatches = scenario.microbatches
         let replicas = placement.replicaCount
-        gateNanos = [Int64](repeating: 0, count: microbatches * gpus)
-        expertNanos = gateNanos
+        if gateNanos.count != microbatches * gpus {
+            gateNanos = [Int64](repeating: 0, count: microbatches * gpus)
+            expertNanos = gateNanos
+        } else {
+            for i in expertNanos.indices { expertNanos[i] = 0 }
+        }
         for m in 0..<microbatches {
             let gateTime = compute.gateTime(tokens: microbatchTokens[m]).nanoseconds
             for g in 0..<gpus { gateNanos[m * gpus + g] = gateTime }
