@@ -28,7 +28,9 @@ public struct Engine<Event> {
     }
 
     /// Schedules `event` `delay` after now.
+    /// - Precondition: `delay >= 0`.
     public mutating func schedule(_ event: Event, after delay: SimTime) {
+        precondition(delay >= .zero, "an event was scheduled with a negative delay")
         queue.push(event, at: now + delay)
     }
 
