@@ -5,17 +5,19 @@
 /// `Event` is the caller's typed event (usually an `enum`); the queue never
 /// looks inside it.
 public struct EventQueue<Event> {
-    private struct Entry {
+    private struct Entry: Comparable {
         let nanoseconds: Int64
         let sequence: UInt64
         let event: Event
 
-        @inline(__always) func precedes(_ other: Entry) -> Bool {
-            nanoseconds != other.nanoseconds ? nanoseconds < other.nanoseconds : sequence < other.sequence
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.nanoseconds != b.nanoseconds ? a.nanoseconds < b.nanoseconds : a.sequence < b.sequence
         }
+
+        static func == (a: Entry, b: Entry) -> Bool { a.sequence == b.sequence }
     }
 
-    private var heap: [Entry] = []
+    private var heap = BinaryHeap<Entry>()
     private var nextSequence: UInt64 = 0
 
     /// An empty queue.
@@ -29,43 +31,21 @@ public struct EventQueue<Event> {
 
     /// Time of the earliest event, or nil when empty.
     /// - Complexity: O(1).
-    public var nextTime: SimTime? { heap.first.map { SimTime(nanoseconds: $0.nanoseconds) } }
+    public var nextTime: SimTime? { heap.min.map { SimTime(nanoseconds: $0.nanoseconds) } }
 
     /// Queues `event` at `time`, after every event already queued at the same time.
     /// - Complexity: O(log n); amortised allocation-free once the heap has grown.
     public mutating func push(_ event: Event, at time: SimTime) {
-        heap.append(Entry(nanoseconds: time.nanoseconds, sequence: nextSequence, event: event))
+        heap.push(Entry(nanoseconds: time.nanoseconds, sequence: nextSequence, event: event))
         nextSequence &+= 1
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
     }
 
     /// Removes and returns the earliest event (FIFO among equal times), or nil when empty.
     /// - Complexity: O(log n).
     public mutating func pop() -> (time: SimTime, event: Event)? {
-        guard let first = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                if left >= heap.count { break }
-                let right = left + 1
-                let child = right < heap.count && heap[right].precedes(heap[left]) ? right : left
-                guard heap[child].precedes(heap[parent]) else { break }
-                heap.swapAt(child, parent)
-                parent = child
-            }
-        }
-        return (SimTime(nanoseconds: first.nanoseconds), first.event)
+        heap.popMin().map { (SimTime(nanoseconds: $0.nanoseconds), $0.event) }
     }
 
     /// Empties the queue, keeping its storage (the sequence keeps counting, so FIFO order still holds).
-    public mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
+    public mutating func removeAll() { heap.removeAll() }
 }

@@ -17,7 +17,17 @@ public struct MaxMinFairShare {
     private var linkFlowStart: [Int32] = []
     private var linkFlows: [Int32] = []
     private var frozen: [Bool] = []
-    private var heap: [(share: Double, link: Int32)] = []
+    /// A link's fair share; lower first, equal shares by lower link index, so the result never
+    /// depends on heap history.
+    private struct LinkShare: Comparable {
+        let share: Double
+        let link: Int32
+        static func < (a: LinkShare, b: LinkShare) -> Bool {
+            a.share != b.share ? a.share < b.share : a.link < b.link
+        }
+    }
+
+    private var heap = BinaryHeap<LinkShare>()
     private var touched: [Int32] = []
 
     /// A solver with empty scratch space (it grows to the largest problem seen, then stays).
@@ -71,17 +81,17 @@ public struct MaxMinFairShare {
         }
         // Each touched link's cursor now sits at its end; its start is end − count.
 
-        heap.removeAll(keepingCapacity: true)
+        heap.removeAll()
         for link in touched {
-            push(share: max(remaining[Int(link)], 0) / Double(unfrozen[Int(link)]), link: link)
+            heap.push(LinkShare(share: max(remaining[Int(link)], 0) / Double(unfrozen[Int(link)]), link: link))
         }
-        while let (share, link) = popMin() {
+        while let (share, link) = heap.popMin().map({ ($0.share, $0.link) }) {
             let l = Int(link)
             let count = unfrozen[l]
             if count == 0 { continue }
             let current = max(remaining[l], 0) / Double(count)
             if current > share {
-                push(share: current, link: link)
+                heap.push(LinkShare(share: current, link: link))
                 continue
             }
             let end = Int(linkFlowStart[l])
@@ -104,41 +114,5 @@ public struct MaxMinFairShare {
                 }
             }
         }
-    }
-
-    private mutating func push(share: Double, link: Int32) {
-        heap.append((share, link))
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard precedes(heap[child], heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func popMin() -> (share: Double, link: Int32)? {
-        guard let first = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                if left >= heap.count { break }
-                let right = left + 1
-                let child = right < heap.count && precedes(heap[right], heap[left]) ? right : left
-                guard precedes(heap[child], heap[parent]) else { break }
-                heap.swapAt(child, parent)
-                parent = child
-            }
-        }
-        return first
-    }
-
-    /// Lower share first; equal shares by lower link index, so the result never depends on heap history.
-    @inline(__always)
-    private func precedes(_ a: (share: Double, link: Int32), _ b: (share: Double, link: Int32)) -> Bool {
-        a.share != b.share ? a.share < b.share : a.link < b.link
     }
 }
