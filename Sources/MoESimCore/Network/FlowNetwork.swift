@@ -101,6 +101,7 @@ public struct FlowNetwork {
     public func rate(of id: Int32) -> Double { rates[Int(id)] }
 
     /// Forgets every flow and returns the clock to zero, keeping storage.
+    /// - Complexity: O(F + L).
     public mutating func reset() {
         for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.pathOwner, \.bottleneck] {
             self[keyPath: array].removeAll(keepingCapacity: true)
@@ -163,6 +164,8 @@ public struct FlowNetwork {
 
     /// The time of the next flow start or completion, or nil when no flow is waiting or in flight.
     /// Repairs the rates first if flows started or finished since the last call.
+    /// - Complexity: O(1) without a pending change; otherwise O(R · P + T log T) for the R flows the
+    ///   repair re-solves (their groups, grown until the max-min conditions hold) touching T links.
     public mutating func nextEventTime() -> SimTime? {
         repairIfNeeded()
         let next = min(completions.minKey ?? .max, waiting.nextTime?.nanoseconds ?? .max)
