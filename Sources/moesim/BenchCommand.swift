@@ -5,7 +5,7 @@ import MoESimCore
 enum BenchCommand {
     static let help = """
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
-           moesim bench network [--gpus N[,N...]]
+           moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all

@@ -37,7 +37,8 @@ final class PublishedMeasurementTests: XCTestCase {
         let text = """
         {"version": 1, "cluster": {"preset": "h800"},
          "model": {"hiddenSize": 7168, "experts": 256, "dispatchBytesPerElement": 1, "combineBytesPerElement": 2},
-         "parallelism": {"tokensPerGPU": 4096}, "routing": {"strategies": [{"name": "topk", "k": 8}]}}
+         "parallelism": {"tokensPerGPU": 4096}, "routing": {"strategies": [{"name": "topk", "k": 8}]},
+         "simulation": {"network": "analytical"}}
         """
         let scenario = try! Scenario.decode(JSONParser.parse(text))
         let tokens = 8 * 4096
@@ -61,7 +62,8 @@ final class PublishedMeasurementTests: XCTestCase {
         var scenario = try Scenario.decode(JSONParser.parse("""
             {"version": 1, "cluster": {"preset": "h800", "nodes": \(ranks / 8)},
              "model": {"hiddenSize": 7168, "experts": 256, "dispatchBytesPerElement": 1, "combineBytesPerElement": 2},
-             "parallelism": {"tokensPerGPU": \(tokensPerRank)}, "routing": {"strategies": [{"name": "topk", "k": 8}]}}
+             "parallelism": {"tokensPerGPU": \(tokensPerRank)}, "routing": {"strategies": [{"name": "topk", "k": 8}]},
+             "simulation": {"network": "analytical"}}
             """))
         scenario.transport = transport
         let tokens = ranks * tokensPerRank

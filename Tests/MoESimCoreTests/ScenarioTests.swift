@@ -96,6 +96,7 @@ final class ScenarioTests: XCTestCase {
         assertInvalid(#"{"version": 1, "routing": {"capacityFactor": 0}}"#, keyPath: "routing.capacityFactor", mentions: "> 0")
         assertInvalid(#"{"version": 1, "trace": {"synthetic": {"zipf": -1}}}"#, keyPath: "trace.synthetic.zipf", mentions: "(got -1)")
         assertInvalid(#"{"version": 1, "simulation": {"network": "packet"}}"#, keyPath: "simulation.network", mentions: "\"flow\"")
+        assertInvalid(#"{"version": 1, "parallelism": {"microbatches": 2}, "simulation": {"network": "analytical"}}"#, keyPath: "parallelism.microbatches", mentions: "flow")
         assertInvalid(#"{"version": 1, "parallelism": {"microbatches": 0}}"#, keyPath: "parallelism.microbatches", mentions: "0")
         assertInvalid(#"{"version": 1, "parallelism": {"microbatches": 8, "tokensPerGPU": 4}}"#, keyPath: "parallelism.microbatches", mentions: "tokensPerGPU")
         assertInvalid(#"{"version": 1, "cluster": {"fabric": {"kind": "torus"}}}"#, keyPath: "cluster.fabric.kind", mentions: "fat-tree")

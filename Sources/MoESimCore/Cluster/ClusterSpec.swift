@@ -9,7 +9,7 @@ public enum IntraNodeFabric: String, CaseIterable, Sendable {
 }
 
 /// The hardware a scenario runs on: nodes of identical GPUs, the fabric inside
-/// a node, and NICs onto a non-blocking fabric between nodes.
+/// a node, and NICs onto the fabric between nodes (`fabric`: non-blocking, fat-tree or rail).
 ///
 /// GPU `g` lives on node `g / gpusPerNode` and sends its inter-node traffic
 /// through NIC `(g % gpusPerNode) * nicsPerNode / gpusPerNode` of its node

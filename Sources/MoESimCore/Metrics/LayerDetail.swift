@@ -15,7 +15,7 @@ public struct LayerDetail: Equatable, Sendable {
     public private(set) var bytesReceived: [Int64]
     /// Gate and expert compute of each GPU, nanoseconds summed over steps.
     public private(set) var computeNanos: [Int64]
-    /// Time each GPU waited for the slowest GPU in the gate and expert phases, nanoseconds summed over steps.
+    /// Layer time minus the GPU's own compute (waiting for tokens, results or slower GPUs), nanoseconds summed over steps.
     public private(set) var idleNanos: [Int64]
     /// Kept token slots per expert replica (indexed like `placement.replicaGPUs`).
     public private(set) var replicaTokens: [Int64]

@@ -15,8 +15,8 @@ public struct StrategyResult: Equatable, Sendable {
     public var expertMicros: Double
     /// Combine all-to-alls per step (training: plus the backward transfer in the same direction).
     public var combineMicros: Double
-    /// Communication per step that no compute hid: step time minus the busiest GPU's compute
-    /// (analytical model: dispatch + combine, since nothing overlaps).
+    /// Communication per step that no compute hid: the transfers on each layer's critical path
+    /// (= dispatch + combine; under the analytical model nothing overlaps, so all of them).
     public var exposedCommunicationMicros: Double = 0
     /// Imbalance of tokens per GPU (expert activations a GPU computes).
     public var gpuLoad: LoadStatistics

@@ -83,6 +83,10 @@ extension Scenario {
             steps: try sim.int("steps", default: 1, in: 1...1_000_000),
             seed: UInt64(try sim.int("seed", default: 1, in: 0...Int.max)),
             network: try sim.choice("network", default: NetworkModelKind.flow))
+        guard microbatches == 1 || simulation.network == .flow else {
+            throw parallelism.fail("microbatches", "\(microbatches) micro-batches need \"simulation\": {\"network\": \"flow\"}; "
+                + "the analytical model has no overlap, so it would ignore them")
+        }
         try sim.rejectUnknownKeys()
         try root.rejectUnknownKeys()
 

@@ -20,6 +20,6 @@ public struct LayerOutcome: Equatable, Sendable {
     public var combineBytes: Int64
     /// The whole layer, first kernel to last result (analytical: the four phases back to back).
     public var layerTime: SimTime
-    /// Layer time not covered by the busiest GPU's compute (analytical: dispatch + combine).
+    /// Transfers on the layer's critical path: communication no compute hid (analytical: dispatch + combine).
     public var exposedCommunication: SimTime
 }
