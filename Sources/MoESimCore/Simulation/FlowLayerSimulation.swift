@@ -38,6 +38,7 @@ struct FlowLayerSimulation {
 
     let gpus: Int
     let stages: [LayerStage]
+    private let stageNames: [String]
     let dispatchBytesPerElement: Int
     private(set) var network: FlowNetwork
     /// Compute time of each GPU in the last run (all stages, all micro-batches).
@@ -61,6 +62,7 @@ struct FlowLayerSimulation {
     init(topology: Topology, stages: [LayerStage], dispatchBytesPerElement: Int) {
         gpus = topology.cluster.gpuCount
         self.stages = stages
+        stageNames = LayerStage.names(of: stages)
         self.dispatchBytesPerElement = dispatchBytesPerElement
         network = FlowNetwork(topology: topology)
         queues = [[Int32]](repeating: [], count: gpus)
@@ -197,7 +199,7 @@ struct FlowLayerSimulation {
                 let task = Int(running[g])
                 recording?.compute.append(Timeline.ComputeSpan(
                     gpu: gpu, startNanos: offset + runningSince[g], endNanos: offset + now, layer: Int32(layer),
-                    microbatch: Int32(task / stageCount), stage: stages[task % stageCount].name(backward: task % stageCount >= 4)))
+                    microbatch: Int32(task / stageCount), stage: stageNames[task % stageCount]))
                 running[g] = -1
                 release(task / stageCount, task % stageCount + 1, g, now, by: -2)
                 if running[g] < 0 { startNext(g, now) }
@@ -214,7 +216,7 @@ struct FlowLayerSimulation {
                     source: network.sources[f], destination: network.destinations[f],
                     startNanos: offset + network.addedNanos[f], endNanos: offset + network.finishedNanos[f],
                     bytes: network.bytes[f], layer: Int32(layer), microbatch: Int32(tag / stageCount),
-                    stage: stages[tag % stageCount].name(backward: tag % stageCount >= 4)))
+                    stage: stageNames[tag % stageCount]))
             }
         }
         for g in 0..<gpus { gpuBusy[g] = SimTime(nanoseconds: gateBusy[g] + expertBusy[g]) }

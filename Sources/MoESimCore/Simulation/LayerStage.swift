@@ -32,15 +32,20 @@ public enum LayerStage: Equatable, Sendable {
         }
     }
 
-    /// Short name for timelines: "gate", "dispatch", "experts", "combine" (backward ones suffixed "-bwd").
-    public func name(backward: Bool) -> String {
-        let base: String
-        switch self {
-        case .gate: base = "gate"
-        case .experts: base = "experts"
-        case .dispatch: base = "dispatch"
-        case .combine: base = "combine"
+    /// Timeline names of a pipeline's stages: "gate", "dispatch", "experts", "combine", and for the stages
+    /// after the forward combine (training's backward pass) the same with "-bwd".
+    public static func names(of stages: [LayerStage]) -> [String] {
+        var backward = false
+        return stages.map { stage in
+            let base: String
+            switch stage {
+            case .gate: base = "gate"
+            case .experts: base = "experts"
+            case .dispatch: base = "dispatch"
+            case .combine: base = "combine"
+            }
+            defer { if case .combine = stage { backward = true } }
+            return backward ? base + "-bwd" : base
         }
-        return backward ? base + "-bwd" : base
     }
 }
