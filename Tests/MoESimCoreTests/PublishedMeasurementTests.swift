@@ -1,7 +1,7 @@
 import XCTest
 @testable import MoESimCore
 
-/// The analytical model against published hardware measurements: nccl-tests issue 212 (8×H100 all-to-all)
+/// The analytical and flow models against published hardware measurements: nccl-tests issue 212 (8×H100 all-to-all)
 /// and the DeepEP README (H800 intranode and low-latency kernels), each row quoted below with its source.
 /// Each check prints the measured value, the prediction and the error, and fails beyond 10%.
 /// The full calibration against every published row is `moesim validate` (not built yet). DeepEP's internode
@@ -83,6 +83,44 @@ final class PublishedMeasurementTests: XCTestCase {
             let (_, outcome) = try deepEPLayer(ranks: ranks, tokensPerRank: 128, deduplication: .none, transport: .rdma)
             check("deepep-ll-ep\(ranks)-dispatch", measured: dispatch, predicted: outcome.dispatch.time.microseconds, unit: "us")
             check("deepep-ll-ep\(ranks)-combine", measured: combine, predicted: outcome.combine.time.microseconds, unit: "us")
+        }
+    }
+
+    /// The same kernels through the flow model, each all-to-all run alone as one phase of flows (the
+    /// kernel time a benchmark measures): the flow model must match the measurements as well.
+    func testPublishedKernelsUnderTheFlowModel() throws {
+        func flowTime(_ traffic: TrafficMatrix, cluster: ClusterSpec, transport: Transport) -> SimTime {
+            var network = FlowNetwork(topology: Topology(cluster: cluster, transport: transport))
+            return network.run(traffic).time
+        }
+        var nccl = TrafficMatrix(gpuCount: 8)
+        for s in 0..<8 { for d in 0..<8 { nccl[s, d] = 1 << 27 } }
+        let ncclSeconds = Double(flowTime(nccl, cluster: ClusterPreset.dgxH100.spec, transport: .nvlink).nanoseconds) / 1e9
+        check("nccl-h100-nvlink-busbw (flow)", measured: 370,
+              predicted: Double(1 << 27) * 8 / ncclSeconds * 7 / 8 / 1e9, unit: "GB/s")
+
+        let (intra, _) = try deepEPLayer(ranks: 8, tokensPerRank: 4096, deduplication: .perGPU, transport: .nvlink)
+        let dispatch = intra.dispatchTraffic
+        let combine = dispatch.transposed(scaledBy: 2, over: 1)
+        func bandwidth(_ traffic: TrafficMatrix, _ time: SimTime) -> Double {
+            let sent = (0..<8).map { g in (0..<8).reduce(Int64(0)) { $1 == g ? $0 : $0 + traffic[g, $1] } }.max() ?? 0
+            return Double(sent) / (Double(time.nanoseconds) / 1e9) / 1e9
+        }
+        let h800 = intra.scenario.cluster
+        check("deepep-normal-intra-dispatch (flow)", measured: 153,
+              predicted: bandwidth(dispatch, flowTime(dispatch, cluster: h800, transport: .nvlink)), unit: "GB/s")
+        check("deepep-normal-intra-combine (flow)", measured: 158,
+              predicted: bandwidth(combine, flowTime(combine, cluster: h800, transport: .nvlink)), unit: "GB/s")
+
+        for (ranks, measuredDispatch, measuredCombine) in [(8, 163.0, 318.0), (16, 173.0, 329.0)] {
+            let (step, _) = try deepEPLayer(ranks: ranks, tokensPerRank: 128, deduplication: .none, transport: .rdma)
+            let traffic = step.dispatchTraffic
+            let cluster = step.scenario.cluster
+            check("deepep-ll-ep\(ranks)-dispatch (flow)", measured: measuredDispatch,
+                  predicted: flowTime(traffic, cluster: cluster, transport: .rdma).microseconds, unit: "us")
+            check("deepep-ll-ep\(ranks)-combine (flow)", measured: measuredCombine,
+                  predicted: flowTime(traffic.transposed(scaledBy: 2, over: 1), cluster: cluster, transport: .rdma).microseconds,
+                  unit: "us")
         }
     }
 }
