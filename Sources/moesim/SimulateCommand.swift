@@ -96,6 +96,10 @@ enum SimulateCommand {
             do { try AtomicFile.write(TimelineWriter.render(timeline), to: timelinePath) } catch {
                 throw CommandLineError.cannotWrite("\(error)")
             }
+            let kernels = timeline.tracks.reduce(0) { $0 + $1.compute.count }
+            let flows = timeline.tracks.reduce(0) { $0 + $1.flows.count }
+            FileHandle.standardError.write(Data(("timeline: \(kernels) kernels and \(flows) flows of the first step "
+                + "written to \(timelinePath) (open it in ui.perfetto.dev or chrome://tracing)\n").utf8))
         }
 
         if let directory = args.value("--out") {

@@ -7,6 +7,7 @@ final class TimelineCommandTests: MoesimTestCase {
         let scenario = try write(ScenarioText.minimal(name: "tl"), to: "tl.json")
         let run = try moesim("simulate", scenario, "--timeline", path("out/tl.trace.json"))
         assertStatus(run, 0)
+        XCTAssertTrue(run.stderr.contains("timeline: 48 kernels and"), run.brief)
         let data = try XCTUnwrap(FileManager.default.contents(atPath: path("out/tl.trace.json")))
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let events = try XCTUnwrap(json["traceEvents"] as? [[String: Any]])
