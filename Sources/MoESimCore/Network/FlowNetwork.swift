@@ -37,8 +37,9 @@ public struct FlowNetwork {
     public private(set) var addedNanos: [Int64] = []
     /// When each flow's last byte arrived (−1 while in flight).
     public private(set) var finishedNanos: [Int64] = []
-    /// Rate repairs so far, and the flows they re-solved in total (the cost drivers, for the benchmark).
+    /// Rate repairs so far: one per instant at which flows started or finished (a cost driver, for the benchmark).
     public private(set) var repairs = 0
+    /// Flows re-solved by all repairs together, counting a flow once per repair pass (the other cost driver).
     public private(set) var resolvedFlows = 0
 
     /// Relative tolerance of the max-min checks (floating-point noise, not a model parameter).
