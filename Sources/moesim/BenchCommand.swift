@@ -5,7 +5,7 @@ import MoESimCore
 enum BenchCommand {
     static let help = """
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
-           moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf]
+           moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--budget S]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
@@ -19,13 +19,15 @@ enum BenchCommand {
     each copy's destination GPU drawn from the law), under the flow model and, for comparison,
     the analytical bound. wall_s times the network model alone (traffic generation excluded);
     events = flow starts + completions; instants = distinct event times; simulated_us = the
-    phase's predicted duration; peak_rss_mb = the process's peak resident memory so far.
+    phase's predicted duration (or the instant reached, when unfinished); finished = false when a
+    flow run was stopped at its time budget; peak_rss_mb = the process's peak resident memory so far.
 
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
       --gpus LIST        bench network: GPU counts, multiples of 8 (default 64,256,1024).
       --patterns LIST    bench network: uniform and/or zipf (default uniform,zipf).
+      --budget S         bench network: stop a flow run after S seconds of wall time (default 60).
       -h, --help         Show this help.
 
     EXAMPLES:
@@ -37,7 +39,7 @@ enum BenchCommand {
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
@@ -60,18 +62,24 @@ enum BenchCommand {
         guard !patterns.isEmpty, patterns.allSatisfy({ $0 != nil }) else {
             throw CommandLineError.usage("--patterns must list uniform and/or zipf (got \"\(patternsText)\")", command: "bench")
         }
+        let budgetText = args.value("--budget") ?? "60"
+        guard let budget = Double(budgetText), budget > 0, budget <= 1e6 else {
+            throw CommandLineError.usage("--budget must be a number of seconds in (0, 1e6] (got \"\(budgetText)\")",
+                                         command: "bench")
+        }
         print(CSVWriter.render(header: NetworkBenchmark.columns, rows: []), terminator: "")
         for gpus in counts.map({ $0! }) {
             for pattern in patterns.map({ $0! }) {
                 let traffic = NetworkBenchmark.traffic(pattern, gpus: gpus)
                 for model in [NetworkModelKind.flow, .analytical] {
                     FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(model.rawValue)…\n".utf8))
-                    let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic)
+                    let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic, budgetSeconds: budget)
                     print(CSVWriter.render(header: [], rows: [[
                         "alltoall_\(pattern.rawValue)", model.rawValue, String(gpus), String(row.flows), String(row.events),
                         String(row.instants), String(row.repairs), String(row.resolvedFlows), String(format: "%.4f", row.wallSeconds),
                         String(format: "%.0f", Double(row.events) / row.wallSeconds),
-                        String(format: "%.1f", row.simulated.microseconds), String(format: "%.0f", peakResidentMegabytes()),
+                        String(format: "%.1f", row.simulated.microseconds), String(row.finished),
+                        String(format: "%.0f", peakResidentMegabytes()),
                     ]]).dropFirst(), terminator: "")
                 }
             }

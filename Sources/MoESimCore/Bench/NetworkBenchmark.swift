@@ -8,7 +8,7 @@ import Foundation
 public enum NetworkBenchmark {
     /// The CSV header of `bench network`.
     public static let columns = ["benchmark", "model", "gpus", "flows", "events", "instants", "repairs", "resolved_flows",
-                                 "wall_s", "events_per_s", "simulated_us", "peak_rss_mb"]
+                                 "wall_s", "events_per_s", "simulated_us", "finished", "peak_rss_mb"]
 
     /// Traffic pattern.
     public enum Pattern: String, CaseIterable, Sendable {
@@ -22,8 +22,10 @@ public enum NetworkBenchmark {
         public let model: NetworkModelKind
         public let gpus: Int
         public let flows: Int
-        /// Flow starts plus flow completions (0 for the analytical model).
+        /// Flow starts plus flow completions processed (0 for the analytical model).
         public let events: Int
+        /// Whether the run completed within the time budget (the analytical model always does).
+        public let finished: Bool
         public let instants: Int
         public let repairs: Int
         public let resolvedFlows: Int
@@ -67,8 +69,10 @@ public enum NetworkBenchmark {
         return matrix
     }
 
-    /// Runs `traffic` once under `model` on `gpus / 8` DGX H100 nodes and times it (setup excluded).
-    public static func measure(_ pattern: Pattern, model: NetworkModelKind, traffic: TrafficMatrix) -> Row {
+    /// Runs `traffic` once under `model` on `gpus / 8` DGX H100 nodes and times it (setup excluded);
+    /// a flow run still going after `budgetSeconds` of wall time is stopped and reported unfinished.
+    public static func measure(_ pattern: Pattern, model: NetworkModelKind, traffic: TrafficMatrix,
+                               budgetSeconds: Double = .infinity) -> Row {
         var cluster = ClusterPreset.dgxH100.spec
         cluster.nodes = traffic.gpuCount / cluster.gpusPerNode
         let topology = Topology(cluster: cluster, transport: .nvlink)
@@ -78,13 +82,15 @@ public enum NetworkBenchmark {
             var network = AnalyticalNetwork(topology: topology)
             let cost = network.cost(of: traffic)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: 0, events: 0, instants: 0,
+            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: 0, events: 0, finished: true, instants: 0,
                        repairs: 0, resolvedFlows: 0, wallSeconds: seconds, simulated: cost.time)
         case .flow:
             var network = FlowNetwork(topology: topology)
-            let run = network.run(traffic)
+            let deadline = start + UInt64(min(budgetSeconds, 1e9) * 1e9)
+            let run = network.run(traffic) { DispatchTime.now().uptimeNanoseconds > deadline }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: run.flows, events: 2 * run.flows,
+            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: run.flows,
+                       events: run.flows + run.completedFlows, finished: run.finished,
                        instants: run.instants, repairs: run.repairs, resolvedFlows: run.resolvedFlows, wallSeconds: seconds,
                        simulated: run.time)
         }

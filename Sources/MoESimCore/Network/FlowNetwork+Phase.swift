@@ -1,8 +1,12 @@
 extension FlowNetwork {
     /// What running one all-to-all phase on its own through the flow model took.
     public struct PhaseRun: Equatable, Sendable {
-        /// When the last byte arrived (all flows start at time zero).
+        /// When the last byte arrived (all flows start at time zero); when stopped early, the last instant reached.
         public var time: SimTime
+        /// Whether every flow finished (false when `shouldStop` ended the run early).
+        public var finished: Bool
+        /// Flows whose last byte arrived.
+        public var completedFlows: Int
         /// Flows (one per ordered GPU pair with bytes, local copies excluded).
         public var flows: Int
         /// Distinct instants at which flows started or finished.
@@ -14,8 +18,10 @@ extension FlowNetwork {
     }
 
     /// Runs `traffic` as one all-to-all phase starting at time zero, from a reset network.
+    /// - Parameter shouldStop: asked after every instant; returning true ends the run early (benchmarks'
+    ///   time budget). The simulation itself never depends on it.
     /// - Complexity: O(G² · P + Σ over repairs of the flows re-solved · P).
-    public mutating func run(_ traffic: TrafficMatrix) -> PhaseRun {
+    public mutating func run(_ traffic: TrafficMatrix, shouldStop: () -> Bool = { false }) -> PhaseRun {
         precondition(traffic.gpuCount == topology.cluster.gpuCount, "traffic matrix size differs from the cluster")
         reset()
         let gpus = traffic.gpuCount
@@ -27,13 +33,20 @@ extension FlowNetwork {
         }
         var completed: [Int32] = []
         var last = SimTime.zero
-        var instants = 0
+        var instants = 0, completedFlows = 0
+        var finished = true
         while let next = nextEventTime() {
+            if shouldStop() {
+                finished = false
+                break
+            }
             completed.removeAll(keepingCapacity: true)
             advance(to: next, completed: &completed)
+            completedFlows += completed.count
             last = next
             instants += 1
         }
-        return PhaseRun(time: last, flows: flowCount, instants: instants, repairs: repairs, resolvedFlows: resolvedFlows)
+        return PhaseRun(time: last, finished: finished, completedFlows: completedFlows, flows: flowCount,
+                        instants: instants, repairs: repairs, resolvedFlows: resolvedFlows)
     }
 }
