@@ -12,24 +12,35 @@ public enum NetworkBenchmark {
 
     /// Traffic pattern.
     public enum Pattern: String, CaseIterable, Sendable {
+        /// Equal bytes from every GPU to every GPU.
         case uniform
+        /// Each token copy's destination drawn from Zipf(s) over a seeded ranking of the GPUs.
         case zipf
     }
 
     /// One measured row.
     public struct Row: Sendable {
+        /// Traffic pattern.
         public let pattern: Pattern
+        /// Network model measured.
         public let model: NetworkModelKind
+        /// GPUs (8 per node).
         public let gpus: Int
+        /// Flows (GPU pairs with bytes; 0 for the analytical model).
         public let flows: Int
         /// Flow starts plus flow completions processed (0 for the analytical model).
         public let events: Int
         /// Whether the run completed within the time budget (the analytical model always does).
         public let finished: Bool
+        /// Distinct event times processed.
         public let instants: Int
+        /// Rate repairs (one per instant).
         public let repairs: Int
+        /// Flows re-solved by all repairs together.
         public let resolvedFlows: Int
+        /// Wall time of the network model alone, seconds.
         public let wallSeconds: Double
+        /// Predicted duration of the phase (the instant reached, when unfinished).
         public let simulated: SimTime
     }
 

@@ -5,10 +5,15 @@
 public struct Timeline: Sendable {
     /// One compute kernel (gate or experts of one micro-batch) on one GPU.
     public struct ComputeSpan: Sendable, Equatable {
+        /// The GPU whose compute stream ran the kernel.
         public var gpu: Int32
+        /// Kernel start, ns from the start of the step.
         public var startNanos: Int64
+        /// Kernel end, ns from the start of the step.
         public var endNanos: Int64
+        /// MoE layer index.
         public var layer: Int32
+        /// Micro-batch index.
         public var microbatch: Int32
         /// Stage name, e.g. "gate", "experts", "experts-bwd".
         public var stage: String
@@ -16,14 +21,19 @@ public struct Timeline: Sendable {
 
     /// One transfer between two GPUs.
     public struct FlowSpan: Sendable, Equatable {
+        /// Sending GPU.
         public var source: Int32
+        /// Receiving GPU.
         public var destination: Int32
         /// When the sender started it (its route latency is part of the span).
         public var startNanos: Int64
         /// When its last byte arrived.
         public var endNanos: Int64
+        /// Bytes moved.
         public var bytes: Int64
+        /// MoE layer index.
         public var layer: Int32
+        /// Micro-batch index.
         public var microbatch: Int32
         /// Stage name, e.g. "dispatch", "combine-bwd".
         public var stage: String
@@ -31,8 +41,11 @@ public struct Timeline: Sendable {
 
     /// Spans of one strategy (a process in the trace viewer).
     public struct Track: Sendable {
+        /// The strategy's label.
         public var strategy: String
+        /// Every kernel, in completion order.
         public var compute: [ComputeSpan] = []
+        /// Every flow, in the order started.
         public var flows: [FlowSpan] = []
     }
 
