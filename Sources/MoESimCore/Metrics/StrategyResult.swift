@@ -17,7 +17,7 @@ public struct StrategyResult: Equatable, Sendable {
     public var combineMicros: Double
     /// Communication per step that no compute hid: the transfers on each layer's critical path
     /// (= dispatch + combine; under the analytical model nothing overlaps, so all of them).
-    public var exposedCommunicationMicros: Double = 0
+    public var exposedCommunicationMicros: Double { dispatchMicros + combineMicros }
     /// Imbalance of tokens per GPU (expert activations a GPU computes).
     public var gpuLoad: LoadStatistics
     /// Imbalance of tokens per expert.

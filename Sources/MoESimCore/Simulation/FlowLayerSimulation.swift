@@ -42,7 +42,7 @@ struct FlowLayerSimulation {
     let dispatchBytesPerElement: Int
     private(set) var network: FlowNetwork
     /// Compute time of each GPU in the last run (all stages, all micro-batches).
-    private(set) var gpuBusy: [SimTime]
+    private(set) var gpuCompute: [SimTime]
     private var engine = Engine<Event>(seed: 0)
     private var pending: [Int32] = []
     // Per (micro-batch, stage, GPU) entry: what released it last (≥ 0 a flow id, −1 nothing, −2 the GPU itself),
@@ -72,7 +72,7 @@ struct FlowLayerSimulation {
         runningSince = [Int64](repeating: 0, count: gpus)
         gateBusy = runningSince
         expertBusy = runningSince
-        gpuBusy = [SimTime](repeating: .zero, count: gpus)
+        gpuCompute = [SimTime](repeating: .zero, count: gpus)
     }
 
     /// Simulates the layer.
@@ -219,7 +219,7 @@ struct FlowLayerSimulation {
                     stage: stageNames[tag % stageCount]))
             }
         }
-        for g in 0..<gpus { gpuBusy[g] = SimTime(nanoseconds: gateBusy[g] + expertBusy[g]) }
+        for g in 0..<gpus { gpuCompute[g] = SimTime(nanoseconds: gateBusy[g] + expertBusy[g]) }
         attributeCriticalPath(from: lastEntry, to: &run)
         precondition(run.gateTime + run.expertTime + run.exposedCommunication == run.layerTime,
                      "the critical path does not add up to the layer time")

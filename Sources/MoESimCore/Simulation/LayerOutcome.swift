@@ -20,6 +20,7 @@ public struct LayerOutcome: Equatable, Sendable {
     public var combineBytes: Int64
     /// The whole layer, first kernel to last result (analytical: the four phases back to back).
     public var layerTime: SimTime
-    /// Transfers on the layer's critical path: communication no compute hid (analytical: dispatch + combine).
-    public var exposedCommunication: SimTime
+    /// Communication no compute hid: dispatch + combine (the flow model's are the transfers on the
+    /// layer's critical path; under the analytical model nothing overlaps).
+    public var exposedCommunication: SimTime { dispatch.time + combine.time }
 }

@@ -32,8 +32,8 @@ public struct MoELayerStep {
     public private(set) var tokensArrived: [Int]
     /// Kept slots per expert replica (indexed like `placement.replicaGPUs`) in the last evaluated layer.
     public private(set) var replicaTokens: [Int] = []
-    /// Forward expert FFN time of each GPU in the last evaluated layer.
-    public private(set) var gpuBusy: [SimTime]
+    /// Forward expert FFN time of each GPU in the last evaluated layer (scratch of the analytical pricing).
+    private var gpuBusy: [SimTime]
     /// All compute (gate and experts, forward and backward, every micro-batch) of each GPU in the last evaluated layer.
     public private(set) var gpuCompute: [SimTime]
 
@@ -168,7 +168,6 @@ public struct MoELayerStep {
             combineSent += combineSent
         }
         var layerTime = gate + dispatch.time + expert + combine.time
-        var exposed = dispatch.time + combine.time
         let computeFactor: Int64 = training ? 3 : 1
         for g in gpuCompute.indices {
             gpuCompute[g] = gate + SimTime(nanoseconds: gpuBusy[g].nanoseconds * computeFactor)
@@ -182,13 +181,12 @@ public struct MoELayerStep {
             dispatch.time = run.dispatchTime
             combine.time = run.combineTime
             layerTime = run.layerTime
-            exposed = run.exposedCommunication
-            gpuCompute = flow.gpuBusy
+            gpuCompute = flow.gpuCompute
         }
         return LayerOutcome(gate: gate, dispatch: dispatch, expert: expert, combine: combine,
                             gpuLoad: LoadStatistics(gpuTokens), expertLoad: LoadStatistics(expertTokens),
                             dispatchBytes: dispatchBytes, unroutedTokens: unrouted, combineBytes: combineSent,
-                            layerTime: layerTime, exposedCommunication: exposed)
+                            layerTime: layerTime)
     }
 
     /// Runs the layer through the flow model: per-micro-batch kernel times from the roofline, traffic

@@ -150,7 +150,7 @@ struct StrategyAccumulator {
     let strategy: RoutingStrategySpec
     var layers: [LayerDetail]
     private var gate: Int64 = 0, dispatch: Int64 = 0, expert: Int64 = 0, combine: Int64 = 0
-    private var layerTime: Int64 = 0, exposed: Int64 = 0
+    private var layerTime: Int64 = 0
     private var gpuRatio = 0.0, gpuCV = 0.0, gpuGini = 0.0
     private var expertRatio = 0.0, expertCV = 0.0, expertGini = 0.0
     private var batches = 0
@@ -169,7 +169,6 @@ struct StrategyAccumulator {
         expert += outcome.expert.nanoseconds
         combine += outcome.combine.time.nanoseconds
         layerTime += outcome.layerTime.nanoseconds
-        exposed += outcome.exposedCommunication.nanoseconds
         gpuRatio += outcome.gpuLoad.maxOverMean
         gpuCV += outcome.gpuLoad.coefficientOfVariation
         gpuGini += outcome.gpuLoad.gini
@@ -191,7 +190,7 @@ struct StrategyAccumulator {
     func result(steps: Int) -> StrategyResult {
         func perStep(_ nanos: Int64) -> Double { Double(nanos) / 1_000 / Double(steps) }
         let n = Double(max(batches, 1))
-        var result = StrategyResult(
+        return StrategyResult(
             strategy: strategy,
             stepTimeMicros: perStep(layerTime),
             gateMicros: perStep(gate), dispatchMicros: perStep(dispatch),
@@ -203,7 +202,5 @@ struct StrategyAccumulator {
             intraNodeBytes: intraBytes, interNodeBytes: interBytes, maxGPUSentBytes: maxSent,
             maxGPUReceivedBytes: maxReceived,
             droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil, layers: layers)
-        result.exposedCommunicationMicros = perStep(exposed)
-        return result
     }
 }
