@@ -54,7 +54,6 @@ public struct FlowNetwork {
     private var settledAt: [Int64] = []
     private var rates: [Double] = []
     private var bottleneck: [Int32] = []
-    private var finishAt: [Int64] = []
     private var inRepair: [Bool] = []
     private var completions = IndexedMinHeap()
     private var waiting = EventQueue<Int32>()
@@ -107,7 +106,7 @@ public struct FlowNetwork {
         for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.pathOwner, \.bottleneck] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
-        for array in [\FlowNetwork.bytes, \.addedNanos, \.finishedNanos, \.settledAt, \.finishAt] {
+        for array in [\FlowNetwork.bytes, \.addedNanos, \.finishedNanos, \.settledAt] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
         remaining.removeAll(keepingCapacity: true)
@@ -156,7 +155,6 @@ public struct FlowNetwork {
         settledAt.append(0)
         rates.append(0)
         bottleneck.append(-1)
-        finishAt.append(.max)
         inRepair.append(false)
         completions.grow(to: sources.count)
         waiting.push(id, at: SimTime(nanoseconds: time.nanoseconds + latency))
@@ -348,8 +346,7 @@ public struct FlowNetwork {
             let duration = rates[i] > 0
                 ? SimTime.duration(work: remaining[i], ratePerSecond: rates[i]).nanoseconds
                 : SimTime.longestDuration.nanoseconds
-            finishAt[i] = now + duration
-            completions.set(i, key: finishAt[i])
+            completions.set(i, key: now + duration)
         }
         for l in repairLinks { inRepairSet[Int(l)] = false }
         repairFlows.removeAll(keepingCapacity: true)

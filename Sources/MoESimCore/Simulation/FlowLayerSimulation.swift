@@ -53,8 +53,7 @@ struct FlowLayerSimulation {
     private var queues: [[Int32]]
     private var queueHead: [Int]
     private var running: [Int32]
-    private var runningSince: [Int64]
-    private var gateBusy: [Int64], expertBusy: [Int64]
+    private var busy: [Int64]
     private var completed: [Int32] = []
     /// When set, every kernel and flow of each run is appended here (for `--timeline`).
     var recording: Timeline.Track?
@@ -69,9 +68,7 @@ struct FlowLayerSimulation {
         queueHead = [Int](repeating: 0, count: gpus)
         running = [Int32](repeating: -1, count: gpus)
         lastKernel = running
-        runningSince = [Int64](repeating: 0, count: gpus)
-        gateBusy = runningSince
-        expertBusy = runningSince
+        busy = [Int64](repeating: 0, count: gpus)
         gpuCompute = [SimTime](repeating: .zero, count: gpus)
     }
 
@@ -99,8 +96,7 @@ struct FlowLayerSimulation {
             queues[g].removeAll(keepingCapacity: true)
             queueHead[g] = 0
             running[g] = -1
-            gateBusy[g] = 0
-            expertBusy[g] = 0
+            busy[g] = 0
         }
         // Stage s+1 of micro-batch m on GPU g waits for g itself and for every flow into g of stage s.
         for m in 0..<microbatches {
@@ -158,7 +154,6 @@ struct FlowLayerSimulation {
             let task = queues[g][queueHead[g]]
             queueHead[g] += 1
             running[g] = task
-            runningSince[g] = now
             let m = Int(task) / stageCount, s = Int(task) % stageCount
             let entry = index(m, s, g)
             kernelAfter[entry] = lastKernel[g]
@@ -167,13 +162,12 @@ struct FlowLayerSimulation {
             switch stages[s] {
             case let .gate(factor):
                 duration = gateNanos[m * gpus + g] * factor
-                gateBusy[g] += duration
             case let .experts(factor):
                 duration = expertNanos[m * gpus + g] * factor
-                expertBusy[g] += duration
             case .dispatch, .combine:
                 preconditionFailure("a transfer stage was queued on a compute stream")
             }
+            busy[g] += duration
             kernelStart[entry] = now
             kernelEnd[entry] = now + duration
             engine.schedule(.computeDone(gpu: Int32(g)), at: SimTime(nanoseconds: now + duration))
@@ -198,7 +192,7 @@ struct FlowLayerSimulation {
                 let now = engine.now.nanoseconds
                 let task = Int(running[g])
                 recording?.compute.append(Timeline.ComputeSpan(
-                    gpu: gpu, startNanos: offset + runningSince[g], endNanos: offset + now, layer: Int32(layer),
+                    gpu: gpu, startNanos: offset + kernelStart[Int(lastKernel[g])], endNanos: offset + now, layer: Int32(layer),
                     microbatch: Int32(task / stageCount), stage: stageNames[task % stageCount]))
                 running[g] = -1
                 release(task / stageCount, task % stageCount + 1, g, now, by: -2)
@@ -219,7 +213,7 @@ struct FlowLayerSimulation {
                     stage: stageNames[tag % stageCount]))
             }
         }
-        for g in 0..<gpus { gpuCompute[g] = SimTime(nanoseconds: gateBusy[g] + expertBusy[g]) }
+        for g in 0..<gpus { gpuCompute[g] = SimTime(nanoseconds: busy[g]) }
         attributeCriticalPath(from: lastEntry, to: &run)
         precondition(run.gateTime + run.expertTime + run.exposedCommunication == run.layerTime,
                      "the critical path does not add up to the layer time")

@@ -43,7 +43,11 @@ public enum Simulator {
                     let placement = placements[s][layer]
                     let dropped = batch.route(strategy: s, placement: placement)
                     let recording = recordTimeline && stepIndex == 0
-                    if recording { step.recording = recorded?.tracks[s] }
+                    if recording {
+                        // Hand the track over (leaving a placeholder) so that appending to it never copies it.
+                        step.recording = recorded?.tracks[s]
+                        recorded?.tracks[s] = Timeline.Track(strategy: strategies[s].label)
+                    }
                     let outcome = step.evaluate(batch.buffer, placement: placement,
                                                 deduplication: strategies[s].deduplication,
                                                 layer: layer, timeOffset: timelineOffsets[s])
