@@ -1,9 +1,10 @@
 /// A small POSIX-style parser: `--flag value`, `--flag=value`, boolean `--flag`,
-/// positional arguments, and `--` to end options. Unknown flags are usage errors.
+/// positional arguments, and `--` to end options. Unknown flags are usage errors. A value flag
+/// given twice keeps every value (`all`); `value` is the last one.
 struct ArgumentParser {
     let command: String
     private(set) var positionals: [String] = []
-    private var values: [String: String] = [:]
+    private var values: [String: [String]] = [:]
     private var switches: Set<String> = []
 
     /// Parses `arguments` given the flags that take a value and the boolean flags.
@@ -29,12 +30,12 @@ struct ArgumentParser {
                 switches.insert(name)
             } else if valueFlags.contains(name) {
                 if let inline {
-                    values[name] = inline
+                    values[name, default: []].append(inline)
                 } else {
                     guard index < arguments.count else {
                         throw CommandLineError.usage("\(name) needs a value", command: command)
                     }
-                    values[name] = arguments[index]
+                    values[name, default: []].append(arguments[index])
                     index += 1
                 }
             } else {
@@ -45,12 +46,14 @@ struct ArgumentParser {
         }
     }
 
-    func value(_ flag: String) -> String? { values[flag] }
+    func value(_ flag: String) -> String? { values[flag]?.last }
+    /// Every value given for `flag`, in command-line order.
+    func all(_ flag: String) -> [String] { values[flag] ?? [] }
     func has(_ flag: String) -> Bool { switches.contains(flag) }
 
     /// The value of `flag` as one of `allowed`, or `defaultValue` when absent.
     func choice(_ flag: String, allowed: [String], default defaultValue: String) throws -> String {
-        guard let value = values[flag] else { return defaultValue }
+        guard let value = value(flag) else { return defaultValue }
         guard allowed.contains(value) else {
             throw CommandLineError.usage("\(flag) must be one of \(allowed.joined(separator: ", ")) (got \"\(value)\")",
                                          command: command)

@@ -29,6 +29,13 @@ enum CommandLineError: Error, CustomStringConvertible {
         }
     }
 
+    init(_ error: SweepError, command: String) {
+        switch error {
+        case .usage(let message): self = .usage(message, command: command)
+        case .data(let message): self = .data(message)
+        }
+    }
+
     init(_ error: ScenarioError) {
         self = error.exitCode == 66 ? .missingFile(error.description) : .data(error.description)
     }

@@ -86,7 +86,7 @@ enum SimulateCommand {
 
         var results: [ScenarioResult] = []
         for scenario in scenarios {
-            let progress = Progress(label: "simulating \(scenario.name)")
+            let progress = Progress(label: "simulating \(scenario.name)", unit: "batches (one MoE layer of one step each)")
             results.append(Simulator.run(scenario, timeline: timelinePath != nil) { done, total in
                 progress.report(done: done, total: total)
             })

@@ -12,6 +12,9 @@ USAGE: moesim COMMAND [OPTIONS]
 
 COMMANDS:
   simulate FILE...   Simulate scenario files and compare their routing strategies.
+  sweep FILE --set key.path=v1,v2,...
+                     Simulate a scenario over a grid of values, in parallel (CSV).
+  merge OUT SHARD... Join the shards of a sweep (--shard I/N) into one CSV.
   presets            List the cluster presets and their numbers.
   bench routing      Measure routing throughput (CSV; use a release build).
   help [COMMAND]     Show help for a command.
@@ -23,6 +26,7 @@ OPTIONS:
 EXAMPLES:
   moesim simulate scenarios/quickstart.json
   moesim simulate scenarios/quickstart.json --format csv --out results/
+  moesim sweep scenarios/quickstart.json --set cluster.nodes=1:8:x2 --set routing.capacityFactor=1,1.5 --out sweep.csv
   moesim presets
 
 Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
@@ -33,6 +37,8 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "simulate": (SimulateCommand.help, SimulateCommand.run),
     "presets": (PresetsCommand.help, PresetsCommand.run),
     "bench": (BenchCommand.help, BenchCommand.run),
+    "sweep": (SweepCommand.help, SweepCommand.run),
+    "merge": (MergeCommand.help, MergeCommand.run),
 ]
 
 func fail(_ message: String, code: Int32) -> Never {

@@ -16,7 +16,8 @@ public enum CSVWriter {
         return render(header: SummaryColumn.all.map(\.name), rows: rows)
     }
 
-    private static func line(_ fields: [String]) -> String {
+    /// One CSV line (fields escaped as needed, newline-terminated).
+    static func line(_ fields: [String]) -> String {
         fields.map(escape).joined(separator: ",") + "\n"
     }
 

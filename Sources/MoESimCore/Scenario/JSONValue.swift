@@ -46,6 +46,19 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// The value as compact JSON (no spaces, members in document order): a canonical form of
+    /// the document's content, whatever its layout in the file.
+    /// - Complexity: O(size of the value).
+    public var compactText: String {
+        switch self {
+        case .null, .bool, .number: return brief
+        case .string(let s): return JSONWriter.quoted(s)
+        case .array(let elements): return "[" + elements.map(\.compactText).joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.map { JSONWriter.quoted($0.key) + ":" + $0.value.compactText }.joined(separator: ",") + "}"
+        }
+    }
+
     /// Integers without a fraction, other numbers with Swift's shortest round-trip form.
     static func format(_ n: Double) -> String {
         if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }

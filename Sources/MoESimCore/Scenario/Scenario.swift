@@ -41,6 +41,18 @@ public struct Scenario: Equatable, Sendable {
     /// - Throws: `ScenarioError` naming the file and the key path of the first problem.
     /// - Complexity: O(file size).
     public static func load(file: String) throws -> Scenario {
+        let json = try loadDocument(file: file)
+        do {
+            return try decode(json)
+        } catch let error as ScenarioError {
+            throw error.inFile(file)
+        }
+    }
+
+    /// Reads and parses a scenario file without validating it (sweeps edit it first).
+    /// - Throws: `ScenarioError` for a missing or unreadable file or invalid JSON.
+    /// - Complexity: O(file size).
+    public static func loadDocument(file: String) throws -> JSONValue {
         guard FileManager.default.fileExists(atPath: file) else { throw ScenarioError.fileNotFound(file: file) }
         let data: Data
         do {
@@ -48,16 +60,10 @@ public struct Scenario: Equatable, Sendable {
         } catch {
             throw ScenarioError.unreadable(file: file, reason: error.localizedDescription)
         }
-        let json: JSONValue
         do {
-            json = try JSONParser.parse(Array(data))
+            return try JSONParser.parse(Array(data))
         } catch let error as JSONParser.SyntaxError {
             throw ScenarioError.syntax(file: file, detail: error.description)
-        }
-        do {
-            return try decode(json)
-        } catch let error as ScenarioError {
-            throw error.inFile(file)
         }
     }
 }

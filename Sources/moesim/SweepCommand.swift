@@ -1,0 +1,178 @@
+import Foundation
+import MoESimCore
+
+/// `moesim sweep FILE --set key=v1,v2 ...`: a scenario simulated at every point of a grid, in parallel.
+enum SweepCommand {
+    static let help = """
+    USAGE: moesim sweep FILE --set key.path=v1,v2,... [--set ...] [--jobs N] [--shard I/N]
+                       [--out FILE.csv] [--resume]
+
+    Simulates scenario FILE at every point of the grid the --set options span (their cartesian
+    product) and prints one CSV row per (point, strategy), in grid order: the first --set varies
+    slowest, the last fastest. Columns: grid (an id of the scenario and the grid), point (0-based
+    index), points (grid size), one column per --set key holding the point's value, then the
+    columns of `moesim simulate --format csv`. Every point is validated before anything runs.
+
+    VALUES (comma-separated; ranges and single values may be mixed):
+      8, 0.5, true, null   JSON values; any other word is a string (sam, dgx-h100, analytical)
+      1:64:x2              a geometric range: 1, 2, 4, ..., 64 (start:end:xFACTOR)
+      0.5:2:+0.25          an arithmetic range: 0.5, 0.75, ..., 2 (start:end:+STEP; start:end = +1)
+    KEY PATHS name any scenario key: cluster.nodes, routing.capacityFactor, trace.synthetic.zipf,
+    routing.strategies[1].k (array elements by 0-based index), simulation.network.
+
+    OPTIONS:
+      --set PATH=VALUES   One grid axis (repeat for more axes).
+      --jobs N            Points simulated at once (default: all cores, here \(ProcessInfo.processInfo.activeProcessorCount)).
+                          The output is byte-identical for any N.
+      --shard I/N         Run only points I, I+N, I+2N, ... (0 ≤ I < N), e.g. one task of a Slurm
+                          job array: --shard $SLURM_ARRAY_TASK_ID/N. Join shards with `moesim merge`.
+      --out FILE.csv      Write the rows to FILE.csv instead of stdout: the header atomically first,
+                          then each point's rows as soon as it and every earlier point are done, so
+                          an interrupted sweep keeps every finished point.
+      --resume            With --out: keep the points FILE.csv already has (from the same command)
+                          and run only the rest; a row cut short by the interruption is redone.
+      -h, --help          Show this help.
+
+    Progress goes to stderr. Sweeps of many points run fastest under the analytical network model
+    (--set simulation.network=analytical, or set it in FILE).
+    Exit codes: 0 ok, 64 usage (bad --set, path or value), 65 bad scenario or results file,
+    66 missing file, 73 cannot write output.
+
+    EXAMPLES:
+      moesim sweep scenarios/sam-vs-topk-4nodes.json --set routing.strategies[1].k=1:8:+1
+      moesim sweep scenarios/quickstart.json --set cluster.nodes=1:16:x2 --set trace.synthetic.zipf=0,0.5,1 --out nodes.csv
+      moesim sweep scenarios/capacity-skew.json --set routing.capacityFactor=null,1,1.25,1.5,2 --jobs 2
+      moesim sweep FILE --set cluster.nodes=1:64:x2 --shard 3/8 --out shard-3.csv   # then: moesim merge all.csv shard-*.csv
+    """
+
+    static func run(_ arguments: [String]) throws {
+        let args = try ArgumentParser(command: "sweep", arguments: arguments,
+                                      valueFlags: ["--set", "--jobs", "--shard", "--out"],
+                                      booleanFlags: ["--resume", "-h", "--help"])
+        if args.has("-h") || args.has("--help") { print(help); return }
+        guard args.positionals.count == 1, let file = args.positionals.first else {
+            throw CommandLineError.usage("sweep takes one scenario FILE (got \(args.positionals.count))", command: "sweep")
+        }
+        guard !args.all("--set").isEmpty else {
+            throw CommandLineError.usage("sweep needs at least one --set key.path=v1,v2,... (e.g. --set cluster.nodes=1,2,4)",
+                                         command: "sweep")
+        }
+        let jobs = try jobCount(args.value("--jobs"))
+        let shard = try args.value("--shard").map(parseShard)
+        let output = args.value("--out")
+        if args.has("--resume") && output == nil {
+            throw CommandLineError.usage("--resume needs --out FILE.csv (the file to continue)", command: "sweep")
+        }
+
+        let plan: SweepPlan
+        do {
+            let document = try Scenario.loadDocument(file: file)
+            _ = try Scenario.load(file: file)  // the base file itself must be valid, with its errors named as such
+            let axes = try args.all("--set").map(SweepAxis.init(parsing:))
+            plan = try SweepPlan(grid: SweepGrid(base: document, axes: axes), shard: shard)
+        } catch let error as ScenarioError {
+            throw CommandLineError(error)
+        } catch let problem as SweepAxis.Problem {
+            throw CommandLineError.usage(problem.description, command: "sweep")
+        } catch let error as SweepError {
+            throw CommandLineError(error, command: "sweep")
+        }
+        if let slow = plan.scenarios.first(where: { $0.simulation.network == .flow && $0.cluster.gpuCount >= 256 }) {
+            FileHandle.standardError.write(Data(("note: points such as \(slow.cluster.gpuCount) GPUs under the flow model can "
+                + "take minutes each with skewed traffic; --set simulation.network=analytical sweeps much faster.\n").utf8))
+        }
+
+        var sink = try SweepSink(path: output, plan: plan, resume: args.has("--resume"))
+        let remaining = plan.points.count - sink.finishedPoints
+        let progress = Progress(label: "sweep", unit: "points")
+        let start = Date()
+        try OrderedParallelMap.run(count: remaining, jobs: jobs, work: { [plan, skip = sink.finishedPoints] i in
+            plan.rows(at: skip + i)
+        }, deliver: { i, rows in
+            try sink.append(rows)
+            progress.report(done: i + 1, total: remaining)
+        })
+        progress.finish()
+        try sink.close()
+        var summary = String(format: "sweep: %d point(s) in %.1f s with %d job(s)", remaining,
+                             Date().timeIntervalSince(start), min(jobs, max(remaining, 1)))
+        if let shard { summary += " (shard \(shard.index)/\(shard.count) of a \(plan.grid.pointCount)-point grid)" }
+        if sink.finishedPoints > 0 { summary += "; \(sink.finishedPoints) point(s) kept from before" }
+        if let output { summary += "; rows in \(output)" }
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+    }
+
+    private static func jobCount(_ text: String?) throws -> Int {
+        guard let text else { return ProcessInfo.processInfo.activeProcessorCount }
+        guard let jobs = Int(text), jobs >= 1, jobs <= 1024 else {
+            throw CommandLineError.usage("--jobs must be an integer in [1, 1024] (got \"\(text)\")", command: "sweep")
+        }
+        return jobs
+    }
+
+    private static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, index >= 0, index < count else {
+            throw CommandLineError.usage("--shard must be I/N with 0 ≤ I < N, e.g. 0/4 (got \"\(text)\")", command: "sweep")
+        }
+        return (index, count)
+    }
+}
+
+/// Where a sweep's rows go: stdout, or a file that grows point by point (resumable).
+private struct SweepSink {
+    /// Points of the plan already in the file before this run (resume), which this run skips.
+    let finishedPoints: Int
+    private let path: String?
+    private var handle: FileHandle?
+
+    init(path: String?, plan: SweepPlan, resume: Bool) throws {
+        self.path = path
+        guard let path else {
+            finishedPoints = 0
+            FileHandle.standardOutput.write(Data(plan.table.header.utf8))
+            return
+        }
+        var kept = (points: 0, bytes: 0)
+        if resume, FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw CommandLineError.data("\(path) cannot be read as UTF-8 text; it is not a sweep's output")
+            }
+            do {
+                kept = try plan.finishedPrefix(of: SweepTable.read(text, file: path), file: path)
+            } catch let error as SweepError {
+                throw CommandLineError(error, command: "sweep")
+            }
+            FileHandle.standardError.write(Data(("resume: \(path) has \(kept.points) of this sweep's \(plan.points.count) "
+                + "points; running the other \(plan.points.count - kept.points)\n").utf8))
+        }
+        if kept.points == 0 {
+            do { try AtomicFile.write(plan.table.header, to: path) } catch { throw CommandLineError.cannotWrite("\(error)") }
+            kept.bytes = plan.table.header.utf8.count
+        }
+        finishedPoints = kept.points
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.truncate(atOffset: UInt64(kept.bytes))
+            try handle.seekToEnd()
+            self.handle = handle
+        } catch {
+            throw CommandLineError.cannotWrite("cannot append to \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes one point's rows in a single write, so an interruption can cut at most the last line short.
+    mutating func append(_ rows: String) throws {
+        guard let handle else {
+            FileHandle.standardOutput.write(Data(rows.utf8))
+            return
+        }
+        do { try handle.write(contentsOf: Data(rows.utf8)) } catch {
+            throw CommandLineError.cannotWrite("cannot append to \(path ?? ""): \(error.localizedDescription)")
+        }
+    }
+
+    func close() throws {
+        try handle?.close()
+    }
+}
