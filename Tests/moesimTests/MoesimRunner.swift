@@ -69,6 +69,11 @@ final class RunningMoesim {
         }
     }
 
+    /// Kills the process at once (SIGKILL), as an out-of-memory killer or a cancelled job would.
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
     func wait() -> MoesimRun {
         process.waitUntilExit()
         try? stdoutHandle.close()
