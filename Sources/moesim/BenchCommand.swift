@@ -6,6 +6,7 @@ enum BenchCommand {
     static let help = """
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
            moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--budget S]
+           moesim bench sweep [--jobs N[,N...]]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
@@ -22,12 +23,18 @@ enum BenchCommand {
     phase's predicted duration (or the instant reached, when unfinished); finished = false when a
     flow run was stopped at its time budget; peak_rss_mb = the process's peak resident memory so far.
 
+    bench sweep prints CSV on stdout: the wall time of a 500-point sweep of a 64-GPU scenario
+    (8 DGX H100 nodes, 128 experts, 512 tokens per GPU, Switch / top-2 / SAM-2, analytical model;
+    grid: zipf 0..1.8 x 2 GPU presets x 5 hidden sizes x 5 capacity factors) with each job count,
+    and the speed-up over one job. Rows are rendered as `moesim sweep` does but not written.
+
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
       --gpus LIST        bench network: GPU counts, multiples of 8 (default 64,256,1024).
       --patterns LIST    bench network: uniform and/or zipf (default uniform,zipf).
       --budget S         bench network: stop a flow run after S seconds of wall time (default 60).
+      --jobs LIST        bench sweep: job counts to time, comma-separated (default 1,2).
       -h, --help         Show this help.
 
     EXAMPLES:
@@ -35,17 +42,19 @@ enum BenchCommand {
       moesim bench network --gpus 64,256
       moesim bench network --gpus 1024 --patterns uniform
       moesim bench routing --tokens 200000 --experts 64
+      moesim bench sweep --jobs 1,2,4
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget", "--jobs"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
         case ["network"]: try runNetwork(args)
+        case ["sweep"]: try runSweep(args)
         default:
-            throw CommandLineError.usage("bench needs one benchmark name: routing or network (got \(args.positionals))",
+            throw CommandLineError.usage("bench needs one benchmark name: routing, network or sweep (got \(args.positionals))",
                                          command: "bench")
         }
     }
@@ -83,6 +92,28 @@ enum BenchCommand {
                     ]]).dropFirst(), terminator: "")
                 }
             }
+        }
+    }
+
+    private static func runSweep(_ args: ArgumentParser) throws {
+        let jobsText = args.value("--jobs") ?? "1,2"
+        let jobCounts = jobsText.split(separator: ",").map { Int($0) }
+        guard !jobCounts.isEmpty, jobCounts.allSatisfy({ ($0 ?? 0) >= 1 && $0! <= 1024 }) else {
+            throw CommandLineError.usage("--jobs must list job counts in [1, 1024] (got \"\(jobsText)\")", command: "bench")
+        }
+        let plan = try SweepBenchmark.plan()
+        print(CSVWriter.render(header: SweepBenchmark.columns, rows: []), terminator: "")
+        var oneJobSeconds: Double?
+        for jobs in jobCounts.map({ $0! }) {
+            let progress = Progress(label: "bench sweep, \(jobs) job(s)", unit: "points")
+            let row = try SweepBenchmark.measure(plan, jobs: jobs) { progress.report(done: $0, total: $1) }
+            progress.finish()
+            if jobs == 1 { oneJobSeconds = row.wallSeconds }
+            print(CSVWriter.render(header: [], rows: [[
+                "sweep_64gpu_analytical", String(row.points), String(jobs), String(format: "%.3f", row.wallSeconds),
+                String(format: "%.2f", row.pointsPerSecond),
+                oneJobSeconds.map { String(format: "%.2f", $0 / row.wallSeconds) } ?? "",
+            ]]).dropFirst(), terminator: "")
         }
     }
 

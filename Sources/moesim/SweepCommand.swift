@@ -18,7 +18,8 @@ enum SweepCommand {
       1:64:x2              a geometric range: 1, 2, 4, ..., 64 (start:end:xFACTOR)
       0.5:2:+0.25          an arithmetic range: 0.5, 0.75, ..., 2 (start:end:+STEP; start:end = +1)
     KEY PATHS name any scenario key: cluster.nodes, routing.capacityFactor, trace.synthetic.zipf,
-    routing.strategies[1].k (array elements by 0-based index), simulation.network.
+    routing.strategies[1].k (array elements by 0-based index), simulation.network. Paths joined by
+    + take each value together (one axis): --set routing.strategies[1].k+routing.strategies[2].k=1:8
 
     OPTIONS:
       --set PATH=VALUES   One grid axis (repeat for more axes).
@@ -39,7 +40,7 @@ enum SweepCommand {
     66 missing file, 73 cannot write output.
 
     EXAMPLES:
-      moesim sweep scenarios/sam-vs-topk-4nodes.json --set routing.strategies[1].k=1:8:+1
+      moesim sweep scenarios/sweep-k.json --set 'routing.strategies[1].k+routing.strategies[2].k=1:8'
       moesim sweep scenarios/quickstart.json --set cluster.nodes=1:16:x2 --set trace.synthetic.zipf=0,0.5,1 --out nodes.csv
       moesim sweep scenarios/capacity-skew.json --set routing.capacityFactor=null,1,1.25,1.5,2 --jobs 2
       moesim sweep FILE --set cluster.nodes=1:64:x2 --shard 3/8 --out shard-3.csv   # then: moesim merge all.csv shard-*.csv

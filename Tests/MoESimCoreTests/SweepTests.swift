@@ -88,6 +88,17 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(scenarios.map(\.capacityFactor), [nil, 1, 2, nil, 1, 2])
     }
 
+    func testLinkedPathsTakeEachValueTogether() throws {
+        let axis = try SweepAxis(parsing: "routing.strategies[0].k+routing.strategies[1].k=1,2")
+        XCTAssertEqual(axis.name, "routing.strategies[0].k+routing.strategies[1].k")
+        let switchless = try ScenarioKeyPath("routing.strategies[0].name").setting(.string("topk"), in: base)
+        let grid = try SweepGrid(base: switchless, axes: [axis])
+        XCTAssertEqual(grid.pointCount, 2, "one axis, not a 2 × 2 grid")
+        XCTAssertEqual(try (0..<2).map { try grid.scenario(at: $0).strategies.map(\.k) }, [[1, 1], [2, 2]])
+        XCTAssertEqual(SweepTable(grid: grid).header.split(separator: ",")[3], "routing.strategies[0].k+routing.strategies[1].k")
+        XCTAssertThrowsError(try SweepGrid(base: base, axes: axes("cluster.nodes+routing.capacityFactor=1", "cluster.nodes=2")))
+    }
+
     func testGridIDDependsOnScenarioAndValuesOnly() throws {
         let a = try SweepGrid(base: base, axes: axes("cluster.nodes=1,2"))
         XCTAssertEqual(a.gridID, try SweepGrid(base: base, axes: axes("cluster.nodes=1:2")).gridID,

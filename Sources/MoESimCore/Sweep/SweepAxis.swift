@@ -1,15 +1,18 @@
 import Foundation
 
 /// One dimension of a sweep: a scenario key path and the values it takes, parsed from
-/// `--set key.path=v1,v2,...`.
+/// `--set key.path=v1,v2,...`. Several paths joined by `+` (`--set a.k+b.k=1,2,4`) take the
+/// same value together: one axis, not a grid of their combinations.
 ///
 /// Each comma-separated item is either a range or one JSON-like value:
 /// - `start:end:xF` — geometric, start, start·F, start·F², … while ≤ end (F > 1, start > 0);
 /// - `start:end:+S` — arithmetic, start, start+S, … while ≤ end (S > 0); `start:end` means +1;
 /// - `8`, `0.5`, `true`, `null`, `"quoted"` — that JSON value; anything else is a string (`sam`, `dgx-h100`).
 public struct SweepAxis: Equatable, Sendable {
-    /// Where the values go.
-    public let keyPath: ScenarioKeyPath
+    /// Where the values go: one path, or several that move together.
+    public let keyPaths: [ScenarioKeyPath]
+    /// The axis's name and output column: its key paths joined by `+`, as written.
+    public var name: String { keyPaths.map(\.description).joined(separator: "+") }
     /// The values in sweep order.
     public let values: [JSONValue]
     /// Each value as it appears in the output's column for this axis.
@@ -31,7 +34,8 @@ public struct SweepAxis: Equatable, Sendable {
             throw Problem(description: "--set \(argument): expected key.path=value1,value2,... (e.g. --set cluster.nodes=1,2,4)")
         }
         do {
-            keyPath = try ScenarioKeyPath(String(argument[..<equals]))
+            keyPaths = try argument[..<equals].split(separator: "+", omittingEmptySubsequences: false)
+                .map { try ScenarioKeyPath(String($0)) }
         } catch let problem as ScenarioKeyPath.Problem {
             throw Problem(description: "--set \(argument): \(problem.description)")
         }

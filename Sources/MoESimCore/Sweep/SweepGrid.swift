@@ -22,8 +22,12 @@ public struct SweepGrid: Sendable {
     /// - Throws: `SweepError.usage` when two axes share a key path or the grid exceeds `maxPoints`.
     /// - Complexity: O(size of the base document + total axis values).
     public init(base: JSONValue, axes: [SweepAxis]) throws {
-        for (i, axis) in axes.enumerated() where axes[..<i].contains(where: { $0.keyPath == axis.keyPath }) {
-            throw SweepError.usage("--set \(axis.keyPath) is given twice; list all its values in one --set")
+        var seen: [ScenarioKeyPath] = []
+        for path in axes.flatMap(\.keyPaths) {
+            guard !seen.contains(path) else {
+                throw SweepError.usage("--set \(path) is given twice; list all its values in one --set")
+            }
+            seen.append(path)
         }
         var count = 1
         for axis in axes {
@@ -38,7 +42,7 @@ public struct SweepGrid: Sendable {
         self.axes = axes
         pointCount = count
         var text = "moesim sweep grid v1\n" + base.compactText + "\n"
-        for axis in axes { text += "\(axis.keyPath)=\(axis.labels.joined(separator: ","))\n" }
+        for axis in axes { text += "\(axis.name)=\(axis.labels.joined(separator: ","))\n" }
         gridID = SweepGrid.fnv1a64Hex(text)
     }
 
@@ -65,10 +69,12 @@ public struct SweepGrid: Sendable {
     /// - Complexity: O(size of the document · axes).
     public func scenario(at point: Int) throws -> Scenario {
         var document = baseDocument
-        let overrides = zip(axes, coordinates(of: point)).map { ($0.keyPath, $0.values[$1], $0.labels[$1]) }
-        func describe() -> String { overrides.map { "\($0.0)=\($0.2)" }.joined(separator: ", ") }
+        let overrides = zip(axes, coordinates(of: point)).map { ($0, $0.values[$1], $0.labels[$1]) }
+        func describe() -> String { overrides.map { "\($0.0.name)=\($0.2)" }.joined(separator: ", ") }
         do {
-            for (keyPath, value, _) in overrides { document = try keyPath.setting(value, in: document) }
+            for (axis, value, _) in overrides {
+                for keyPath in axis.keyPaths { document = try keyPath.setting(value, in: document) }
+            }
             return try Scenario.decode(document)
         } catch let problem as ScenarioKeyPath.Problem {
             throw SweepError.usage("--set \(problem.description)")

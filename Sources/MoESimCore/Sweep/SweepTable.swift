@@ -14,7 +14,7 @@ public struct SweepTable: Sendable {
 
     /// The table of `grid`.
     public init(grid: SweepGrid) {
-        header = CSVWriter.line(["grid", "point", "points"] + grid.axes.map(\.keyPath.description)
+        header = CSVWriter.line(["grid", "point", "points"] + grid.axes.map(\.name)
             + SummaryColumn.all.map(\.name))
         gridID = grid.gridID
         pointCount = grid.pointCount
