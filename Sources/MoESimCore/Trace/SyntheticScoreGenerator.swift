@@ -42,11 +42,14 @@ public struct SyntheticScoreGenerator: Sendable {
         let experts = base.count
         if scores.count != tokenCount * experts { scores = [Float](repeating: 0, count: tokenCount * experts) }
         var rng = SplitMix64.stream(seed: seed, stream: UInt64(step * layers + layer))
+        var uniforms = [Double](repeating: 0, count: experts)
         scores.withUnsafeMutableBufferPointer { out in
-            for token in 0..<tokenCount {
-                for expert in 0..<experts {
-                    let gumbel = -log(-log(rng.nextOpenUnitDouble()))
-                    out[token * experts + expert] = base[expert] + Float(gumbel)
+            base.withUnsafeBufferPointer { base in
+                uniforms.withUnsafeMutableBufferPointer { uniforms in
+                    for token in 0..<tokenCount {
+                        GumbelNoise.add(to: base.baseAddress!, count: experts, into: out.baseAddress! + token * experts,
+                                        uniforms: uniforms.baseAddress!, rng: &rng)
+                    }
                 }
             }
         }
