@@ -3,7 +3,7 @@
 struct ArgumentParser {
     let command: String
     private(set) var positionals: [String] = []
-    private var values: [String: String] = [:]
+    private var values: [String: [String]] = [:]
     private var switches: Set<String> = []
 
     /// Parses `arguments` given the flags that take a value and the boolean flags.
@@ -29,12 +29,12 @@ struct ArgumentParser {
                 switches.insert(name)
             } else if valueFlags.contains(name) {
                 if let inline {
-                    values[name] = inline
+                    values[name, default: []].append(inline)
                 } else {
                     guard index < arguments.count else {
                         throw CommandLineError.usage("\(name) needs a value", command: command)
                     }
-                    values[name] = arguments[index]
+                    values[name, default: []].append(arguments[index])
                     index += 1
                 }
             } else {
@@ -45,12 +45,15 @@ struct ArgumentParser {
         }
     }
 
-    func value(_ flag: String) -> String? { values[flag] }
+    /// The last value given for `flag`.
+    func value(_ flag: String) -> String? { values[flag]?.last }
+    /// Every value given for a repeatable `flag`, in command-line order.
+    func allValues(_ flag: String) -> [String] { values[flag] ?? [] }
     func has(_ flag: String) -> Bool { switches.contains(flag) }
 
     /// The value of `flag` as one of `allowed`, or `defaultValue` when absent.
     func choice(_ flag: String, allowed: [String], default defaultValue: String) throws -> String {
-        guard let value = values[flag] else { return defaultValue }
+        guard let value = value(flag) else { return defaultValue }
         guard allowed.contains(value) else {
             throw CommandLineError.usage("\(flag) must be one of \(allowed.joined(separator: ", ")) (got \"\(value)\")",
                                          command: command)

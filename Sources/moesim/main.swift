@@ -13,6 +13,7 @@ USAGE: moesim COMMAND [OPTIONS]
 COMMANDS:
   simulate FILE...   Simulate scenario files and compare their routing strategies.
   presets            List the cluster presets and their numbers.
+  plot FILE.csv      Draw CSV columns as an SVG figure (line or bar, series per --by).
   bench routing      Measure routing throughput (CSV; use a release build).
   help [COMMAND]     Show help for a command.
 
@@ -33,6 +34,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "simulate": (SimulateCommand.help, SimulateCommand.run),
     "presets": (PresetsCommand.help, PresetsCommand.run),
     "bench": (BenchCommand.help, BenchCommand.run),
+    "plot": (PlotCommand.help, PlotCommand.run),
 ]
 
 func fail(_ message: String, code: Int32) -> Never {
