@@ -123,6 +123,10 @@ public enum SVGPlot {
             let color = palette[index % palette.count]
             svg += "<g class=\"series\" data-series=\"\(escape(series.name))\" data-points=\"\(series.points.count)\" "
                 + "fill=\"\(color)\" stroke=\"\(color)\">\n"
+            if !isBar {  // the line first, so that the markers sit on top of it
+                let points = series.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
+                svg += "<polyline points=\"\(points)\" fill=\"none\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n"
+            }
             for (point, valueLabel) in zip(series.points, valueLabels[index]) {
                 let xText = isBar ? data.categories[Int(point.x)] : xAxis!.valueLabel(point.x)
                 let tooltip = "\(series.name): \(request.xColumn) = \(xText), \(request.yColumn) = \(valueLabel)"
@@ -141,10 +145,6 @@ public enum SVGPlot {
                     svg += "<path class=\"point\" d=\"\(marker(index, x: px(point.x), y: py(point.y)))\" stroke=\"#ffffff\" "
                         + "stroke-width=\"1\"><title>\(escape(tooltip))</title></path>\n"
                 }
-            }
-            if !isBar {
-                let points = series.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
-                svg += "<polyline points=\"\(points)\" fill=\"none\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n"
             }
             svg += "</g>\n"
         }
