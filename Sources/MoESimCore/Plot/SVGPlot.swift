@@ -50,7 +50,7 @@ public enum SVGPlot {
         let band = plotWidth / Double(max(1, data.categories.count))
         let longestCategory = Double(categoryLabels.map(\.count).max() ?? 0) * characterWidth
         let rotateCategories = isBar && longestCategory > band - 6
-        let bottom = rotateCategories ? 54 + longestCategory * 0.64 : 58
+        let bottom = rotateCategories ? 50 + longestCategory * 0.56 : 58
         let showLegend = request.byColumn != nil
         let legendCharacters = ([request.byColumn ?? ""] + data.series.map(\.name)).map(\.count).max() ?? 0
         let legendWidth = showLegend ? 56 + characterWidth * Double(legendCharacters) : 0
