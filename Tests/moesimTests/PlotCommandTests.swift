@@ -112,6 +112,17 @@ final class PlotCommandTests: MoesimTestCase {
         XCTAssertEqual(figure.all("text", class: "title").first?.text, "y vs x")
     }
 
+    func testManySeriesKeepTheirLegendInsideTheFigure() throws {
+        let rows = (0..<24).map { "\($0 % 3),\($0),s\($0)" }
+        let csv = try write("x,y,run\n" + rows.joined(separator: "\n") + "\n", to: "many.csv")
+        let (_, figure) = try plot(csv, ["--x", "x", "--y", "y", "--by", "run"])
+        XCTAssertEqual(figure.seriesNames, (0..<24).map { "s\($0)" })
+        let height = try XCTUnwrap(figure.elements.first { $0.name == "svg" }?.number("height"))
+        let labels = figure.all("text", class: "legend-label")
+        XCTAssertEqual(labels.map(\.text), figure.seriesNames)
+        XCTAssertTrue(labels.allSatisfy { ($0.number("y") ?? .infinity) < height }, "legend inside the figure")
+    }
+
     func testLogarithmicAxesSpaceDecadesEvenly() throws {
         let csv = try write("n,t_us\n1,3\n10,30\n100,300\n1000,3000\n10000,30000\n", to: "log.csv")
         let (_, figure) = try plot(csv, ["--x", "n", "--y", "t_us", "--log-x", "--log-y", "--title", "scaling"])

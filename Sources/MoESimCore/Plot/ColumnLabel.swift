@@ -44,6 +44,7 @@ public struct ColumnLabel: Sendable, Equatable {
 
     /// A label given in full by the user (`--x-label`): shown as is; `column` still decides
     /// the tick style.
+    /// - Complexity: O(column length).
     public init(text: String, column: String) {
         quantity = text
         unit = nil

@@ -119,6 +119,7 @@ public struct PlotData: Sendable {
     }
 
     /// The smallest and largest x of all points (line plots).
+    /// - Complexity: O(points), like `yRange`.
     public var xRange: ClosedRange<Double> { range(series.flatMap { $0.points.map(\.x) }) }
     /// The smallest and largest y of all points.
     public var yRange: ClosedRange<Double> { range(series.flatMap { $0.points.map(\.y) }) }

@@ -55,7 +55,8 @@ public enum SVGPlot {
         let legendCharacters = ([request.byColumn ?? ""] + data.series.map(\.name)).map(\.count).max() ?? 0
         let legendWidth = showLegend ? 56 + characterWidth * Double(legendCharacters) : 0
         let width = (left + plotWidth + 24 + legendWidth).rounded(.up)
-        let height = (top + plotHeight + bottom).rounded(.up)
+        // A long legend (20 px per series) stretches the figure rather than being cut off.
+        let height = max(top + plotHeight + bottom, showLegend ? top + 40 + 20 * Double(data.series.count) : 0).rounded(.up)
         let plotBottom = top + plotHeight, plotRight = left + plotWidth
         // Line plots keep markers off the frame; bars stand on it.
         let inset = isBar ? 0.0 : 12.0
