@@ -1,6 +1,6 @@
 /// A small POSIX-style parser: `--flag value`, `--flag=value`, boolean `--flag`,
 /// positional arguments, and `--` to end options. Unknown flags are usage errors. A value flag
-/// given twice keeps every value (`all`); `value` is the last one.
+/// given twice keeps every value (`allValues`); `value` is the last one.
 struct ArgumentParser {
     let command: String
     private(set) var positionals: [String] = []
@@ -46,9 +46,10 @@ struct ArgumentParser {
         }
     }
 
+    /// The last value given for `flag`.
     func value(_ flag: String) -> String? { values[flag]?.last }
-    /// Every value given for `flag`, in command-line order.
-    func all(_ flag: String) -> [String] { values[flag] ?? [] }
+    /// Every value given for a repeatable `flag`, in command-line order.
+    func allValues(_ flag: String) -> [String] { values[flag] ?? [] }
     func has(_ flag: String) -> Bool { switches.contains(flag) }
 
     /// The value of `flag` as one of `allowed`, or `defaultValue` when absent.

@@ -54,7 +54,7 @@ enum SweepCommand {
         guard args.positionals.count == 1, let file = args.positionals.first else {
             throw CommandLineError.usage("sweep takes one scenario FILE (got \(args.positionals.count))", command: "sweep")
         }
-        guard !args.all("--set").isEmpty else {
+        guard !args.allValues("--set").isEmpty else {
             throw CommandLineError.usage("sweep needs at least one --set key.path=v1,v2,... (e.g. --set cluster.nodes=1,2,4)",
                                          command: "sweep")
         }
@@ -69,7 +69,7 @@ enum SweepCommand {
         do {
             let document = try Scenario.loadDocument(file: file)
             _ = try Scenario.load(file: file)  // the base file itself must be valid, with its errors named as such
-            let axes = try args.all("--set").map(SweepAxis.init(parsing:))
+            let axes = try args.allValues("--set").map(SweepAxis.init(parsing:))
             plan = try SweepPlan(grid: SweepGrid(base: document, axes: axes), shard: shard)
         } catch let error as ScenarioError {
             throw CommandLineError(error)

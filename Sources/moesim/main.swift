@@ -16,6 +16,7 @@ COMMANDS:
                      Simulate a scenario over a grid of values, in parallel (CSV).
   merge OUT SHARD... Join the shards of a sweep (--shard I/N) into one CSV.
   presets            List the cluster presets and their numbers.
+  plot FILE.csv      Draw CSV columns as an SVG figure (line or bar, series per --by).
   bench routing      Measure routing throughput (CSV; use a release build).
   help [COMMAND]     Show help for a command.
 
@@ -39,6 +40,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "bench": (BenchCommand.help, BenchCommand.run),
     "sweep": (SweepCommand.help, SweepCommand.run),
     "merge": (MergeCommand.help, MergeCommand.run),
+    "plot": (PlotCommand.help, PlotCommand.run),
 ]
 
 func fail(_ message: String, code: Int32) -> Never {
