@@ -68,6 +68,8 @@ default:
         try command.run(arguments)
     } catch let error as CommandLineError {
         fail(error.description, code: error.exitCode)
+    } catch let error as TraceError {
+        fail(error.description, code: error.exitCode)
     } catch {
         fail("internal error: \(error)", code: 70)
     }
