@@ -13,6 +13,7 @@ USAGE: moesim COMMAND [OPTIONS]
 COMMANDS:
   simulate FILE...   Simulate scenario files and compare their routing strategies.
   presets            List the cluster presets and their numbers.
+  trace SUBCOMMAND   Generate, inspect (stats), convert and import (.npy) token-to-expert traces.
   bench routing      Measure routing throughput (CSV; use a release build).
   help [COMMAND]     Show help for a command.
 
@@ -24,6 +25,7 @@ EXAMPLES:
   moesim simulate scenarios/quickstart.json
   moesim simulate scenarios/quickstart.json --format csv --out results/
   moesim presets
+  moesim trace generate --experts 64 --tokens 8192 --gpus 8 --zipf 1.2 -o zipf.moetrace
 
 Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
 73 output not writable.
@@ -33,6 +35,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "simulate": (SimulateCommand.help, SimulateCommand.run),
     "presets": (PresetsCommand.help, PresetsCommand.run),
     "bench": (BenchCommand.help, BenchCommand.run),
+    "trace": (TraceCommand.help, TraceCommand.run),
 ]
 
 func fail(_ message: String, code: Int32) -> Never {
