@@ -6,6 +6,7 @@ enum BenchCommand {
     static let help = """
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
            moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--budget S]
+           moesim bench trace [--bytes N]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
@@ -22,12 +23,20 @@ enum BenchCommand {
     phase's predicted duration (or the instant reached, when unfinished); finished = false when a
     flow run was stopped at its time budget; peak_rss_mb = the process's peak resident memory so far.
 
+    bench trace prints CSV on stdout: benchmark,bytes,wall_s,mb_per_s,peak_rss_mb for writing a
+    scores trace of about N bytes (default 1 GiB; f32, 64 experts, 8192 tokens per step) to the
+    system temporary directory, streaming it back (CRC-32 and value checks), streaming it through
+    Switch routing, and simulating a scenario that replays it; the file is deleted afterwards.
+    peak_rss_mb is the process's peak resident memory during that phase (reset before each
+    phase where Linux allows, else the peak so far).
+
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
       --gpus LIST        bench network: GPU counts, multiples of 8 (default 64,256,1024).
       --patterns LIST    bench network: uniform and/or zipf (default uniform,zipf).
       --budget S         bench network: stop a flow run after S seconds of wall time (default 60).
+      --bytes N          bench trace: trace size in bytes (default 1073741824 = 1 GiB).
       -h, --help         Show this help.
 
     EXAMPLES:
@@ -35,17 +44,19 @@ enum BenchCommand {
       moesim bench network --gpus 64,256
       moesim bench network --gpus 1024 --patterns uniform
       moesim bench routing --tokens 200000 --experts 64
+      moesim bench trace --bytes 268435456
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget", "--bytes"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
         case ["network"]: try runNetwork(args)
+        case ["trace"]: try runTrace(args)
         default:
-            throw CommandLineError.usage("bench needs one benchmark name: routing or network (got \(args.positionals))",
+            throw CommandLineError.usage("bench needs one benchmark name: routing, network or trace (got \(args.positionals))",
                                          command: "bench")
         }
     }
@@ -84,6 +95,35 @@ enum BenchCommand {
                 }
             }
         }
+    }
+
+    private static func runTrace(_ args: ArgumentParser) throws {
+        let bytesText = args.value("--bytes") ?? "1073741824"
+        guard let bytes = Int(bytesText), bytes >= 1 << 20, bytes <= 1 << 40 else {
+            throw CommandLineError.usage("--bytes must be an integer in [1048576, 2^40] (got \"\(bytesText)\")", command: "bench")
+        }
+        let header = TraceBenchmark.header(bytes: bytes)
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("moesim-bench-\(ProcessInfo.processInfo.processIdentifier).moetrace").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        print(CSVWriter.render(header: TraceBenchmark.columns, rows: []), terminator: "")
+        for phase in TraceBenchmark.Phase.allCases {
+            FileHandle.standardError.write(Data("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n".utf8))
+            resetPeakResident()
+            let row: TraceBenchmark.Row
+            do { row = try TraceBenchmark.measure(phase, path: path, header: header) } catch let error as AtomicFile.WriteError {
+                throw CommandLineError.cannotWrite("\(error)")
+            }
+            print(CSVWriter.render(header: [], rows: [[
+                phase.rawValue, String(row.bytes), String(format: "%.4f", row.wallSeconds),
+                String(format: "%.0f", row.megabytesPerSecond), String(format: "%.0f", peakResidentMegabytes()),
+            ]]).dropFirst(), terminator: "")
+        }
+    }
+
+    /// Resets the peak resident set that `peakResidentMegabytes` reads (Linux 4.0+; ignored elsewhere).
+    static func resetPeakResident() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
     /// The process's peak resident set (VmHWM on Linux), MiB; 0 where unavailable.
