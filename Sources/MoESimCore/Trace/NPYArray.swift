@@ -101,7 +101,7 @@ struct NPYArray {
     private static func value(of key: String, in text: String, name: String, at: TraceError.Location) throws -> String {
         guard let keyRange = text.range(of: "'\(key)'"),
               let colon = text[keyRange.upperBound...].firstIndex(of: ":") else {
-            throw TraceError.invalidField(file: name, at: at, field: "the .npy header", value: "\"\(text.prefix(80))\"",
+            throw TraceError.invalidField(file: name, at: at, field: "the .npy header", value: String(text.prefix(80)).debugDescription,
                                           allowed: "a dict with 'descr', 'fortran_order' and 'shape'")
         }
         var rest = text[text.index(after: colon)...].drop { $0 == " " }
