@@ -44,7 +44,8 @@ public enum TraceCSV {
         }
         let header = try layout.header(declared: declared, scoreType: scoreType, rows: rows, file: file)
         let expectedRows = Double(header.steps) * Double(header.layers) * Double(header.tokensPerStep)
-        guard expectedRows == Double(rows.count) else {
+        // More rows than tokens means a duplicate, which the loop below names; fewer means a gap.
+        guard expectedRows <= Double(rows.count) else {
             throw TraceError.invalidField(file: file, at: .file, field: "the number of rows", value: String(rows.count),
                                           allowed: "one per token: steps × layers × tokens_per_step = \(header.steps) × "
                                               + "\(header.layers) × \(header.tokensPerStep)")
@@ -281,8 +282,10 @@ public enum TraceCSV {
                    file: String, row: Int) throws {
             switch payload {
             case .scores:
-                for e in 0..<scoreColumns { batch.scores[token * scoreColumns + e] = values[e] }
-                for d in 0..<deviceColumns { batch.deviceLogits[token * deviceColumns + d] = values[scoreColumns + d] }
+                // An f16 trace holds f16 values: round as the binary form would store them.
+                let stored: (Float) -> Float = header.scoreType == .f16 ? { Float(Float16($0)) } : { $0 }
+                for e in 0..<scoreColumns { batch.scores[token * scoreColumns + e] = stored(values[e]) }
+                for d in 0..<deviceColumns { batch.deviceLogits[token * deviceColumns + d] = stored(values[scoreColumns + d]) }
             case .choices:
                 for (slot, id) in ids.enumerated() {
                     guard id < header.experts else {
