@@ -3,17 +3,7 @@ import XCTest
 @testable import MoESimCore
 
 /// The binary trace format: CRC-32, round trips, streaming, and every kind of bad input.
-final class TraceFormatTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("trace-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
-    private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+final class TraceFormatTests: TemporaryDirectoryTestCase {
 
     /// Every batch of `source`, in order.
     private func batches(_ source: TraceSource) throws -> [TraceBatch] {
@@ -244,6 +234,21 @@ final class TraceFormatTests: XCTestCase {
         }
         XCTAssertGreaterThan(errors, 250, "nearly every flip must be caught (\(parses) parsed)")
     }
+}
+
+/// A test case with a fresh temporary directory per test, removed afterwards.
+class TemporaryDirectoryTestCase: XCTestCase {
+    private(set) var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("moesim-core-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    /// The path of `name` in the test's directory.
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 }
 
 /// The committed NumPy fixtures (Tests/Fixtures/traces, made by make_fixtures.py).

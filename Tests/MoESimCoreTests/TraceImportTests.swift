@@ -4,15 +4,7 @@ import XCTest
 
 /// NumPy import (fixtures made by Tests/Fixtures/traces/make_fixtures.py), generators, and
 /// scenarios that replay trace files.
-final class TraceImportTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("trace-import-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+final class TraceImportTests: TemporaryDirectoryTestCase {
 
     private func imported(_ fixture: String, gpus: Int = 2, experts: Int? = nil, weights: String? = nil) throws
         -> (TraceHeader, [TraceBatch]) {
