@@ -7,6 +7,7 @@ enum BenchCommand {
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
            moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--budget S]
            moesim bench sweep [--jobs N[,N...]]
+           moesim bench trace [--bytes N]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
@@ -28,6 +29,13 @@ enum BenchCommand {
     grid: zipf 0..1.8 x 2 GPU presets x 5 hidden sizes x 5 capacity factors) with each job count,
     and the speed-up over one job. Rows are rendered as `moesim sweep` does but not written.
 
+    bench trace prints CSV on stdout: benchmark,bytes,wall_s,mb_per_s,peak_rss_mb for writing a
+    scores trace of about N bytes (default 1 GiB; f32, 64 experts, 8192 tokens per step) to the
+    system temporary directory, streaming it back (CRC-32 and value checks), streaming it through
+    Switch routing, and simulating a scenario that replays it; the file is deleted afterwards.
+    peak_rss_mb is the process's peak resident memory during that phase (reset before each
+    phase where Linux allows, else the peak so far).
+
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
@@ -35,6 +43,7 @@ enum BenchCommand {
       --patterns LIST    bench network: uniform and/or zipf (default uniform,zipf).
       --budget S         bench network: stop a flow run after S seconds of wall time (default 60).
       --jobs LIST        bench sweep: job counts to time, comma-separated (default 1,2).
+      --bytes N          bench trace: trace size in bytes (default 1073741824 = 1 GiB).
       -h, --help         Show this help.
 
     EXAMPLES:
@@ -43,18 +52,20 @@ enum BenchCommand {
       moesim bench network --gpus 1024 --patterns uniform
       moesim bench routing --tokens 200000 --experts 64
       moesim bench sweep --jobs 1,2,4
+      moesim bench trace --bytes 268435456
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget", "--jobs"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget", "--jobs", "--bytes"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
         case ["network"]: try runNetwork(args)
         case ["sweep"]: try runSweep(args)
+        case ["trace"]: try runTrace(args)
         default:
-            throw CommandLineError.usage("bench needs one benchmark name: routing, network or sweep (got \(args.positionals))",
+            throw CommandLineError.usage("bench needs one benchmark name: routing, network, sweep or trace (got \(args.positionals))",
                                          command: "bench")
         }
     }
@@ -115,6 +126,35 @@ enum BenchCommand {
                 oneJobSeconds.map { String(format: "%.2f", $0 / row.wallSeconds) } ?? "",
             ]]).dropFirst(), terminator: "")
         }
+    }
+
+    private static func runTrace(_ args: ArgumentParser) throws {
+        let bytesText = args.value("--bytes") ?? "1073741824"
+        guard let bytes = Int(bytesText), bytes >= 1 << 20, bytes <= 1 << 40 else {
+            throw CommandLineError.usage("--bytes must be an integer in [1048576, 2^40] (got \"\(bytesText)\")", command: "bench")
+        }
+        let header = TraceBenchmark.header(bytes: bytes)
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("moesim-bench-\(ProcessInfo.processInfo.processIdentifier).moetrace").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        print(CSVWriter.render(header: TraceBenchmark.columns, rows: []), terminator: "")
+        for phase in TraceBenchmark.Phase.allCases {
+            FileHandle.standardError.write(Data("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n".utf8))
+            resetPeakResident()
+            let row: TraceBenchmark.Row
+            do { row = try TraceBenchmark.measure(phase, path: path, header: header) } catch let error as AtomicFile.WriteError {
+                throw CommandLineError.cannotWrite("\(error)")
+            }
+            print(CSVWriter.render(header: [], rows: [[
+                phase.rawValue, String(row.bytes), String(format: "%.4f", row.wallSeconds),
+                String(format: "%.0f", row.megabytesPerSecond), String(format: "%.0f", peakResidentMegabytes()),
+            ]]).dropFirst(), terminator: "")
+        }
+    }
+
+    /// Resets the peak resident set that `peakResidentMegabytes` reads (Linux 4.0+; ignored elsewhere).
+    static func resetPeakResident() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     }
 
     /// The process's peak resident set (VmHWM on Linux), MiB; 0 where unavailable.

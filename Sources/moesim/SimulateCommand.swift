@@ -87,7 +87,7 @@ enum SimulateCommand {
         var results: [ScenarioResult] = []
         for scenario in scenarios {
             let progress = Progress(label: "simulating \(scenario.name)", unit: "batches (one MoE layer of one step each)")
-            results.append(Simulator.run(scenario, timeline: timelinePath != nil) { done, total in
+            results.append(try Simulator.run(scenario, timeline: timelinePath != nil) { done, total in
                 progress.report(done: done, total: total)
             })
             progress.finish()

@@ -70,7 +70,8 @@ enum SweepCommand {
             let document = try Scenario.loadDocument(file: file)
             _ = try Scenario.load(file: file)  // the base file itself must be valid, with its errors named as such
             let axes = try args.allValues("--set").map(SweepAxis.init(parsing:))
-            plan = try SweepPlan(grid: SweepGrid(base: document, axes: axes), shard: shard)
+            plan = try SweepPlan(grid: SweepGrid(base: document, baseDirectory: (file as NSString).deletingLastPathComponent,
+                                                 axes: axes), shard: shard)
         } catch let error as ScenarioError {
             throw CommandLineError(error)
         } catch let problem as SweepAxis.Problem {
@@ -88,7 +89,7 @@ enum SweepCommand {
         let progress = Progress(label: "sweep", unit: "points")
         let start = Date()
         try OrderedParallelMap.run(count: remaining, jobs: jobs, work: { [plan, skip = sink.finishedPoints] i in
-            plan.rows(at: skip + i)
+            try plan.rows(at: skip + i)
         }, deliver: { i, rows in
             try sink.append(rows)
             progress.report(done: i + 1, total: remaining)

@@ -17,6 +17,7 @@ COMMANDS:
   merge OUT SHARD... Join the shards of a sweep (--shard I/N) into one CSV.
   presets            List the cluster presets and their numbers.
   plot FILE.csv      Draw CSV columns as an SVG figure (line or bar, series per --by).
+  trace SUBCOMMAND   Generate, inspect (stats), convert and import (.npy) token-to-expert traces.
   bench routing      Measure routing throughput (CSV; use a release build).
   help [COMMAND]     Show help for a command.
 
@@ -29,6 +30,7 @@ EXAMPLES:
   moesim simulate scenarios/quickstart.json --format csv --out results/
   moesim sweep scenarios/quickstart.json --set cluster.nodes=1:8:x2 --set routing.capacityFactor=1,1.5 --out sweep.csv
   moesim presets
+  moesim trace generate --experts 64 --tokens 8192 --gpus 8 --zipf 1.2 -o zipf.moetrace
 
 Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
 73 output not writable.
@@ -41,6 +43,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "sweep": (SweepCommand.help, SweepCommand.run),
     "merge": (MergeCommand.help, MergeCommand.run),
     "plot": (PlotCommand.help, PlotCommand.run),
+    "trace": (TraceCommand.help, TraceCommand.run),
 ]
 
 func fail(_ message: String, code: Int32) -> Never {
@@ -75,6 +78,8 @@ default:
     do {
         try command.run(arguments)
     } catch let error as CommandLineError {
+        fail(error.description, code: error.exitCode)
+    } catch let error as TraceError {
         fail(error.description, code: error.exitCode)
     } catch {
         fail("internal error: \(error)", code: 70)

@@ -58,7 +58,7 @@ final class CapacityTests: XCTestCase {
     func testLargeCapacityFactorDropsNothing() throws {
         let limited = try TestSupport.scenario(zipf: 1.2, capacityFactor: "1000")
         let free = try TestSupport.scenario(zipf: 1.2)
-        let a = Simulator.run(limited), b = Simulator.run(free)
+        let a = try Simulator.run(limited), b = try Simulator.run(free)
         for (x, y) in zip(a.results, b.results) {
             XCTAssertEqual(x.droppedAssignments, 0)
             XCTAssertEqual(x.stepTimeMicros, y.stepTimeMicros)
@@ -68,7 +68,7 @@ final class CapacityTests: XCTestCase {
 
     func testTightCapacityDropsAndReportsTheRate() throws {
         let scenario = try TestSupport.scenario(zipf: 1.2, capacityFactor: "1.0")
-        for result in Simulator.run(scenario).results {
+        for result in try Simulator.run(scenario).results {
             XCTAssertGreaterThan(result.droppedAssignments, 0, result.strategy.label)
             XCTAssertEqual(result.offeredAssignments, Int64(8 * 64 * result.strategy.k))
             XCTAssertEqual(result.dropRate, Double(result.droppedAssignments) / Double(result.offeredAssignments))

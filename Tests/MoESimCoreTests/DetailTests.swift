@@ -10,7 +10,7 @@ final class DetailTests: XCTestCase {
                                                     strategies: #"[{"name":"switch"},{"name":"topk","k":2},{"name":"sam","k":2},{"name":"expert-choice","k":2}]"#,
                                                     capacityFactor: cf, mode: mode, layers: 2, steps: 2)
             scenario.placement = placement
-            let result = Simulator.run(scenario)
+            let result = try Simulator.run(scenario)
             for r in result.results {
                 let label = "\(mode) \(placement.name) \(r.strategy.label)"
                 XCTAssertEqual(r.layers.count, 2)

@@ -13,8 +13,8 @@ final class EdgeCaseTests: XCTestCase {
             """)
         var alone = both
         alone.strategies = [both.strategies[1]]
-        let withExpertChoice = Simulator.run(both).results[1]
-        let topkAlone = Simulator.run(alone).results[0]
+        let withExpertChoice = try Simulator.run(both).results[1]
+        let topkAlone = try Simulator.run(alone).results[0]
         XCTAssertEqual(withExpertChoice.dispatchBytes, topkAlone.dispatchBytes)
         XCTAssertEqual(withExpertChoice.stepTimeMicros, topkAlone.stepTimeMicros)
         XCTAssertEqual(withExpertChoice.unroutedTokens, 0)
@@ -29,7 +29,7 @@ final class EdgeCaseTests: XCTestCase {
             {"version": 1, "model": {"experts": 16}, "parallelism": {"tokensPerGPU": 32}, "routing": {"capacityFactor": 1e300,
              "strategies": [{"name": "topk", "k": 2}, {"name": "sam", "k": 2}, {"name": "expert-choice", "k": 2}]}}
             """)
-        for result in Simulator.run(huge).results { XCTAssertEqual(result.droppedAssignments, 0) }
+        for result in try Simulator.run(huge).results { XCTAssertEqual(result.droppedAssignments, 0) }
     }
 
     func testDefaultStrategiesThatDoNotFitAreAClearError() {
@@ -54,7 +54,7 @@ final class EdgeCaseTests: XCTestCase {
              "parallelism": {"tokensPerGPU": 2000, "placement": {"kind": "explicit", "gpuOfExpert": [[0, 1], 0, 2, 3]}},
              "routing": {"strategies": [{"name": "node-limited", "k": 2, "maxNodes": 1}]}}
             """)
-        let detail = Simulator.run(scenario).results[0].layers[0]
+        let detail = try Simulator.run(scenario).results[0].layers[0]
         let replicasOfExpert0 = detail.replicaTokens[0..<2]
         XCTAssertGreaterThan(replicasOfExpert0.min()!, 0, "both replicas of expert 0 get tokens")
         XCTAssertLessThanOrEqual(abs(replicasOfExpert0.first! - replicasOfExpert0.last!), 1, "split evenly")

@@ -83,7 +83,7 @@ final class MoreStrategiesTests: XCTestCase {
 
     func testExpertChoiceIsPerfectlyBalancedAndCanLeaveTokensUnrouted() throws {
         let scenario = try TestSupport.scenario(zipf: 1.5, strategies: #"[{"name":"expert-choice","k":1}]"#)
-        let result = Simulator.run(scenario).results[0]
+        let result = try Simulator.run(scenario).results[0]
         XCTAssertEqual(result.expertLoad.maxOverMean, 1, accuracy: 1e-12)
         XCTAssertEqual(result.droppedAssignments, 0)
         XCTAssertGreaterThan(result.unroutedTokens, 0, "skewed scores leave some tokens without an expert")

@@ -42,8 +42,10 @@ final class NiceTicksTests: XCTestCase {
         XCTAssertEqual(decades.values, [1, 10, 100, 1000, 10000])
         XCTAssertNil(decades.step)
         XCTAssertEqual(decades.fraction(of: 100), 0.5, accuracy: 1e-12)
-        // Within two decades also 2× and 5×.
-        XCTAssertEqual(NiceTicks.logarithmic(min: 2, max: 8).values, [1, 2, 5, 10])
+        // Within two decades also 2× and 5×, and the axis ends at the ticks just around the data.
+        XCTAssertEqual(NiceTicks.logarithmic(min: 2, max: 8).values, [2, 5, 10])
+        XCTAssertEqual(NiceTicks.logarithmic(min: 1, max: 16).values, [1, 2, 5, 10, 20])
+        XCTAssertEqual(NiceTicks.logarithmic(min: 1.5, max: 16).values, [1, 2, 5, 10, 20])
         // A huge span is thinned to at most nine labels, still every one a power of ten covering the data.
         let wide = NiceTicks.logarithmic(min: 1e-3, max: 4e12)
         XCTAssertLessThanOrEqual(wide.values.count, 9)

@@ -82,7 +82,7 @@ final class PlacementTests: XCTestCase {
             """))
         var replicated = plain
         replicated.placement = .replicated(base: .contiguous, slotsPerGPU: 3, warmupSteps: 1)
-        let before = Simulator.run(plain).results, after = Simulator.run(replicated).results
+        let before = try Simulator.run(plain).results, after = try Simulator.run(replicated).results
         for (b, a) in zip(before, after) {
             XCTAssertLessThan(a.gpuLoad.maxOverMean, b.gpuLoad.maxOverMean, a.strategy.label)
             XCTAssertLessThan(a.expertMicros, b.expertMicros, a.strategy.label)

@@ -9,7 +9,7 @@ final class PropertyTests: XCTestCase {
         for seed in 1...25 {
             let scenario = try TestSupport.scenario(nodes: 1 + seed % 3, experts: 32 * (1 + seed % 3), zipf: Double(seed % 4) * 0.4,
                                                     strategies: strategies, seed: seed)
-            let r = Simulator.run(scenario).results
+            let r = try Simulator.run(scenario).results
             let (switched, sam2, topk2Raw, topk2, sam4, topk4Raw, topk4) = (r[0], r[1], r[2], r[3], r[4], r[5], r[6])
             // SAM crosses the network once per token, exactly like Switch.
             XCTAssertEqual(sam2.dispatchBytes, switched.dispatchBytes, "seed \(seed)")
@@ -29,7 +29,7 @@ final class PropertyTests: XCTestCase {
     }
 
     func testSingleNodeSendsNothingBetweenNodes() throws {
-        for row in Simulator.run(try TestSupport.scenario(nodes: 1, experts: 32, strategies: strategies)).results {
+        for row in try Simulator.run(try TestSupport.scenario(nodes: 1, experts: 32, strategies: strategies)).results {
             XCTAssertEqual(row.interNodeBytes, 0)
             XCTAssertGreaterThan(row.intraNodeBytes, 0)
         }
@@ -42,9 +42,9 @@ final class PropertyTests: XCTestCase {
             var scenario = try TestSupport.scenario(nodes: 1 + seed % 2, experts: 64, zipf: 1.0, strategies: strategies,
                                                     capacityFactor: seed % 3 == 0 ? "1.0" : "null", seed: seed,
                                                     mode: mode, preset: preset)
-            let slow = Simulator.run(scenario).results
+            let slow = try Simulator.run(scenario).results
             scenario.cluster = scenario.cluster.scalingBandwidths(by: 2)
-            let fast = Simulator.run(scenario).results
+            let fast = try Simulator.run(scenario).results
             for (s, f) in zip(slow, fast) {
                 XCTAssertLessThanOrEqual(f.stepTimeMicros, s.stepTimeMicros, "seed \(seed) \(s.strategy.label)")
                 XCTAssertLessThanOrEqual(f.dispatchMicros, s.dispatchMicros)
@@ -54,14 +54,14 @@ final class PropertyTests: XCTestCase {
     }
 
     func testMoreTokensNeverMakeAStepFaster() throws {
-        let small = Simulator.run(try TestSupport.scenario(tokensPerGPU: 64, zipf: 0)).results
-        let large = Simulator.run(try TestSupport.scenario(tokensPerGPU: 512, zipf: 0)).results
+        let small = try Simulator.run(try TestSupport.scenario(tokensPerGPU: 64, zipf: 0)).results
+        let large = try Simulator.run(try TestSupport.scenario(tokensPerGPU: 512, zipf: 0)).results
         for (s, l) in zip(small, large) { XCTAssertLessThan(s.stepTimeMicros, l.stepTimeMicros) }
     }
 
     func testStepTimeIsTheSumOfItsPhases() throws {
         let scenario = try TestSupport.scenario(nodes: 2, experts: 32, layers: 3, steps: 2)
-        for row in Simulator.run(scenario).results {
+        for row in try Simulator.run(scenario).results {
             XCTAssertEqual(row.stepTimeMicros, row.gateMicros + row.dispatchMicros + row.expertMicros + row.combineMicros,
                            accuracy: 1e-9)
         }
@@ -69,12 +69,12 @@ final class PropertyTests: XCTestCase {
 
     func testSameSeedGivesByteIdenticalCSVAndSeedsMatter() throws {
         let scenario = try TestSupport.scenario(nodes: 2, experts: 32, zipf: 1.0, capacityFactor: "1.25", layers: 2, steps: 2)
-        let first = CSVWriter.summary([Simulator.run(scenario)])
-        let second = CSVWriter.summary([Simulator.run(scenario)])
+        let first = CSVWriter.summary([try Simulator.run(scenario)])
+        let second = CSVWriter.summary([try Simulator.run(scenario)])
         XCTAssertEqual(first, second)
         var reseeded = scenario
         reseeded.simulation.seed = 2
-        XCTAssertNotEqual(CSVWriter.summary([Simulator.run(reseeded)]), first)
+        XCTAssertNotEqual(CSVWriter.summary([try Simulator.run(reseeded)]), first)
         XCTAssertTrue(first.split(separator: "\n")[1].hasSuffix(",1"), "the seed is echoed in the last column")
     }
 

@@ -104,7 +104,7 @@ final class ScenarioTests: XCTestCase {
         assertInvalid(#"{"version": 1, "cluster": {"fabric": {"kind": "rail", "nodesPerLeaf": 2}}}"#, keyPath: "cluster.fabric.nodesPerLeaf", mentions: "unknown")
         assertInvalid(#"{"version": 1, "cluster": {"pcieSwitchesPerNode": 9}}"#, keyPath: "cluster.pcieSwitchesPerNode", mentions: "9")
         assertInvalid(#"{"version": 1, "simulation": {"mode": "serving"}}"#, keyPath: "simulation.mode", mentions: "\"inference\", \"training\"")
-        assertInvalid(#"{"version": 1, "trace": {"file": "t.moetrace"}}"#, keyPath: "trace.file", mentions: "not implemented yet")
+        assertInvalid(#"{"version": 1, "trace": {"file": 7}}"#, keyPath: "trace.file", mentions: "(got 7)")
         assertInvalid(#"{"version": 1, "simulation": {"steps": 0}}"#, keyPath: "simulation.steps", mentions: "(got 0)")
         assertInvalid(#"{"version": 1, "name": "a/b"}"#, keyPath: "name", mentions: "letters")
         assertInvalid(#"{"version": 1, "cluster": []}"#, keyPath: "cluster", mentions: "expected an object")

@@ -133,7 +133,7 @@ final class SweepTests: XCTestCase {
 
     private func runAll(_ plan: SweepPlan, jobs: Int = 1) throws -> String {
         var text = plan.table.header
-        try OrderedParallelMap.run(count: plan.points.count, jobs: jobs, work: { plan.rows(at: $0) }) { _, rows in
+        try OrderedParallelMap.run(count: plan.points.count, jobs: jobs, work: { try plan.rows(at: $0) }) { _, rows in
             text += rows
         }
         return text
@@ -180,7 +180,7 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(kept.points, 2)
         XCTAssertEqual(kept.bytes, lines[0..<5].joined().utf8.count)
         var resumed = String(cut.utf8.prefix(kept.bytes))!
-        for position in kept.points..<plan.points.count { resumed += plan.rows(at: position) }
+        for position in kept.points..<plan.points.count { resumed += try plan.rows(at: position) }
         XCTAssertEqual(resumed, whole)
 
         let finished = try plan.finishedPrefix(of: SweepTable.read(whole, file: "w"), file: "w")

@@ -48,7 +48,7 @@ public enum SweepBenchmark {
     public static func measure(_ plan: SweepPlan, jobs: Int, progress: ((Int, Int) -> Void)? = nil) throws -> Row {
         var bytes = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        try OrderedParallelMap.run(count: plan.points.count, jobs: jobs, work: { plan.rows(at: $0) }) { i, rows in
+        try OrderedParallelMap.run(count: plan.points.count, jobs: jobs, work: { try plan.rows(at: $0) }) { i, rows in
             bytes += rows.utf8.count
             progress?(i + 1, plan.points.count)
         }

@@ -24,32 +24,13 @@ public enum AtomicFile {
     /// - Complexity: O(total bytes).
     public static func write(_ files: [(text: String, path: String)]) throws {
         let manager = FileManager.default
-        for (_, path) in files {
-            var isDirectory: ObjCBool = false
-            if manager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw WriteError(path: path, reason: "a directory is in the way; move it or choose another --out")
-            }
-            let parent = (path as NSString).deletingLastPathComponent
-            if !parent.isEmpty, manager.fileExists(atPath: parent, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw WriteError(path: path, reason: "\(parent) is a file, not a directory")
-            }
-        }
+        for (_, path) in files { try checkTarget(path) }
         var temporaries: [String] = []
         do {
             for (text, path) in files {
-                let parent = (path as NSString).deletingLastPathComponent
-                if !parent.isEmpty {
-                    do {
-                        try manager.createDirectory(atPath: parent, withIntermediateDirectories: true)
-                    } catch {
-                        throw WriteError(path: path, reason: "cannot create directory \(parent)")
-                    }
-                }
-                let temporary = (parent.isEmpty ? "" : parent + "/")
-                    + ".\((path as NSString).lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+                let temporary = try temporaryPath(creatingParentOf: path)
                 guard manager.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-                    throw WriteError(path: path, reason: "cannot create a file in \(parent.isEmpty ? "." : parent) "
-                        + "(check that it exists and is writable)")
+                    throw cannotCreate(path)
                 }
                 temporaries.append(temporary)
             }
@@ -60,5 +41,40 @@ public enum AtomicFile {
             for temporary in temporaries { try? manager.removeItem(atPath: temporary) }
             throw error
         }
+    }
+
+    /// Throws if `path` cannot become a file: a directory stands there, or its parent is a file.
+    public static func checkTarget(_ path: String) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw WriteError(path: path, reason: "a directory is in the way; move it or choose another output path")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, manager.fileExists(atPath: parent, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw WriteError(path: path, reason: "\(parent) is a file, not a directory")
+        }
+    }
+
+    /// Creates the parent directories of `path` and returns the temporary path beside it that
+    /// is renamed over `path` once written (hidden, named after the target and this process).
+    public static func temporaryPath(creatingParentOf path: String) throws -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            } catch {
+                throw WriteError(path: path, reason: "cannot create directory \(parent)")
+            }
+        }
+        return (parent.isEmpty ? "" : parent + "/")
+            + ".\((path as NSString).lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// The error for a temporary file that could not be created beside `path`.
+    static func cannotCreate(_ path: String) -> WriteError {
+        let parent = (path as NSString).deletingLastPathComponent
+        return WriteError(path: path, reason: "cannot create a file in \(parent.isEmpty ? "." : parent) "
+            + "(check that it exists and is writable)")
     }
 }

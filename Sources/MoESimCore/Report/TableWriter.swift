@@ -29,7 +29,7 @@ public enum TableWriter {
         let cf = s.capacityFactor.map { String(format: "%.2f", $0) } ?? "none"
         var out = "scenario \(s.name): \(cluster), \(s.model.experts) experts, "
             + "\(s.placement.name) placement, \(s.tokensPerGPU) tokens/GPU, \(s.model.moeLayers) MoE layer(s), \(s.simulation.mode.rawValue), "
-            + "capacity factor \(cf), zipf \(JSONValue.format(s.synthetic.zipfExponent)), "
+            + "capacity factor \(cf), \(s.traceFile.map { "trace \($0.path)" } ?? s.synthetic.summary), "
             + "\(s.simulation.network.rawValue) network model, \(s.microbatches) micro-batch(es), "
             + "\(s.simulation.steps) step(s), seed \(s.simulation.seed)\n\n"
         let header = ["strategy", "step_us", "gate_us", "dispatch_us", "expert_us", "combine_us",

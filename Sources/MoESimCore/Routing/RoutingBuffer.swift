@@ -61,6 +61,17 @@ public struct RoutingBuffer {
         resizeSlots(slotStart[tokenCount])
     }
 
+    /// Fills the buffer with recorded choices: token t's experts are `experts[t·k ..< (t+1)·k]`,
+    /// their gate probabilities `weights` at the same positions (a choices trace, replayed as recorded).
+    /// - Complexity: O(tokenCount · k); allocates only when the batch shape changes.
+    public mutating func replay(experts recorded: [Int32], weights: [Float], tokenCount: Int, k: Int) {
+        reset(tokenCount: tokenCount, k: k)
+        for slot in 0..<tokenCount * k {
+            experts[slot] = recorded[slot]
+            probabilities[slot] = weights[slot]
+        }
+    }
+
     private mutating func resizeSlots(_ slots: Int) {
         if experts.count != slots {
             experts = [Int32](repeating: 0, count: slots)

@@ -4,6 +4,8 @@ public enum DeviceScore: String, CaseIterable, Sendable {
     case sum
     /// The device's best expert probability.
     case max
+    /// The device logits a scores trace carries (its device block), argmax over devices.
+    case trace
 }
 
 /// How a sender turns a token's kept experts into copies on the wire.

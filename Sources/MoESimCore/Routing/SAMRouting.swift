@@ -24,6 +24,17 @@ public struct SAMRouting: RoutingStrategy {
     /// - Complexity: O(tokenCount · (replicas + E_device · k)) worst case.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
+        route(scores: scores, deviceLogits: nil, tokenCount: tokenCount, placement: placement, into: &buffer)
+    }
+
+    /// Routes with the device logits of a trace (`tokenCount × gpuCount`, row-major), which
+    /// `deviceScore == .trace` uses to pick each token's device; other device scores ignore them.
+    /// - Precondition: `deviceLogits` is given when `deviceScore == .trace` (scenario validation ensures it).
+    /// - Complexity: O(tokenCount · (replicas + E_device · k)) worst case.
+    public func route(scores: UnsafeBufferPointer<Float>, deviceLogits: UnsafeBufferPointer<Float>?, tokenCount: Int,
+                      placement: ExpertPlacement, into buffer: inout RoutingBuffer) {
+        precondition(deviceScore != .trace || deviceLogits?.count == tokenCount * placement.gpuCount,
+                     "SAM with deviceScore trace needs tokenCount × GPUs device logits")
         let experts = placement.expertCount
         let k = self.k
         buffer.reset(tokenCount: tokenCount, k: k)
@@ -42,9 +53,13 @@ public struct SAMRouting: RoutingStrategy {
                 var bestScore = -Float.infinity
                 for gpu in 0..<placement.gpuCount {
                     var score: Float = 0
-                    for index in offsets[gpu]..<offsets[gpu + 1] {
-                        let p = exps[Int(grouped[index])]
-                        score = deviceScore == .sum ? score + p : Swift.max(score, p)
+                    if let deviceLogits, deviceScore == .trace {
+                        score = deviceLogits[token * placement.gpuCount + gpu]
+                    } else {
+                        for index in offsets[gpu]..<offsets[gpu + 1] {
+                            let p = exps[Int(grouped[index])]
+                            score = deviceScore == .sum ? score + p : Swift.max(score, p)
+                        }
                     }
                     if score > bestScore {
                         bestScore = score

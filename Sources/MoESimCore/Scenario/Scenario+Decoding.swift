@@ -11,9 +11,11 @@ extension Scenario {
     public static let maxScoreBytes: Double = 2 * 1_073_741_824
 
     /// Builds a scenario from parsed JSON, applying defaults and validating every value.
-    /// - Throws: `ScenarioError.invalid` with the key path of the first problem.
-    /// - Complexity: O(size of the document).
-    public static func decode(_ json: JSONValue) throws -> Scenario {
+    /// A relative `trace.file` is resolved against `baseDirectory` (the scenario file's directory),
+    /// and the trace's header is read and checked against the scenario.
+    /// - Throws: `ScenarioError.invalid` with the key path of the first problem, `.trace` for a bad trace file.
+    /// - Complexity: O(size of the document) (plus the whole file for a CSV trace).
+    public static func decode(_ json: JSONValue, baseDirectory: String = "") throws -> Scenario {
         var root = try ObjectReader(json, path: "")
         guard let versionValue = root.raw("version") else {
             throw root.fail("version", "missing (add \"version\": \(currentVersion))")
@@ -38,8 +40,24 @@ extension Scenario {
         let model = try decodeModel(&modelReader)
         try modelReader.rejectUnknownKeys()
 
+        var trace = try root.object("trace")
+        let (synthetic, traceFile) = try decodeTrace(&trace, baseDirectory: baseDirectory)
+        try trace.rejectUnknownKeys()
+        if let traceFile {
+            let header = traceFile.header
+            try checkTrace(traceFile, header.experts, "experts", against: model.experts, "model.experts")
+            try checkTrace(traceFile, header.layers, "MoE layers", against: model.moeLayers, "model.moeLayers")
+            try checkTrace(traceFile, header.gpus, "source GPUs", against: cluster.gpuCount,
+                           "the cluster's GPU count (cluster.nodes × gpusPerNode)")
+        }
+
         var parallelism = try root.object("parallelism")
-        let tokensPerGPU = try parallelism.int("tokensPerGPU", default: 4096, in: 1...(1 << 24))
+        let tokensPerGPU = try parallelism.int("tokensPerGPU", default: traceFile?.header.tokensPerGPU ?? 4096, in: 1...(1 << 24))
+        if let traceFile, tokensPerGPU != traceFile.header.tokensPerGPU {
+            throw parallelism.fail("tokensPerGPU", "must equal the trace's tokens per GPU, \(traceFile.header.tokensPerGPU) "
+                + "(\(traceFile.path): \(traceFile.header.tokensPerStep) tokens per step over \(traceFile.header.gpus) GPUs), "
+                + "got \(tokensPerGPU); omit the key to take the trace's")
+        }
         let placementSpec = try decodePlacement(&parallelism, experts: model.experts, gpus: cluster.gpuCount)
         let transport = try parallelism.choice("transport", default: Transport.nvlink)
         let microbatches = try parallelism.int("microbatches", default: 1, in: 1...64)
@@ -68,19 +86,31 @@ extension Scenario {
         }
         try routing.rejectUnknownKeys()
 
-        var trace = try root.object("trace")
-        if trace.raw("file") != nil {
-            throw trace.fail("file", "replaying trace files is not implemented yet; use \"trace\": {\"synthetic\": {...}}")
+        if let traceFile {
+            try checkStrategies(strategies, replaying: traceFile, path: routing.path(of: "strategies"))
+        } else if let index = strategies.firstIndex(where: { $0.deviceScore == .trace }) {
+            throw ScenarioError.invalid(file: nil, keyPath: "\(routing.path(of: "strategies"))[\(index)].deviceScore",
+                                        message: "\"trace\" takes device logits from a trace file, but this scenario has "
+                                            + "synthetic tokens; use \"sum\" or \"max\", or set trace.file")
         }
-        var synthetic = try trace.object("synthetic")
-        let zipf = try synthetic.double("zipf", default: 0, allowed: "in [0, 10] (0 = uniform)") { $0 >= 0 && $0 <= 10 }
-        try synthetic.rejectUnknownKeys()
-        try trace.rejectUnknownKeys()
 
         var sim = try root.object("simulation")
+        var warmupSteps = 0
+        if case let .replicated(_, _, warmup) = placementSpec { warmupSteps = warmup }
+        let traceSteps = traceFile.map { $0.header.steps - warmupSteps }
+        if let traceFile, let traceSteps, traceSteps < 1 {
+            throw ScenarioError.invalid(file: nil, keyPath: "parallelism.placement.warmupSteps", message: "\(traceFile.path) "
+                + "has \(traceFile.header.steps) steps, and the \(warmupSteps) warm-up steps replay the first ones, so none "
+                + "would be left to measure (got \(warmupSteps))")
+        }
+        let steps = try sim.int("steps", default: traceSteps ?? 1, in: 1...1_000_000)
+        if let traceFile, let traceSteps, steps > traceSteps {
+            throw sim.fail("steps", "must be at most the \(traceSteps) steps of \(traceFile.path) that are left after "
+                + "\(warmupSteps) warm-up step(s) (it has \(traceFile.header.steps)); got \(steps)")
+        }
         let simulation = SimulationSpec(
             mode: try sim.choice("mode", default: SimulationMode.inference),
-            steps: try sim.int("steps", default: 1, in: 1...1_000_000),
+            steps: steps,
             seed: UInt64(try sim.int("seed", default: 1, in: 0...Int.max)),
             network: try sim.choice("network", default: NetworkModelKind.flow))
         guard microbatches == 1 || simulation.network == .flow else {
@@ -93,9 +123,76 @@ extension Scenario {
         var scenario = Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU, placement: placementSpec,
                         transport: transport,
                         strategies: strategies, capacityFactor: capacityFactor.flatMap { $0.isFinite ? $0 : nil },
-                        synthetic: SyntheticScoresSpec(zipfExponent: zipf), simulation: simulation)
+                        synthetic: synthetic, simulation: simulation)
         scenario.microbatches = microbatches
+        scenario.traceFile = traceFile
         return scenario
+    }
+
+    /// The `trace` section: either `file` (a trace to replay) or `synthetic` (a generator).
+    private static func decodeTrace(_ trace: inout ObjectReader, baseDirectory: String) throws
+        -> (SyntheticScoresSpec, TraceFileSpec?) {
+        var synthetic = try trace.object("synthetic")
+        let zipf = try synthetic.double("zipf", default: 0, allowed: "in [0, 10] (0 = uniform)") { $0 >= 0 && $0 <= 10 }
+        var hotExperts: SyntheticScoresSpec.HotExperts?
+        if synthetic.raw("hot") != nil {
+            var hot = try synthetic.object("hot")
+            let open = "in (0, 1)"
+            hotExperts = .init(expertFraction: try hot.double("experts", default: 0.1, allowed: open) { $0 > 0 && $0 < 1 },
+                               loadFraction: try hot.double("load", default: 0.5, allowed: open) { $0 > 0 && $0 < 1 })
+            try hot.rejectUnknownKeys()
+        }
+        let drift = try synthetic.double("drift", default: 0, allowed: "in [0, 1e6] experts per step") { $0 >= 0 && $0 <= 1e6 }
+        let correlation = try synthetic.double("layerCorrelation", default: 0, allowed: "in [0, 1]") { $0 >= 0 && $0 <= 1 }
+        try synthetic.rejectUnknownKeys()
+        let spec = SyntheticScoresSpec(zipfExponent: zipf, hotExperts: hotExperts, driftExpertsPerStep: drift,
+                                       layerCorrelation: correlation)
+        guard let value = trace.raw("file") else { return (spec, nil) }
+        guard case .string(let relative) = value, !relative.isEmpty else {
+            throw trace.fail("file", "expected the path of a .moetrace or .csv trace, relative to the scenario's directory "
+                + "(got \(value.brief))")
+        }
+        if case .object(let members)? = trace.raw("synthetic"), !members.isEmpty {
+            throw trace.fail("synthetic", "a scenario replays either trace.file or trace.synthetic; remove one")
+        }
+        let path = relative.hasPrefix("/") || baseDirectory.isEmpty
+            ? relative : (baseDirectory as NSString).appendingPathComponent(relative)
+        do {
+            return (spec, TraceFileSpec(path: path, header: try TraceSource(file: path).header))
+        } catch let error as TraceError {
+            throw ScenarioError.trace(file: nil, keyPath: trace.path(of: "file"), error: error)
+        }
+    }
+
+    /// Throws when the trace's `traceValue` of `what` differs from the scenario's `scenarioValue` at `key`.
+    private static func checkTrace(_ trace: TraceFileSpec, _ traceValue: Int, _ what: String,
+                                   against scenarioValue: Int, _ key: String) throws {
+        guard traceValue == scenarioValue else {
+            throw ScenarioError.invalid(file: nil, keyPath: "trace.file", message: "\(trace.path) has \(traceValue) \(what) "
+                + "but \(key) = \(scenarioValue); they must agree")
+        }
+    }
+
+    /// Strategies that cannot replay `trace`: a choices trace has no scores, so only switch and
+    /// top-k with the recorded k can replay it; `deviceScore: "trace"` needs device logits.
+    private static func checkStrategies(_ strategies: [RoutingStrategySpec], replaying trace: TraceFileSpec,
+                                        path: String) throws {
+        let header = trace.header
+        for (index, spec) in strategies.enumerated() {
+            if header.payload == .choices {
+                let replayable = (spec.kind == .switch || spec.kind == .topk) && spec.k == header.k
+                guard replayable else {
+                    throw ScenarioError.invalid(file: nil, keyPath: "\(path)[\(index)]", message: "\(spec.label) cannot replay "
+                        + "\(trace.path): it records expert choices (k = \(header.k)), not router scores, so every strategy "
+                        + "replays the recorded experts; only \(header.k == 1 ? "switch or " : "")topk with k = \(header.k) "
+                        + "can use it (use a scores trace to compare other strategies)")
+                }
+            }
+            if spec.deviceScore == .trace && !header.hasDeviceLogits {
+                throw ScenarioError.invalid(file: nil, keyPath: "\(path)[\(index)].deviceScore", message: "\"trace\" needs "
+                    + "device logits, but \(trace.path) has none; use \"sum\" or \"max\", or a scores trace with device logits")
+            }
+        }
     }
 
     private static func decodeCluster(_ reader: inout ObjectReader) throws -> ClusterSpec {

@@ -25,12 +25,14 @@ public struct Scenario: Equatable, Sendable {
     public var strategies: [RoutingStrategySpec]
     /// Capacity factor cf (per-expert capacity ⌈cf · T · k / E⌉); nil means no limit.
     public var capacityFactor: Double?
-    /// The synthetic token generator.
+    /// The synthetic token generator (unused when `traceFile` is set).
     public var synthetic: SyntheticScoresSpec
     /// The run.
     public var simulation: SimulationSpec
     /// Micro-batches each GPU's tokens are split into (flow model: one's transfers overlap another's compute).
     public var microbatches = 1
+    /// The trace file replayed instead of synthetic tokens, or nil.
+    public var traceFile: TraceFileSpec?
 
     /// The placement before any replication.
     public var basePlacement: ExpertPlacement {
@@ -43,7 +45,7 @@ public struct Scenario: Equatable, Sendable {
     public static func load(file: String) throws -> Scenario {
         let json = try loadDocument(file: file)
         do {
-            return try decode(json)
+            return try decode(json, baseDirectory: (file as NSString).deletingLastPathComponent)
         } catch let error as ScenarioError {
             throw error.inFile(file)
         }

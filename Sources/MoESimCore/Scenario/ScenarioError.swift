@@ -10,12 +10,15 @@ public enum ScenarioError: Error, CustomStringConvertible, Equatable {
     /// A key is missing, unknown, of the wrong type or out of range (exit 65).
     /// `file` is nil until the loader attaches it.
     case invalid(file: String?, keyPath: String, message: String)
+    /// The trace file named at `keyPath` is missing (exit 66) or malformed (exit 65).
+    case trace(file: String?, keyPath: String, error: TraceError)
 
     /// The same error with the file name attached.
     func inFile(_ file: String) -> ScenarioError {
         if case let .invalid(nil, keyPath, message) = self {
             return .invalid(file: file, keyPath: keyPath, message: message)
         }
+        if case let .trace(nil, keyPath, error) = self { return .trace(file: file, keyPath: keyPath, error: error) }
         return self
     }
 
@@ -24,6 +27,7 @@ public enum ScenarioError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .fileNotFound, .unreadable: return 66
         case .syntax, .invalid: return 65
+        case .trace(_, _, let error): return error.exitCode
         }
     }
 
@@ -38,6 +42,8 @@ public enum ScenarioError: Error, CustomStringConvertible, Equatable {
         case let .invalid(file, keyPath, message):
             let place = keyPath.isEmpty ? "(top level)" : keyPath
             return file.map { "\($0): \(place): \(message)" } ?? "\(place): \(message)"
+        case let .trace(file, keyPath, error):
+            return file.map { "\($0): \(keyPath): \(error)" } ?? "\(keyPath): \(error)"
         }
     }
 }

@@ -1,9 +1,10 @@
-/// Runs a scenario: generates each (step, layer) batch of router scores once,
-/// routes it under every strategy, applies the capacity limit, prices the layer
-/// and accumulates the metrics.
+/// Runs a scenario: generates (or reads from its trace file) each (step, layer) batch of
+/// router scores once, routes it under every strategy, applies the capacity limit, prices
+/// the layer and accumulates the metrics.
 ///
 /// All strategies see exactly the same tokens, and the result depends only on
-/// the scenario (including its seed).
+/// the scenario (including its seed) and its trace file. A trace is streamed batch by batch,
+/// so memory stays bounded whatever its size.
 public enum Simulator {
     /// Index of the first warm-up step: far beyond any measured step, so their random streams differ.
     static let warmupStepBase = 1 << 40
@@ -12,9 +13,10 @@ public enum Simulator {
     /// - Parameter progress: called after each (step, layer) batch with (batches done, batches total).
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs.
     /// - Parameter timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
+    /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams).
     public static func run(_ scenario: Scenario, timeline: Bool = false,
-                           progress: ((Int, Int) -> Void)? = nil) -> ScenarioResult {
-        var batch = BatchRouter(scenario: scenario)
+                           progress: ((Int, Int) -> Void)? = nil) throws -> ScenarioResult {
+        var batch = try BatchRouter(scenario: scenario)
         let layers = scenario.model.moeLayers
         let steps = scenario.simulation.steps
         let strategies = scenario.strategies
@@ -22,7 +24,7 @@ public enum Simulator {
                                              count: strategies.count)
         var replication: [ReplicationSummary?] = Array(repeating: nil, count: strategies.count)
         if case let .replicated(_, slotsPerGPU, warmupSteps) = scenario.placement {
-            let fits = fitReplicas(scenario, batch: &batch, slotsPerGPU: slotsPerGPU, warmupSteps: warmupSteps)
+            let fits = try fitReplicas(scenario, batch: &batch, slotsPerGPU: slotsPerGPU, warmupSteps: warmupSteps)
             for s in strategies.indices {
                 placements[s] = fits[s].map(\.placement)
                 replication[s] = ReplicationSummary(fits[s])
@@ -38,7 +40,7 @@ public enum Simulator {
         var timelineOffsets = [SimTime](repeating: .zero, count: strategies.count)
         for stepIndex in 0..<steps {
             for layer in 0..<layers {
-                batch.generate(step: stepIndex, layer: layer)
+                try batch.generate(step: stepIndex, layer: layer)
                 for s in strategies.indices {
                     let placement = placements[s][layer]
                     let dropped = batch.route(strategy: s, placement: placement)
@@ -73,16 +75,17 @@ public enum Simulator {
     /// Routes `warmupSteps` warm-up steps on the base placement, counts each expert's kept tokens
     /// per (strategy, layer), and fits replicas to those loads. Warm-up steps have tokens of their
     /// own (random streams no measured step uses, same popularity), so the fit never sees the
-    /// tokens it is then measured on, as a load balancer fitted on past traffic would not.
+    /// tokens it is then measured on, as a load balancer fitted on past traffic would not. A trace's
+    /// warm-up steps are its first ones; the measured steps follow them.
     private static func fitReplicas(_ scenario: Scenario, batch: inout BatchRouter, slotsPerGPU: Int,
-                                    warmupSteps: Int) -> [[ReplicationBalancer.Fit]] {
+                                    warmupSteps: Int) throws -> [[ReplicationBalancer.Fit]] {
         let layers = scenario.model.moeLayers
         let base = scenario.basePlacement
         var loads = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 0, count: scenario.model.experts),
                                                        count: layers), count: scenario.strategies.count)
         for stepIndex in 0..<warmupSteps {
             for layer in 0..<layers {
-                batch.generate(step: warmupStepBase + stepIndex, layer: layer)
+                try batch.generate(step: warmupStepBase + stepIndex, layer: layer)
                 for s in scenario.strategies.indices {
                     _ = batch.route(strategy: s, placement: base)
                     for slot in 0..<batch.buffer.slotCount where !batch.buffer.dropped[slot] {
@@ -100,40 +103,66 @@ public enum Simulator {
     }
 }
 
-/// Generates one (step, layer) batch of scores and routes it under each strategy,
-/// reusing every buffer from batch to batch.
+/// Generates (or reads from the trace) one (step, layer) batch of tokens and routes it under
+/// each strategy, reusing every buffer from batch to batch.
 struct BatchRouter {
     let scenario: Scenario
     let tokens: Int
     private let generator: SyntheticScoreGenerator
+    /// The scenario's trace file, streamed; nil for synthetic tokens.
+    private let trace: TraceSource?
     private let routers: [any RoutingStrategy]
-    private var scores: [Float] = []
+    private var batch = TraceBatch()
     private(set) var buffer = RoutingBuffer()
     private var limiter = CapacityLimiter()
     private var assigner = ReplicaAssigner()
 
-    init(scenario: Scenario) {
+    init(scenario: Scenario) throws {
         self.scenario = scenario
         tokens = scenario.cluster.gpuCount * scenario.tokensPerGPU
         generator = SyntheticScoreGenerator(spec: scenario.synthetic, experts: scenario.model.experts,
                                             layers: scenario.model.moeLayers, seed: scenario.simulation.seed)
+        trace = try scenario.traceFile.map { try TraceSource(file: $0.path) }
+        if let trace, let expected = scenario.traceFile?.header, trace.header != expected {
+            throw TraceError.invalidField(file: trace.file, at: .byte(0), field: "the header", value: "a different shape",
+                                          allowed: "the one read when the scenario was loaded (the file changed since)")
+        }
         routers = scenario.strategies.map {
             $0.makeRouter(gpusPerNode: scenario.cluster.gpusPerNode, capacityFactor: scenario.capacityFactor)
         }
     }
 
-    /// Makes the scores of batch (step, layer) current.
-    mutating func generate(step: Int, layer: Int) {
-        generator.fill(step: step, layer: layer, tokenCount: tokens, into: &scores)
+    /// Makes batch (step, layer) current: generated, or the trace's next batch (traces are read in order).
+    mutating func generate(step: Int, layer: Int) throws {
+        guard let trace else {
+            generator.fill(step: step, layer: layer, tokenCount: tokens, into: &batch.scores)
+            return
+        }
+        guard try trace.nextBatch(into: &batch) else {
+            throw TraceError.truncated(file: trace.file, at: .byte(trace.bytesRead), what: "trace (batch for step \(step), "
+                + "layer \(layer))", neededBytes: trace.header.tokensPerStep * trace.header.payloadBytesPerToken,
+                availableBytes: 0)
+        }
     }
 
     /// Routes the current batch under strategy `index` on `placement`, applies the capacity
-    /// limit and chooses replicas; returns the number of dropped slots.
+    /// limit and chooses replicas; returns the number of dropped slots. A choices trace's
+    /// recorded experts are replayed as they are.
     mutating func route(strategy index: Int, placement: ExpertPlacement) -> Int {
         let spec = scenario.strategies[index]
         let router = routers[index]
-        scores.withUnsafeBufferPointer { scores in
-            router.route(scores: scores, tokenCount: tokens, placement: placement, into: &buffer)
+        if let header = trace?.header, header.payload == .choices {
+            buffer.replay(experts: batch.experts, weights: batch.weights, tokenCount: tokens, k: header.k)
+        } else if let sam = router as? SAMRouting, sam.deviceScore == .trace {
+            batch.scores.withUnsafeBufferPointer { scores in
+                batch.deviceLogits.withUnsafeBufferPointer { logits in
+                    sam.route(scores: scores, deviceLogits: logits, tokenCount: tokens, placement: placement, into: &buffer)
+                }
+            }
+        } else {
+            batch.scores.withUnsafeBufferPointer { scores in
+                router.route(scores: scores, tokenCount: tokens, placement: placement, into: &buffer)
+            }
         }
         var dropped = 0
         if let cf = scenario.capacityFactor, spec.kind != .expertChoice {

@@ -10,10 +10,12 @@ public enum OrderedParallelMap {
     /// Calls `work(i)` for every i in 0..<count on `jobs` threads and `deliver(i, result)` on the
     /// calling thread in increasing i, as soon as results 0...i are all done.
     ///
-    /// If `deliver` throws, no new item starts, the running ones finish, and the error is rethrown.
+    /// If `work(i)` throws, the error is rethrown when item i's turn to be delivered comes (so the
+    /// first failing item in index order wins, whatever the timing). If `deliver` or `work` throws,
+    /// no new item starts, the running ones finish, and the error is rethrown.
     /// - Complexity: `count` calls of `work` spread over `jobs` threads; results wait at most
     ///   until every earlier one is done.
-    public static func run<Result: Sendable>(count: Int, jobs: Int, work: @escaping @Sendable (Int) -> Result,
+    public static func run<Result: Sendable>(count: Int, jobs: Int, work: @escaping @Sendable (Int) throws -> Result,
                                              deliver: (Int, Result) throws -> Void) throws {
         guard count > 0 else { return }
         let threads = min(max(jobs, 1), count)
@@ -21,7 +23,7 @@ public enum OrderedParallelMap {
         for _ in 0..<threads {
             let thread = Thread {
                 while let index = state.claim(below: count) {
-                    state.finish(index, work(index))
+                    state.finish(index, Swift.Result { try work(index) })
                 }
                 state.retire()
             }
@@ -30,7 +32,7 @@ public enum OrderedParallelMap {
         }
         try state.untilWorkersRetire {
             for index in 0..<count {
-                try deliver(index, state.take(index))
+                try deliver(index, state.take(index).get())
             }
         }
     }
@@ -40,7 +42,7 @@ public enum OrderedParallelMap {
         private let condition = NSCondition()
         private var next = 0
         private var cancelled = false
-        private var done: [Int: Result] = [:]
+        private var done: [Int: Swift.Result<Result, Error>] = [:]
         private var liveWorkers: Int
 
         init(workers: Int) { liveWorkers = workers }
@@ -53,7 +55,7 @@ public enum OrderedParallelMap {
             return next - 1
         }
 
-        func finish(_ index: Int, _ result: Result) {
+        func finish(_ index: Int, _ result: Swift.Result<Result, Error>) {
             condition.lock()
             done[index] = result
             condition.broadcast()
@@ -68,7 +70,7 @@ public enum OrderedParallelMap {
         }
 
         /// Blocks until result `index` is there and removes it.
-        func take(_ index: Int) -> Result {
+        func take(_ index: Int) -> Swift.Result<Result, Error> {
             condition.lock(); defer { condition.unlock() }
             while true {
                 if let result = done.removeValue(forKey: index) { return result }

@@ -7,6 +7,8 @@
 public struct SweepGrid: Sendable {
     /// The scenario document every point starts from.
     public let baseDocument: JSONValue
+    /// The directory relative trace files of the document are resolved against (the scenario file's).
+    public let baseDirectory: String
     /// The dimensions, outermost first.
     public let axes: [SweepAxis]
     /// Number of points: the product of the axes' value counts (1 with no axes).
@@ -18,10 +20,10 @@ public struct SweepGrid: Sendable {
     /// Most points a grid may have.
     public static let maxPoints = 1_000_000
 
-    /// Builds a grid.
+    /// Builds a grid over `base`, whose relative paths (`trace.file`) start from `baseDirectory`.
     /// - Throws: `SweepError.usage` when two axes share a key path or the grid exceeds `maxPoints`.
     /// - Complexity: O(size of the base document + total axis values).
-    public init(base: JSONValue, axes: [SweepAxis]) throws {
+    public init(base: JSONValue, baseDirectory: String = "", axes: [SweepAxis]) throws {
         var seen: [ScenarioKeyPath] = []
         for path in axes.flatMap(\.keyPaths) {
             guard !seen.contains(path) else {
@@ -39,6 +41,7 @@ public struct SweepGrid: Sendable {
             count = product
         }
         baseDocument = base
+        self.baseDirectory = baseDirectory
         self.axes = axes
         pointCount = count
         var text = "moesim sweep grid v1\n" + base.compactText + "\n"
@@ -75,7 +78,7 @@ public struct SweepGrid: Sendable {
             for (axis, value, _) in overrides {
                 for keyPath in axis.keyPaths { document = try keyPath.setting(value, in: document) }
             }
-            return try Scenario.decode(document)
+            return try Scenario.decode(document, baseDirectory: baseDirectory)
         } catch let problem as ScenarioKeyPath.Problem {
             throw SweepError.usage("--set \(problem.description)")
         } catch let error as ScenarioError {

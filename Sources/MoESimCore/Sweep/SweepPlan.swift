@@ -37,10 +37,11 @@ public struct SweepPlan: Sendable {
     }
 
     /// Simulates the `position`-th point of this plan and returns its rows.
+    /// - Throws: `TraceError` when the scenario replays a trace file that turns out corrupt.
     /// - Complexity: that of `Simulator.run` on the point's scenario.
-    public func rows(at position: Int) -> String {
+    public func rows(at position: Int) throws -> String {
         let point = points[position]
-        return table.rows(point: point, labels: grid.labels(of: point), result: Simulator.run(scenarios[position]))
+        return table.rows(point: point, labels: grid.labels(of: point), result: try Simulator.run(scenarios[position]))
     }
 
     /// How many of this plan's points an earlier, interrupted run of it finished, and the bytes

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Writes a binary `.moetrace` file batch by batch, in chunks of at most `header.chunkTokens`
+/// tokens, each with its CRC-32. The bytes go to a temporary file beside the target, renamed
+/// over it by `finish()`; a writer dropped before that removes its temporary file, so a failed
+/// run never leaves a partial trace behind.
+public final class TraceWriter {
+    /// The header written.
+    public let header: TraceHeader
+    /// The target path.
+    public let path: String
+    /// Batches appended so far.
+    public private(set) var batchesWritten = 0
+    /// Bytes written so far.
+    public private(set) var bytesWritten = 0
+
+    private let temporary: String
+    private let descriptor: Int32
+    private var chunk: [UInt8]
+    private var finished = false
+
+    /// Creates the temporary file and writes the header.
+    /// - Throws: `AtomicFile.WriteError` when the file cannot be created.
+    public init(path: String, header: TraceHeader) throws {
+        self.path = path
+        self.header = header
+        try AtomicFile.checkTarget(path)
+        temporary = try AtomicFile.temporaryPath(creatingParentOf: path)
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw AtomicFile.cannotCreate(path) }
+        chunk = [UInt8](repeating: 0, count: TraceHeader.chunkHeaderByteCount + header.chunkTokens * header.payloadBytesPerToken)
+        do {
+            try writeAll(header.encoded())
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    deinit { if !finished { abandon() } }
+
+    /// Appends the next batch (step-major, then layer); `batch` must be shaped for `header`.
+    /// - Throws: `AtomicFile.WriteError` (disk full, I/O error).
+    /// - Complexity: O(batch bytes); no allocation.
+    public func append(_ batch: TraceBatch) throws {
+        precondition(batchesWritten < header.batchCount, "more batches than the header declares")
+        let step = batchesWritten / header.layers, layer = batchesWritten % header.layers
+        var first = 0
+        while first < header.tokensPerStep {
+            let tokens = min(header.chunkTokens, header.tokensPerStep - first)
+            let count = encodeChunk(batch, step: step, layer: layer, firstToken: first, tokens: tokens)
+            try chunk.withUnsafeBytes { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            first += tokens
+        }
+        batchesWritten += 1
+    }
+
+    /// Renames the complete file over the target.
+    /// - Throws: `AtomicFile.WriteError`; the target is then unchanged.
+    public func finish() throws {
+        precondition(batchesWritten == header.batchCount, "\(batchesWritten) of \(header.batchCount) batches written")
+        finished = true
+        guard close(descriptor) == 0, rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw AtomicFile.WriteError(path: path, reason: reason)
+        }
+    }
+
+    /// Encodes one chunk into `chunk`; returns its byte count.
+    private func encodeChunk(_ batch: TraceBatch, step: Int, layer: Int, firstToken: Int, tokens: Int) -> Int {
+        let headerBytes = TraceHeader.chunkHeaderByteCount
+        let total = headerBytes + tokens * header.payloadBytesPerToken
+        chunk.withUnsafeMutableBytes { out in
+            for (index, byte) in TraceHeader.chunkMagic.enumerated() { out[index] = byte }
+            for (index, value) in [step, layer, firstToken, tokens].enumerated() {
+                out.storeBytes(of: UInt32(value).littleEndian, toByteOffset: 4 + index * 4, as: UInt32.self)
+            }
+            var offset = headerBytes
+            func put(_ values: [Float], width: Int, as type: TraceHeader.ScoreType) {
+                values.withUnsafeBufferPointer { source in
+                    for i in firstToken * width..<(firstToken + tokens) * width {
+                        if type == .f32 {
+                            out.storeBytes(of: source[i].bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
+                        } else {
+                            out.storeBytes(of: Float16(source[i]).bitPattern.littleEndian, toByteOffset: offset, as: UInt16.self)
+                        }
+                        offset += type.byteCount
+                    }
+                }
+            }
+            switch header.payload {
+            case .scores:
+                put(batch.scores, width: header.experts, as: header.scoreType)
+                if header.hasDeviceLogits { put(batch.deviceLogits, width: header.gpus, as: header.scoreType) }
+            case .choices:
+                for i in firstToken * header.k..<(firstToken + tokens) * header.k {
+                    out.storeBytes(of: UInt32(bitPattern: batch.experts[i]).littleEndian, toByteOffset: offset, as: UInt32.self)
+                    offset += 4
+                }
+                put(batch.weights, width: header.k, as: .f32)
+            }
+            var crc = CRC32()
+            crc.update(UnsafeRawBufferPointer(rebasing: out[0..<20]))
+            crc.update(UnsafeRawBufferPointer(rebasing: out[headerBytes..<total]))
+            out.storeBytes(of: crc.value.littleEndian, toByteOffset: 20, as: UInt32.self)
+        }
+        return total
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try writeAll($0) }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFile.WriteError(path: path, reason: String(cString: strerror(errno)))
+            }
+            done += n
+        }
+        bytesWritten += done
+    }
+
+    private func abandon() {
+        finished = true
+        close(descriptor)
+        unlink(temporary)
+    }
+}
