@@ -103,6 +103,20 @@ final class SweepCommandTests: MoesimTestCase {
         XCTAssertEqual(try Data(contentsOf: tmp.appendingPathComponent("part.csv")), before)
     }
 
+    func testShippedSweepResultsAreWhatTheModelGivesNow() throws {
+        let root = MoesimRunner.packageRoot
+        let scenario = root.appendingPathComponent("scenarios/sweep-k.json").path
+        for (set, name) in [("routing.strategies[1].k+routing.strategies[2].k=1:8", "by-k"),
+                            ("cluster.nodes=1:16:x2", "by-nodes")] {
+            let run = try moesim("sweep", scenario, "--set", set)
+            assertStatus(run, 0)
+            XCTAssertEqual(run.stdout, try String(contentsOf: root.appendingPathComponent("results/sweep-k.\(name).csv"),
+                                                  encoding: .utf8),
+                           "results/sweep-k.\(name).csv is stale; regenerate it with: moesim sweep scenarios/sweep-k.json "
+                           + "--set '\(set)' --out results/sweep-k.\(name).csv")
+        }
+    }
+
     func testBadInputFailsBeforeAnythingIsWritten() throws {
         let file = try scenario()
         let cases: [([String], Int32, [String])] = [
