@@ -15,7 +15,7 @@ enum SweepCommand {
 
     VALUES (comma-separated; ranges and single values may be mixed):
       8, 0.5, true, null   JSON values; any other word is a string (sam, dgx-h100, analytical)
-      1:64:x2              a geometric range: 1, 2, 4, ..., 64 (start:end:xFACTOR)
+      1:64:x2              a geometric range: 1, 2, 4, ..., 64 (start:end:xFACTOR; ×FACTOR and *FACTOR work too)
       0.5:2:+0.25          an arithmetic range: 0.5, 0.75, ..., 2 (start:end:+STEP; start:end = +1)
     KEY PATHS name any scenario key: cluster.nodes, routing.capacityFactor, trace.synthetic.zipf,
     routing.strategies[1].k (array elements by 0-based index), simulation.network. Paths joined by

@@ -59,6 +59,8 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(try SweepAxis(parsing: "x=0.1:0.3:+0.1").labels, ["0.1", "0.2", "0.3"])
         XCTAssertEqual(try SweepAxis(parsing: "x=0:3").labels, ["0", "1", "2", "3"])
         XCTAssertEqual(try SweepAxis(parsing: "x=1:10:x3").labels, ["1", "3", "9"])
+        XCTAssertEqual(try SweepAxis(parsing: "x=1:10:×3").values, try SweepAxis(parsing: "x=1:10:*3").values)
+        XCTAssertEqual(try SweepAxis(parsing: "x=1:10:×3").values, try SweepAxis(parsing: "x=1:10:x3").values)
         // Lists mix ranges and single values, in order.
         XCTAssertEqual(try SweepAxis(parsing: "x=null,1:2,2.5").labels, ["null", "1", "2", "2.5"])
         let words = try SweepAxis(parsing: "simulation.network=analytical,flow, \"quoted\" ,true")
@@ -68,7 +70,7 @@ final class SweepTests: XCTestCase {
 
     func testAxisRejectsMalformedValues() throws {
         let cases = ["cluster.nodes", "cluster.nodes=", "cluster.nodes=1,,2", "x=4:1", "x=1:8:x1", "x=0:8:x2",
-                     "x=1:8:+0", "x=1:8:-1", "x=1:8:*2", "x=1:2:+1:3", "x=0:1e9", "bad path=1"]
+                     "x=1:8:+0", "x=1:8:-1", "x=1:8:/2", "x=1:2:+1:3", "x=0:1e9", "bad path=1"]
         for argument in cases {
             XCTAssertThrowsError(try SweepAxis(parsing: argument), argument) { error in
                 XCTAssertTrue("\(error)".hasPrefix("--set \(argument)"), "the message quotes the argument: \(error)")

@@ -5,7 +5,8 @@ import Foundation
 /// same value together: one axis, not a grid of their combinations.
 ///
 /// Each comma-separated item is either a range or one JSON-like value:
-/// - `start:end:xF` — geometric, start, start·F, start·F², … while ≤ end (F > 1, start > 0);
+/// - `start:end:xF` — geometric, start, start·F, start·F², … while ≤ end (F > 1, start > 0;
+///   `×F` and `*F` are the same);
 /// - `start:end:+S` — arithmetic, start, start+S, … while ≤ end (S > 0); `start:end` means +1;
 /// - `8`, `0.5`, `true`, `null`, `"quoted"` — that JSON value; anything else is a string (`sam`, `dgx-h100`).
 public struct SweepAxis: Equatable, Sendable {
@@ -70,7 +71,7 @@ public struct SweepAxis: Equatable, Sendable {
         guard parts.count <= 3 else { throw fail("has too many colons") }
         guard start <= end else { throw fail("goes down (start \(parts[0]) > end \(parts[1]))") }
         let stepText = parts.count == 3 ? parts[2] : "+1"
-        guard let kind = stepText.first, kind == "x" || kind == "+", let step = number(String(stepText.dropFirst())) else {
+        guard let kind = stepText.first, "x×*+".contains(kind), let step = number(String(stepText.dropFirst())) else {
             throw fail("has step \"\(stepText)\"")
         }
         // Points are computed from the start (not accumulated) and rounded to 12 significant
@@ -80,7 +81,7 @@ public struct SweepAxis: Equatable, Sendable {
         var i = 0.0
         while true {
             let value: Double
-            if kind == "x" {
+            if kind != "+" {
                 guard step > 1 else { throw fail("needs a factor above 1") }
                 guard start > 0 else { throw fail("needs a start above 0 with a factor") }
                 value = start * pow(step, i)
