@@ -13,12 +13,11 @@ public struct HashRouting: RoutingStrategy {
     /// A hash router.
     public init(gateProbabilities: Bool = true) { self.gateProbabilities = gateProbabilities }
 
-    /// The expert that token `index` hashes to among `experts`.
+    /// The expert that token `index` hashes to among `experts`: the first output of SplitMix64
+    /// seeded with the index, which is its finaliser applied to index + γ.
     @inline(__always) public static func expert(ofToken index: Int, experts: Int) -> Int {
-        var z = UInt64(index) &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(experts))
+        var hash = SplitMix64(seed: UInt64(index))
+        return Int(hash.next() % UInt64(experts))
     }
 
     /// - Complexity: O(tokenCount · E) (the softmax normaliser); no allocation per token.
