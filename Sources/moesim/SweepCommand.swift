@@ -68,7 +68,7 @@ enum SweepCommand {
         let plan: SweepPlan
         do {
             let document = try Scenario.loadDocument(file: file)
-            _ = try Scenario.load(file: file)  // the base file itself must be valid, with its errors named as such
+            _ = try Scenario.decode(document, file: file)  // the base file itself must be valid, its errors named as such
             let axes = try args.allValues("--set").map(SweepAxis.init(parsing:))
             plan = try SweepPlan(grid: SweepGrid(base: document, baseDirectory: (file as NSString).deletingLastPathComponent,
                                                  axes: axes), shard: shard)

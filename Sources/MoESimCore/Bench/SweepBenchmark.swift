@@ -13,8 +13,6 @@ public enum SweepBenchmark {
         public let points: Int
         public let jobs: Int
         public let wallSeconds: Double
-        /// Bytes of CSV the points produced (a check that the work was done).
-        public let csvBytes: Int
         public var pointsPerSecond: Double { Double(points) / wallSeconds }
     }
 
@@ -46,13 +44,11 @@ public enum SweepBenchmark {
     /// - Parameter progress: called on the calling thread after each point with (done, total).
     /// - Complexity: the sum of the points' simulations, spread over `jobs` threads.
     public static func measure(_ plan: SweepPlan, jobs: Int, progress: ((Int, Int) -> Void)? = nil) throws -> Row {
-        var bytes = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        try OrderedParallelMap.run(count: plan.points.count, jobs: jobs, work: { try plan.rows(at: $0) }) { i, rows in
-            bytes += rows.utf8.count
+        try OrderedParallelMap.run(count: plan.points.count, jobs: jobs, work: { try plan.rows(at: $0) }) { i, _ in
             progress?(i + 1, plan.points.count)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Row(points: plan.points.count, jobs: jobs, wallSeconds: seconds, csvBytes: bytes)
+        return Row(points: plan.points.count, jobs: jobs, wallSeconds: seconds)
     }
 }

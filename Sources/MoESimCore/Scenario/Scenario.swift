@@ -43,7 +43,14 @@ public struct Scenario: Equatable, Sendable {
     /// - Throws: `ScenarioError` naming the file and the key path of the first problem.
     /// - Complexity: O(file size).
     public static func load(file: String) throws -> Scenario {
-        let json = try loadDocument(file: file)
+        try decode(loadDocument(file: file), file: file)
+    }
+
+    /// Validates the document read from `file`: relative trace paths start from the file's
+    /// directory, and errors name the file.
+    /// - Throws: `ScenarioError` naming the file and the key path of the first problem.
+    /// - Complexity: O(size of the document).
+    public static func decode(_ json: JSONValue, file: String) throws -> Scenario {
         do {
             return try decode(json, baseDirectory: (file as NSString).deletingLastPathComponent)
         } catch let error as ScenarioError {

@@ -28,7 +28,7 @@ public struct SweepTable: Sendable {
             .joined()
     }
 
-    /// A sweep CSV file read back: its header, its complete rows, and how many bytes they span.
+    /// A sweep CSV file read back: its header and its complete rows.
     public struct Contents {
         /// The header line, newline-terminated.
         public var header: String
@@ -38,8 +38,6 @@ public struct SweepTable: Sendable {
         public var pointCount: Int?
         /// Every complete row: its point and its text (newline-terminated), in file order.
         public var rows: [(point: Int, text: Substring)]
-        /// Bytes from the start of the file to the end of the last complete line.
-        public var completeBytes: Int
         /// Whether the file ended in the middle of a line (a write cut short).
         public var endsMidLine: Bool
     }
@@ -56,7 +54,6 @@ public struct SweepTable: Sendable {
             throw SweepError.data("\(file): not a moesim sweep CSV (its first line should start with grid,point,points,)")
         }
         var contents = Contents(header: headerLine + "\n", gridID: nil, pointCount: nil, rows: [],
-                                completeBytes: lineEnd(lines, in: text),
                                 endsMidLine: endsMidLine)
         for (number, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false)
@@ -74,11 +71,5 @@ public struct SweepTable: Sendable {
             contents.rows.append((point, text[line.startIndex..<text.index(after: line.endIndex)]))
         }
         return contents
-    }
-
-    /// Byte offset just past the newline ending the last of `lines` (all slices of `text`).
-    private static func lineEnd(_ lines: [Substring], in text: String) -> Int {
-        guard let last = lines.last else { return 0 }
-        return text.utf8.distance(from: text.startIndex, to: last.endIndex) + 1
     }
 }
