@@ -104,10 +104,10 @@ enum SweepCommand {
         FileHandle.standardError.write(Data((summary + "\n").utf8))
     }
 
-    private static func jobCount(_ text: String?) throws -> Int {
+    static func jobCount(_ text: String?, command: String = "sweep") throws -> Int {
         guard let text else { return ProcessInfo.processInfo.activeProcessorCount }
         guard let jobs = Int(text), jobs >= 1, jobs <= 1024 else {
-            throw CommandLineError.usage("--jobs must be an integer in [1, 1024] (got \"\(text)\")", command: "sweep")
+            throw CommandLineError.usage("--jobs must be an integer in [1, 1024] (got \"\(text)\")", command: command)
         }
         return jobs
     }

@@ -18,6 +18,7 @@ COMMANDS:
   presets            List the cluster presets and their numbers.
   plot FILE.csv      Draw CSV columns as an SVG figure (line or bar, series per --by).
   trace SUBCOMMAND   Generate, inspect (stats), convert and import (.npy) token-to-expert traces.
+  validate           Compare predictions with published hardware measurements (DeepEP, nccl-tests).
   bench routing      Measure routing throughput (CSV; use a release build).
   help [COMMAND]     Show help for a command.
 
@@ -30,6 +31,7 @@ EXAMPLES:
   moesim simulate scenarios/quickstart.json --format csv --out results/
   moesim sweep scenarios/quickstart.json --set cluster.nodes=1:8:x2 --set routing.capacityFactor=1,1.5 --out sweep.csv
   moesim presets
+  moesim validate
   moesim trace generate --experts 64 --tokens 8192 --gpus 8 --zipf 1.2 -o zipf.moetrace
 
 Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
@@ -44,6 +46,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "merge": (MergeCommand.help, MergeCommand.run),
     "plot": (PlotCommand.help, PlotCommand.run),
     "trace": (TraceCommand.help, TraceCommand.run),
+    "validate": (ValidateCommand.help, ValidateCommand.run),
 ]
 
 func fail(_ message: String, code: Int32) -> Never {

@@ -27,7 +27,7 @@ public struct ClusterPreset: Sendable {
     static let nvlinkEfficiency = 0.80
     /// InfiniBand/RoCE RDMA reaches about 90% of line rate: DeepEP measures 43–46 GB/s
     /// on 400 Gb/s (50 GB/s) ConnectX-7 ports.
-    static let rdmaEfficiency = 0.90
+    static let rdmaEfficiency = 0.86
     /// PCIe peer-to-peer and GPU→NIC DMA reach about 80% of the x16 line rate
     /// (TLP and flow-control overhead).
     static let pcieEfficiency = 0.80

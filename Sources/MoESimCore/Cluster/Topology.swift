@@ -132,6 +132,37 @@ public struct Topology: Sendable {
         return latency
     }
 
+    /// Appends to `links` the links a loopback of GPU `gpu` crosses — its intra-node port out and
+    /// back in, or GPU→NIC, NIC egress, NIC ingress, NIC→GPU — and returns the route's latency in nanoseconds.
+    /// - Complexity: O(1); allocates only if `links` must grow.
+    @discardableResult
+    public func loopbackRoute(of gpu: Int, through kind: TrafficMatrix.Loopback, into links: inout [Int32]) -> Int64 {
+        let start = links.count
+        let pcieNode = cluster.intraNodeFabric == .pcie
+        switch kind {
+        case .intraNode:
+            links.append((pcieNode ? pcieUpBase : intraOutBase) + Int32(gpu))
+            links.append((pcieNode ? pcieDownBase : intraInBase) + Int32(gpu))
+        case .nic:
+            let node = cluster.node(of: gpu), nic = cluster.nic(of: gpu)
+            links.append(pcieUpBase + Int32(gpu))
+            if pcieNode {
+                appendSwitchHop(node: node, from: cluster.pcieSwitch(ofGPU: gpu), to: cluster.pcieSwitch(ofNIC: nic),
+                                into: &links)
+            }
+            links.append(nicOutBase + Int32(nic))
+            links.append(nicInBase + Int32(nic))
+            if pcieNode {
+                appendSwitchHop(node: node, from: cluster.pcieSwitch(ofNIC: nic), to: cluster.pcieSwitch(ofGPU: gpu),
+                                into: &links)
+            }
+            links.append(pcieDownBase + Int32(gpu))
+        }
+        var latency: Int64 = 0
+        for i in start..<links.count { latency = max(latency, latencyNanos[Int(links[i])]) }
+        return latency
+    }
+
     private func appendSwitchHop(node: Int, from: Int, to: Int, into links: inout [Int32]) {
         guard from != to else { return }
         links.append(switchUpBase + Int32(node * cluster.pcieSwitchesPerNode + from))

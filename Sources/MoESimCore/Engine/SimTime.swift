@@ -32,6 +32,8 @@ public struct SimTime: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Microseconds, for reports.
     public var microseconds: Double { Double(nanoseconds) / 1_000 }
+    /// The time in seconds.
+    public var seconds: Double { Double(nanoseconds) / 1e9 }
 
     public static func + (lhs: SimTime, rhs: SimTime) -> SimTime {
         SimTime(nanoseconds: lhs.nanoseconds + rhs.nanoseconds)

@@ -40,7 +40,7 @@ public struct LayerDetail: Equatable, Sendable {
         let traffic = step.dispatchTraffic
         // Combine (and, in training, both backward transfers) mirror dispatch at the combine element size.
         func combineSized(_ dispatchBytes: Int64) -> Int64 {
-            dispatchBytes * Int64(scenario.model.combineBytesPerElement) / Int64(scenario.model.dispatchBytesPerElement)
+            dispatchBytes / scenario.model.dispatchBytesPerToken * scenario.model.combineBytesPerToken
         }
         let passes: Int64 = scenario.simulation.mode == .training ? 2 : 1
         for g in 0..<gpus {
@@ -49,6 +49,10 @@ public struct LayerDetail: Equatable, Sendable {
             for other in 0..<gpus where other != g {
                 sentDispatch += traffic[g, other]
                 receivedDispatch += traffic[other, g]
+            }
+            for kind in TrafficMatrix.Loopback.allCases {
+                sentDispatch += traffic.loopback(of: g, through: kind)
+                receivedDispatch += traffic.loopback(of: g, through: kind)
             }
             // Forward: dispatch out, combine back; training adds combine-grad out (combine size) and dispatch-grad back.
             let sent = sentDispatch + combineSized(receivedDispatch)

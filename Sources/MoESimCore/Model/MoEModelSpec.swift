@@ -16,10 +16,14 @@ public struct MoEModelSpec: Equatable, Sendable {
     public var dispatchBytesPerElement: Int
     /// Bytes per hidden element sent in combine (and in the backward all-to-alls).
     public var combineBytesPerElement: Int
+    /// Hidden elements that share one FP32 scale factor in dispatch (block-scaled FP8, as DeepSeek-V3
+    /// and DeepEP send: 128), or 0 for no scale factors.
+    public var dispatchScaleBlock: Int
 
     /// Creates a model description.
     public init(hiddenSize: Int, expertFFNSize: Int, experts: Int, moeLayers: Int, ffnMatrices: Int = 3,
-                computeBytesPerElement: Int = 2, dispatchBytesPerElement: Int = 2, combineBytesPerElement: Int = 2) {
+                computeBytesPerElement: Int = 2, dispatchBytesPerElement: Int = 2, combineBytesPerElement: Int = 2,
+                dispatchScaleBlock: Int = 0) {
         self.hiddenSize = hiddenSize
         self.expertFFNSize = expertFFNSize
         self.experts = experts
@@ -28,10 +32,18 @@ public struct MoEModelSpec: Equatable, Sendable {
         self.computeBytesPerElement = computeBytesPerElement
         self.dispatchBytesPerElement = dispatchBytesPerElement
         self.combineBytesPerElement = combineBytesPerElement
+        self.dispatchScaleBlock = dispatchScaleBlock
     }
 
-    /// Bytes of one token's hidden state in dispatch.
-    public var dispatchBytesPerToken: Int64 { Int64(hiddenSize) * Int64(dispatchBytesPerElement) }
+    /// Bytes of one FP32 scale factor.
+    public static let scaleFactorBytes: Int64 = 4
+
+    /// Bytes of one token's hidden state in dispatch, with its scale factors: H · b + ⌈H / block⌉ · 4
+    /// (7168 · 1 + 56 · 4 = 7392 for DeepSeek-V3's FP8 dispatch).
+    public var dispatchBytesPerToken: Int64 {
+        let scales = dispatchScaleBlock > 0 ? Int64((hiddenSize + dispatchScaleBlock - 1) / dispatchScaleBlock) : 0
+        return Int64(hiddenSize) * Int64(dispatchBytesPerElement) + scales * Self.scaleFactorBytes
+    }
     /// Bytes of one token's expert output in combine.
     public var combineBytesPerToken: Int64 { Int64(hiddenSize) * Int64(combineBytesPerElement) }
 }

@@ -4,6 +4,7 @@
 /// carry nothing before the first of them starts), and at least, for every
 /// transfer, its own route latency + bytes / the slowest link of its route.
 ///
+/// Loopback bytes (`TrafficMatrix.loopback`) cross their GPU's port or NIC out and back in.
 /// Bytes follow the `Topology`'s routes, so the bound sees every link the flow
 /// model sees (NVLink or PCIe inside a node, PCIe switch uplinks, GPU→NIC PCIe,
 /// NIC ports, oversubscribed fabric uplinks). When every route of the phase has
@@ -62,15 +63,19 @@ public struct AnalyticalNetwork {
                 }
                 path.removeAll(keepingCapacity: true)
                 let latency = topology.route(from: source, to: destination, into: &path)
-                var bottleneck = Double.infinity
-                for link in path {
-                    let l = Int(link)
-                    linkBytes[l] += bytes
-                    linkLatency[l] = min(linkLatency[l], latency)
-                    bottleneck = min(bottleneck, topology.bytesPerSecond[l])
-                }
-                slowestTransfer = max(slowestTransfer, SimTime(nanoseconds: latency)
-                    + SimTime.duration(work: Double(bytes), ratePerSecond: bottleneck))
+                slowestTransfer = max(slowestTransfer, chargePath(bytes, latency: latency))
+            }
+        }
+
+        for kind in TrafficMatrix.Loopback.allCases {
+            for gpu in 0..<gpus where traffic.loopback(of: gpu, through: kind) > 0 {
+                let bytes = traffic.loopback(of: gpu, through: kind)
+                sent[gpu] += bytes
+                received[gpu] += bytes
+                intraBytes += bytes
+                path.removeAll(keepingCapacity: true)
+                let latency = topology.loopbackRoute(of: gpu, through: kind, into: &path)
+                slowestTransfer = max(slowestTransfer, chargePath(bytes, latency: latency))
             }
         }
 
@@ -81,5 +86,18 @@ public struct AnalyticalNetwork {
         }
         return PhaseCost(time: time, intraNodeBytes: intraBytes, interNodeBytes: interBytes,
                          maxGPUSentBytes: sent.max() ?? 0, maxGPUReceivedBytes: received.max() ?? 0)
+    }
+
+    /// Adds `bytes` to every link of `path` and returns when the transfer alone would end:
+    /// its latency plus its bytes over the slowest link of the path.
+    private mutating func chargePath(_ bytes: Int64, latency: Int64) -> SimTime {
+        var bottleneck = Double.infinity
+        for link in path {
+            let l = Int(link)
+            linkBytes[l] += bytes
+            linkLatency[l] = min(linkLatency[l], latency)
+            bottleneck = min(bottleneck, topology.bytesPerSecond[l])
+        }
+        return SimTime(nanoseconds: latency) + SimTime.duration(work: Double(bytes), ratePerSecond: bottleneck)
     }
 }

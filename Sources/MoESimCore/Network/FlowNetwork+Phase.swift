@@ -7,7 +7,7 @@ extension FlowNetwork {
         public var finished: Bool
         /// Flows whose last byte arrived.
         public var completedFlows: Int
-        /// Flows (one per ordered GPU pair with bytes, local copies excluded).
+        /// Flows (one per ordered GPU pair with bytes, local copies excluded, plus one per GPU with loopback bytes).
         public var flows: Int
         /// Distinct instants at which flows started or finished.
         public var instants: Int
@@ -29,6 +29,10 @@ extension FlowNetwork {
             for destination in 0..<gpus where destination != source {
                 let amount = traffic[source, destination]
                 if amount > 0 { addFlow(from: source, to: destination, bytes: amount, at: .zero, tag: 0) }
+            }
+            for kind in TrafficMatrix.Loopback.allCases where traffic.loopback(of: source, through: kind) > 0 {
+                addLoopbackFlow(gpu: source, through: kind, bytes: traffic.loopback(of: source, through: kind),
+                                at: .zero, tag: 0)
             }
         }
         var completed: [Int32] = []

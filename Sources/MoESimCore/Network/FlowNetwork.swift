@@ -136,10 +136,28 @@ public struct FlowNetwork {
     @discardableResult
     public mutating func addFlow(from source: Int, to destination: Int, bytes byteCount: Int64,
                                  at time: SimTime, tag: Int32) -> Int32 {
-        precondition(source != destination && byteCount > 0, "a flow needs two different GPUs and at least one byte")
+        precondition(source != destination, "a flow needs two different GPUs (a GPU to itself is a loopback flow)")
+        return appendFlow(source: source, destination: destination, bytes: byteCount, at: time, tag: tag,
+                          latency: topology.route(from: source, to: destination, into: &pathLinks))
+    }
+
+    /// Adds a loopback of `byteCount` bytes from GPU `gpu` to itself through `links` (see
+    /// `TrafficMatrix.loopback`) at time `time` and returns its flow id.
+    /// - Precondition: `byteCount > 0`.
+    /// - Complexity: O(log F) amortised.
+    @discardableResult
+    public mutating func addLoopbackFlow(gpu: Int, through links: TrafficMatrix.Loopback, bytes byteCount: Int64,
+                                         at time: SimTime, tag: Int32) -> Int32 {
+        appendFlow(source: gpu, destination: gpu, bytes: byteCount, at: time, tag: tag,
+                   latency: topology.loopbackRoute(of: gpu, through: links, into: &pathLinks))
+    }
+
+    /// Records a flow whose links were just appended to `pathLinks`.
+    private mutating func appendFlow(source: Int, destination: Int, bytes byteCount: Int64, at time: SimTime,
+                                     tag: Int32, latency: Int64) -> Int32 {
+        precondition(byteCount > 0, "a flow needs at least one byte")
         precondition(time.nanoseconds >= now, "a flow was added in the past")
         let id = Int32(sources.count)
-        let latency = topology.route(from: source, to: destination, into: &pathLinks)
         pathStart.append(Int32(pathLinks.count))
         while memberSlot.count < pathLinks.count {
             memberSlot.append(-1)

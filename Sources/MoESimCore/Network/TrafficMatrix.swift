@@ -4,11 +4,29 @@ public struct TrafficMatrix: Equatable, Sendable {
     public let gpuCount: Int
     /// `bytes[src · G + dst]`; the diagonal is local data that never touches a link.
     public private(set) var bytes: [Int64]
+    /// Bytes each GPU sends itself through one of its links and back, `loopback[kind · G + gpu]`
+    /// (see `SelfCopies.links`): kernels that push the sender's own copy through the same stage as
+    /// the others pay a link's rate for it.
+    public private(set) var loopback: [Int64]
+
+    /// The links a loopback crosses.
+    public enum Loopback: Int, CaseIterable, Sendable {
+        /// The GPU's intra-node port out and back in (NVLink, or PCIe on PCIe nodes).
+        case intraNode = 0
+        /// To the GPU's NIC, out of it and back in (RDMA loopback).
+        case nic = 1
+    }
 
     /// An all-zero matrix for `gpuCount` GPUs.
     public init(gpuCount: Int) {
         self.gpuCount = gpuCount
         bytes = [Int64](repeating: 0, count: gpuCount * gpuCount)
+        loopback = [Int64](repeating: 0, count: 2 * gpuCount)
+    }
+
+    /// Bytes `gpu` sends itself through `links`.
+    @inline(__always) public func loopback(of gpu: Int, through links: Loopback) -> Int64 {
+        loopback[links.rawValue * gpuCount + gpu]
     }
 
     /// Bytes from `source` to `destination`.
@@ -22,9 +40,15 @@ public struct TrafficMatrix: Equatable, Sendable {
         bytes[source * gpuCount + destination] += amount
     }
 
+    /// Adds `amount` bytes that `gpu` sends itself through `links`.
+    @inline(__always) public mutating func addLoopback(_ amount: Int64, gpu: Int, through links: Loopback) {
+        loopback[links.rawValue * gpuCount + gpu] += amount
+    }
+
     /// Sets every entry to zero, keeping storage.
     public mutating func clear() {
         for i in bytes.indices { bytes[i] = 0 }
+        for i in loopback.indices { loopback[i] = 0 }
     }
 
     /// The reverse phase: `transposed[d, s] = self[s, d] · numerator / denominator`
@@ -35,9 +59,10 @@ public struct TrafficMatrix: Equatable, Sendable {
         for s in 0..<gpuCount {
             for d in 0..<gpuCount { result[d, s] = self[s, d] * numerator / denominator }
         }
+        for i in loopback.indices { result.loopback[i] = loopback[i] * numerator / denominator }
         return result
     }
 
-    /// All bytes of the phase, including those whose destination is their own GPU (the diagonal).
-    public var totalBytes: Int64 { bytes.reduce(0, +) }
+    /// All bytes of the phase, including those whose destination is their own GPU (the diagonal) and loopbacks.
+    public var totalBytes: Int64 { bytes.reduce(0, +) + loopback.reduce(0, +) }
 }

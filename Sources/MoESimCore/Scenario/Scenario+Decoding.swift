@@ -60,6 +60,7 @@ extension Scenario {
         }
         let placementSpec = try decodePlacement(&parallelism, experts: model.experts, gpus: cluster.gpuCount)
         let transport = try parallelism.choice("transport", default: Transport.nvlink)
+        let selfCopies = try parallelism.choice("selfCopies", default: SelfCopies.local)
         let microbatches = try parallelism.int("microbatches", default: 1, in: 1...64)
         guard microbatches <= tokensPerGPU else {
             throw parallelism.fail("microbatches", "\(microbatches) micro-batches need at least as many tokens per GPU "
@@ -118,6 +119,12 @@ extension Scenario {
                 + "the analytical model has no overlap, so it would ignore them")
         }
         try sim.rejectUnknownKeys()
+        var validation: ValidationSpec?
+        if root.raw("validation") != nil {
+            var reader = try root.object("validation")
+            validation = try decodeValidation(&reader)
+            try reader.rejectUnknownKeys()
+        }
         try root.rejectUnknownKeys()
 
         var scenario = Scenario(name: name, cluster: cluster, model: model, tokensPerGPU: tokensPerGPU, placement: placementSpec,
@@ -125,8 +132,27 @@ extension Scenario {
                         strategies: strategies, capacityFactor: capacityFactor.flatMap { $0.isFinite ? $0 : nil },
                         synthetic: synthetic, simulation: simulation)
         scenario.microbatches = microbatches
+        scenario.selfCopies = selfCopies
         scenario.traceFile = traceFile
+        scenario.validation = validation
         return scenario
+    }
+
+    /// The `validation` section: `id`, `kernel`, and `phase` (DeepEP) or `bytesPerRank` (nccl-tests).
+    private static func decodeValidation(_ reader: inout ObjectReader) throws -> ValidationSpec {
+        let id = try reader.string("id", default: "")
+        guard !id.isEmpty else { throw reader.fail("id", "missing (the id of the measured row it reproduces)") }
+        let kernelNames = ValidationSpec.Kernel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        guard reader.raw("kernel") != nil else { throw reader.fail("kernel", "missing (one of \(kernelNames))") }
+        let kernel = try reader.choice("kernel", default: ValidationSpec.Kernel.ncclAllToAll)
+        switch kernel {
+        case .ncclAllToAll:
+            let bytes = try reader.int("bytesPerRank", default: 1 << 30, in: 1...(1 << 40))
+            return ValidationSpec(id: id, kernel: kernel, bytesPerRank: Int64(bytes))
+        case .deepEPNormal, .deepEPLowLatency:
+            guard reader.raw("phase") != nil else { throw reader.fail("phase", "missing (\"dispatch\" or \"combine\")") }
+            return ValidationSpec(id: id, kernel: kernel, phase: try reader.choice("phase", default: ValidationSpec.Phase.dispatch))
+        }
     }
 
     /// The `trace` section: either `file` (a trace to replay) or `synthetic` (a generator).
@@ -272,15 +298,17 @@ extension Scenario {
     }
 
     private static func decodeModel(_ reader: inout ObjectReader) throws -> MoEModelSpec {
-        MoEModelSpec(
-            hiddenSize: try reader.int("hiddenSize", default: 4096, in: 1...1_048_576),
+        let hiddenSize = try reader.int("hiddenSize", default: 4096, in: 1...1_048_576)
+        return MoEModelSpec(
+            hiddenSize: hiddenSize,
             expertFFNSize: try reader.int("expertFFNSize", default: 14336, in: 1...4_194_304),
             experts: try reader.int("experts", default: 64, in: 1...65_536),
             moeLayers: try reader.int("moeLayers", default: 1, in: 1...1_024),
             ffnMatrices: try reader.int("ffnMatrices", default: 3, in: 2...3),
             computeBytesPerElement: try reader.int("computeBytesPerElement", default: 2, in: 1...8),
             dispatchBytesPerElement: try reader.int("dispatchBytesPerElement", default: 2, in: 1...8),
-            combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8))
+            combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8),
+            dispatchScaleBlock: try reader.int("dispatchScaleBlock", default: 0, in: 0...hiddenSize))
     }
 
     private static func decodePlacement(_ parallelism: inout ObjectReader, experts: Int, gpus: Int) throws -> PlacementSpec {

@@ -21,6 +21,8 @@ public struct Scenario: Equatable, Sendable {
     public var placement: PlacementSpec
     /// Which links bytes between GPUs of one node take.
     public var transport: Transport
+    /// What the sender's copies for itself cost.
+    public var selfCopies = SelfCopies.local
     /// The strategies to compare, in the order given; each becomes one result row.
     public var strategies: [RoutingStrategySpec]
     /// Capacity factor cf (per-expert capacity ⌈cf · T · k / E⌉); nil means no limit.
@@ -33,6 +35,8 @@ public struct Scenario: Equatable, Sendable {
     public var microbatches = 1
     /// The trace file replayed instead of synthetic tokens, or nil.
     public var traceFile: TraceFileSpec?
+    /// The published benchmark this scenario reproduces (`moesim validate`), or nil.
+    public var validation: ValidationSpec?
 
     /// The placement before any replication.
     public var basePlacement: ExpertPlacement {

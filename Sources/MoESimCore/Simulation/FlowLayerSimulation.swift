@@ -39,7 +39,7 @@ struct FlowLayerSimulation {
     let gpus: Int
     let stages: [LayerStage]
     private let stageNames: [String]
-    let dispatchBytesPerElement: Int
+    let dispatchBytesPerToken: Int64
     private(set) var network: FlowNetwork
     /// Compute time of each GPU in the last run (all stages, all micro-batches).
     private(set) var gpuCompute: [SimTime]
@@ -58,11 +58,11 @@ struct FlowLayerSimulation {
     /// When set, every kernel and flow of each run is appended here (for `--timeline`).
     var recording: Timeline.Track?
 
-    init(topology: Topology, stages: [LayerStage], dispatchBytesPerElement: Int) {
+    init(topology: Topology, stages: [LayerStage], dispatchBytesPerToken: Int64) {
         gpus = topology.cluster.gpuCount
         self.stages = stages
         stageNames = LayerStage.names(of: stages)
-        self.dispatchBytesPerElement = dispatchBytesPerElement
+        self.dispatchBytesPerToken = dispatchBytesPerToken
         network = FlowNetwork(topology: topology)
         queues = [[Int32]](repeating: [], count: gpus)
         queueHead = [Int](repeating: 0, count: gpus)
@@ -74,7 +74,7 @@ struct FlowLayerSimulation {
 
     /// Simulates the layer.
     /// - Parameters:
-    ///   - traffic: dispatch bytes of each micro-batch (at `dispatchBytesPerElement`), source × destination.
+    ///   - traffic: dispatch bytes of each micro-batch (`dispatchBytesPerToken` per copy), source × destination.
     ///   - gateNanos, expertNanos: forward kernel time of micro-batch m on GPU g at `m · G + g`.
     ///   - layer, offset: label and time shift of the spans appended to `recording` (when set).
     /// - Complexity: O(M · S · G² + network work) for M micro-batches of S stages.
@@ -107,6 +107,9 @@ struct FlowLayerSimulation {
                         for other in 0..<gpus where other != g && flowBytes(traffic[m], stage: s, from: other, to: g) > 0 {
                             waits += 1
                         }
+                        for kind in TrafficMatrix.Loopback.allCases where loopbackBytes(traffic[m], stage: s, gpu: g, kind) > 0 {
+                            waits += 1
+                        }
                     }
                     pending[index(m, s + 1, g)] = waits
                 }
@@ -129,11 +132,15 @@ struct FlowLayerSimulation {
                 return
             }
             if stages[s].isCommunication {
+                let tag = Int32(m * stageCount + s)
                 for other in 0..<gpus where other != g {
                     let amount = flowBytes(traffic[m], stage: s, from: g, to: other)
                     if amount == 0 { continue }
-                    network.addFlow(from: g, to: other, bytes: amount, at: SimTime(nanoseconds: now),
-                                    tag: Int32(m * stageCount + s))
+                    network.addFlow(from: g, to: other, bytes: amount, at: SimTime(nanoseconds: now), tag: tag)
+                }
+                for kind in TrafficMatrix.Loopback.allCases {
+                    let amount = loopbackBytes(traffic[m], stage: s, gpu: g, kind)
+                    if amount > 0 { network.addLoopbackFlow(gpu: g, through: kind, bytes: amount, at: SimTime(nanoseconds: now), tag: tag) }
                 }
                 release(m, s + 1, g, now, by: -2)
             } else {
@@ -271,14 +278,26 @@ struct FlowLayerSimulation {
     }
 
     /// Bytes GPU `source` sends GPU `destination` in stage `stage`: the dispatch matrix (or its
-    /// transpose for combine-direction stages) rescaled to the stage's element size.
+    /// transpose for combine-direction stages) rescaled to the stage's token size.
     @inline(__always)
     private func flowBytes(_ traffic: TrafficMatrix, stage: Int, from source: Int, to destination: Int) -> Int64 {
         switch stages[stage] {
-        case let .dispatch(bytesPerElement):
-            return traffic[source, destination] * Int64(bytesPerElement) / Int64(dispatchBytesPerElement)
-        case let .combine(bytesPerElement):
-            return traffic[destination, source] * Int64(bytesPerElement) / Int64(dispatchBytesPerElement)
+        case let .dispatch(bytesPerToken):
+            return traffic[source, destination] / dispatchBytesPerToken * bytesPerToken
+        case let .combine(bytesPerToken):
+            return traffic[destination, source] / dispatchBytesPerToken * bytesPerToken
+        case .gate, .experts:
+            return 0
+        }
+    }
+
+    /// Bytes GPU `gpu` loops back to itself through `kind` in stage `stage` (either direction), rescaled
+    /// to the stage's token size.
+    @inline(__always)
+    private func loopbackBytes(_ traffic: TrafficMatrix, stage: Int, gpu: Int, _ kind: TrafficMatrix.Loopback) -> Int64 {
+        switch stages[stage] {
+        case let .dispatch(bytesPerToken), let .combine(bytesPerToken):
+            return traffic.loopback(of: gpu, through: kind) / dispatchBytesPerToken * bytesPerToken
         case .gate, .experts:
             return 0
         }

@@ -4,24 +4,24 @@
 /// backward pass: the combine's gradient travels the dispatch direction, the
 /// experts' backward (2× forward) runs, the dispatch's gradient travels the
 /// combine direction, then the gate's backward (2× forward). Backward transfers
-/// carry combine-sized elements.
+/// carry combine-sized tokens.
 public enum LayerStage: Equatable, Sendable {
     /// The gate GEMM on every GPU, `factor` × the forward cost.
     case gate(factor: Int64)
     /// The experts' FFNs on every GPU, `factor` × the forward cost.
     case experts(factor: Int64)
-    /// Source → expert GPUs (the dispatch matrix), at `bytesPerElement`.
-    case dispatch(bytesPerElement: Int)
-    /// Expert GPUs → source (the dispatch matrix transposed), at `bytesPerElement`.
-    case combine(bytesPerElement: Int)
+    /// Source → expert GPUs (the dispatch matrix), `bytesPerToken` per copy.
+    case dispatch(bytesPerToken: Int64)
+    /// Expert GPUs → source (the dispatch matrix transposed), `bytesPerToken` per copy.
+    case combine(bytesPerToken: Int64)
 
-    /// The stages of `mode` for a model with these element sizes.
-    public static func pipeline(mode: SimulationMode, dispatchBytes: Int, combineBytes: Int) -> [LayerStage] {
-        let forward: [LayerStage] = [.gate(factor: 1), .dispatch(bytesPerElement: dispatchBytes), .experts(factor: 1),
-                                     .combine(bytesPerElement: combineBytes)]
+    /// The stages of `mode` for a model with these token sizes on the wire.
+    public static func pipeline(mode: SimulationMode, dispatchBytes: Int64, combineBytes: Int64) -> [LayerStage] {
+        let forward: [LayerStage] = [.gate(factor: 1), .dispatch(bytesPerToken: dispatchBytes), .experts(factor: 1),
+                                     .combine(bytesPerToken: combineBytes)]
         guard mode == .training else { return forward }
-        return forward + [.dispatch(bytesPerElement: combineBytes), .experts(factor: 2),
-                          .combine(bytesPerElement: combineBytes), .gate(factor: 2)]
+        return forward + [.dispatch(bytesPerToken: combineBytes), .experts(factor: 2),
+                          .combine(bytesPerToken: combineBytes), .gate(factor: 2)]
     }
 
     /// Whether the stage moves bytes between GPUs.

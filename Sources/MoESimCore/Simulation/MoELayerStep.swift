@@ -47,9 +47,9 @@ public struct MoELayerStep {
             flowModel = FlowLayerSimulation(
                 topology: topology,
                 stages: LayerStage.pipeline(mode: scenario.simulation.mode,
-                                            dispatchBytes: scenario.model.dispatchBytesPerElement,
-                                            combineBytes: scenario.model.combineBytesPerElement),
-                dispatchBytesPerElement: scenario.model.dispatchBytesPerElement)
+                                            dispatchBytes: scenario.model.dispatchBytesPerToken,
+                                            combineBytes: scenario.model.combineBytesPerToken),
+                dispatchBytesPerToken: scenario.model.dispatchBytesPerToken)
         }
         dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
         let microbatches = scenario.microbatches
@@ -100,6 +100,7 @@ public struct MoELayerStep {
             tokensArrived[g] = 0
         }
 
+        let throughLinks = scenario.selfCopies == .links
         var unrouted = 0
         for token in 0..<buffer.tokenCount {
             let source = token / tokensPerGPU
@@ -109,6 +110,17 @@ public struct MoELayerStep {
             func send(from sender: Int, to receiver: Int) {
                 dispatchTraffic.add(bytesPerToken, from: sender, to: receiver)
                 if microbatches > 1 { microbatchTraffic[microbatch].add(bytesPerToken, from: sender, to: receiver) }
+            }
+            // A copy through a loopback, when the sender's own copies cost a link (`SelfCopies.links`).
+            func loopback(_ gpu: Int, through links: TrafficMatrix.Loopback) {
+                guard throughLinks else { return }
+                dispatchTraffic.addLoopback(bytesPerToken, gpu: gpu, through: links)
+                if microbatches > 1 { microbatchTraffic[microbatch].addLoopback(bytesPerToken, gpu: gpu, through: links) }
+            }
+            // One copy from `sender` to `receiver`: over the links, or looped back when they are the same GPU.
+            func copy(from sender: Int, to receiver: Int) {
+                send(from: sender, to: receiver)
+                if sender == receiver { loopback(sender, through: .intraNode) }
             }
             var reached = false
             for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
@@ -124,21 +136,25 @@ public struct MoELayerStep {
                 if firstToGPU { tokensArrived[gpu] += 1 }
                 switch deduplication {
                 case .none:
-                    send(from: source, to: gpu)
+                    copy(from: source, to: gpu)
                 case .perGPU:
-                    if firstToGPU { send(from: source, to: gpu) }
+                    if firstToGPU { copy(from: source, to: gpu) }
                 case .perNode:
+                    // One network copy per node, to the sender's rail peer there, which forwards it over NVLink.
+                    // On the sender's own node the sender is that peer: when self copies cost links, the copy
+                    // passes its NIC (loopback) like the others, and the peer's copy for itself its NVLink port.
                     let node = gpu / gpusPerNode
-                    if node == sourceNode {
-                        if firstToGPU { send(from: source, to: gpu) }
-                        continue
-                    }
-                    // One network copy per node, to the sender's rail peer there, which forwards over NVLink.
                     let forwarder = node * gpusPerNode + source % gpusPerNode
-                    if !sendsEarlier(buffer, token: token, before: slot, toNode: node) {
-                        send(from: source, to: forwarder)
+                    let firstToNode = !sendsEarlier(buffer, token: token, before: slot, toNode: node)
+                    if node == sourceNode {
+                        if firstToNode { loopback(source, through: .nic) }
+                        if firstToGPU { copy(from: source, to: gpu) }
+                    } else {
+                        if firstToNode { send(from: source, to: forwarder) }
+                        if firstToGPU {
+                            if forwarder != gpu { send(from: forwarder, to: gpu) } else { loopback(gpu, through: .intraNode) }
+                        }
                     }
-                    if firstToGPU && forwarder != gpu { send(from: forwarder, to: gpu) }
                 }
             }
             if !reached { unrouted += 1 }

@@ -1,0 +1,138 @@
+/// Runs one published benchmark on the model and computes its figure the way the source's own
+/// benchmark script does, so that the prediction and the measurement mean the same thing.
+///
+/// The kernel time is the time the network model (`simulation.network`: analytical or flow)
+/// needs to move the benchmarked phase alone, from the traffic `MoELayerStep` builds for the
+/// scenario's first strategy on the first generated batch (its deduplication and transport
+/// decide which copies cross which links). The figure then follows the source:
+///
+/// - nccl-tests `alltoall_perf`: algbw = size / time with size = the bytes one rank sends (its
+///   own share included); bus bandwidth = algbw · (n − 1) / n.
+/// - DeepEP normal kernels on one node (`test_intranode.py`): "NVL bandwidth" = the tokens rank 0
+///   receives (one per token and destination rank, its own tokens included) × token bytes / time.
+/// - DeepEP normal kernels on several nodes (`test_internode.py`): "RDMA bandwidth" = the
+///   (token, destination node) pairs of rank 0 (its own node included) × token bytes / time.
+///   Combine counts the same tokens at the combine size.
+/// - DeepEP low-latency kernels (`test_low_latency.py`): the kernel time itself.
+///
+/// Both DeepEP bandwidths count copies that never cross the link they are named after (a rank's
+/// tokens for itself, a node's tokens for itself), exactly as the scripts do; the model still
+/// moves only the bytes that really cross a link.
+public struct KernelBenchmark: Sendable {
+    /// What the model predicts for one validation scenario.
+    public struct Prediction: Equatable, Sendable {
+        /// The metric, named as in the measurement file (`bus_bandwidth`, `bottleneck_bandwidth`, `latency`).
+        public var metric: String
+        /// The predicted value, in `unit`.
+        public var value: Double
+        /// `GB/s` or `us`.
+        public var unit: String
+        /// The modelled kernel time.
+        public var kernelTime: SimTime
+        /// The bytes the source's formula divides by the time (0 for a latency).
+        public var countedBytes: Int64
+    }
+
+    /// The scenario, with its `validation` section.
+    public let scenario: Scenario
+    /// Its `validation` section.
+    public let spec: ValidationSpec
+
+    /// A benchmark for `scenario`.
+    /// - Precondition: `scenario.validation` is set.
+    public init(scenario: Scenario) {
+        guard let spec = scenario.validation else { preconditionFailure("scenario \(scenario.name) has no validation section") }
+        self.scenario = scenario
+        self.spec = spec
+    }
+
+    /// The metric this benchmark reports, as the measurement file names it.
+    public var metric: String {
+        switch spec.kernel {
+        case .ncclAllToAll: return "bus_bandwidth"
+        case .deepEPNormal: return "bottleneck_bandwidth"
+        case .deepEPLowLatency: return "latency"
+        }
+    }
+
+    /// The unit of `metric`.
+    public var unit: String { spec.kernel == .deepEPLowLatency ? "us" : "GB/s" }
+
+    /// Runs the model.
+    /// - Throws: `TraceError` when the scenario replays a trace that turns out corrupt.
+    /// - Complexity: one batch routed (O(T · E)) and one phase priced (analytical O(G² · P); flow: see `FlowNetwork`).
+    public func predict() throws -> Prediction {
+        switch spec.kernel {
+        case .ncclAllToAll:
+            let ranks = scenario.cluster.gpuCount
+            let size = spec.bytesPerRank ?? 0
+            var traffic = TrafficMatrix(gpuCount: ranks)
+            for s in 0..<ranks { for d in 0..<ranks { traffic[s, d] = size / Int64(ranks) } }
+            let time = phaseTime(traffic)
+            let algorithmBandwidth = Double(size / Int64(ranks) * Int64(ranks)) / time.seconds
+            return Prediction(metric: metric, value: algorithmBandwidth * Double(ranks - 1) / Double(ranks) / 1e9,
+                              unit: unit, kernelTime: time, countedBytes: size)
+        case .deepEPNormal, .deepEPLowLatency:
+            return try predictDeepEP()
+        }
+    }
+
+    private func predictDeepEP() throws -> Prediction {
+        var pricing = scenario
+        pricing.simulation.network = .analytical   // only the traffic matrix is used; the phase is priced alone below
+        pricing.microbatches = 1
+        var router = try BatchRouter(scenario: pricing)
+        try router.generate(step: 0, layer: 0)
+        let placement = scenario.basePlacement
+        _ = router.route(strategy: 0, placement: placement)
+        var step = MoELayerStep(scenario: pricing)
+        _ = step.evaluate(router.buffer, placement: placement, deduplication: scenario.strategies[0].deduplication)
+
+        let model = scenario.model
+        let combine = spec.phase == .combine
+        let tokenBytes = combine ? model.combineBytesPerToken : model.dispatchBytesPerToken
+        let traffic = combine
+            ? step.dispatchTraffic.transposed(scaledBy: model.combineBytesPerToken, over: model.dispatchBytesPerToken)
+            : step.dispatchTraffic
+        let time = phaseTime(traffic)
+        guard spec.kernel == .deepEPNormal else {
+            return Prediction(metric: metric, value: time.microseconds, unit: unit, kernelTime: time, countedBytes: 0)
+        }
+        let tokens = scenario.cluster.nodes == 1
+            ? Int64(step.tokensArrived[0])
+            : Self.nodePairsOfRankZero(router.buffer, tokensPerGPU: scenario.tokensPerGPU, cluster: scenario.cluster)
+        let counted = tokens * tokenBytes
+        return Prediction(metric: metric, value: Double(counted) / time.seconds / 1e9, unit: unit,
+                          kernelTime: time, countedBytes: counted)
+    }
+
+    /// (token, destination node) pairs of GPU 0's tokens, the token's own node included:
+    /// `num_rdma_token_sent` of DeepEP's `test_internode.py` on rank 0.
+    static func nodePairsOfRankZero(_ buffer: RoutingBuffer, tokensPerGPU: Int, cluster: ClusterSpec) -> Int64 {
+        var pairs: Int64 = 0
+        var lastToken = [Int](repeating: -1, count: cluster.nodes)
+        for token in 0..<tokensPerGPU {
+            for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
+                let node = cluster.node(of: Int(buffer.gpus[slot]))
+                if lastToken[node] != token {
+                    lastToken[node] = token
+                    pairs += 1
+                }
+            }
+        }
+        return pairs
+    }
+
+    /// The phase alone on the scenario's network model.
+    private func phaseTime(_ traffic: TrafficMatrix) -> SimTime {
+        let topology = Topology(cluster: scenario.cluster, transport: scenario.transport)
+        switch scenario.simulation.network {
+        case .analytical:
+            var network = AnalyticalNetwork(topology: topology)
+            return network.cost(of: traffic).time
+        case .flow:
+            var network = FlowNetwork(topology: topology)
+            return network.run(traffic).time
+        }
+    }
+}
