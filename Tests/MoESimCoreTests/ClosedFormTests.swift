@@ -33,12 +33,12 @@ final class ClosedFormTests: XCTestCase {
         var cluster = ClusterPreset.dgxH100.spec
         cluster.nodes = 2
         var traffic = TrafficMatrix(gpuCount: 16)
-        traffic[3, 11] = 45_000_000
+        traffic[3, 11] = 43_000_000
         var network = AnalyticalNetwork(cluster: cluster)
         let cost = network.cost(of: traffic)
-        // NIC: 400 Gb/s = 50 GB/s × 0.9 = 45 GB/s → 1000 µs (PCIe Gen5 at 51.2 GB/s is faster), α = 3 µs.
+        // NIC: 400 Gb/s = 50 GB/s × 0.86 = 43 GB/s → 1000 µs (PCIe Gen5 at 51.2 GB/s is faster), α = 3 µs.
         XCTAssertEqual(cost.time, SimTime(nanoseconds: 1_003_000))
-        XCTAssertEqual(cost.interNodeBytes, 45_000_000)
+        XCTAssertEqual(cost.interNodeBytes, 43_000_000)
     }
 
     func testUniformAllToAllOnOneNVSwitchNode() {
@@ -66,7 +66,7 @@ final class ClosedFormTests: XCTestCase {
         traffic[0, 8] = 12_800_000 // inter-node, also over GPU 0's PCIe link
         var network = AnalyticalNetwork(cluster: cluster)
         // GPU 0's PCIe egress carries 25.6 MB at 32 GB/s × 0.8 = 25.6 GB/s → 1000 µs;
-        // its NIC (25 GB/s × 0.9 = 22.5 GB/s) carries 12.8 MB → 568.9 µs. The PCIe link can start with
+        // its NIC (25 GB/s × 0.86 = 21.5 GB/s) carries 12.8 MB → 595.3 µs. The PCIe link can start with
         // the intra-node transfer (α 2 µs; the inter-node one waits 3 µs), so the bound is 2 + 1000 µs.
         XCTAssertEqual(network.cost(of: traffic).time, SimTime(nanoseconds: 1_002_000))
     }
@@ -150,7 +150,8 @@ final class ClosedFormTests: XCTestCase {
 final class DeduplicationTests: XCTestCase {
     /// 2 nodes × 2 GPUs, one expert per GPU except GPU 2 (experts 2 and 3); GPU 3 holds expert 4.
     /// Token 0 (on GPU 0) goes to experts 1, 2, 3 and 4: GPUs 1, 2, 2 and 3.
-    func layer(_ deduplication: Deduplication, transport: Transport = .nvlink) throws -> (MoELayerStep, LayerOutcome) {
+    func layer(_ deduplication: Deduplication, transport: Transport = .nvlink,
+               selfCopies: SelfCopies = .local) throws -> (MoELayerStep, LayerOutcome) {
         var scenario = try Scenario.decode(JSONParser.parse("""
             {"version": 1, "cluster": {"nodes": 2, "gpusPerNode": 2, "nicsPerNode": 2},
              "model": {"hiddenSize": 1000, "experts": 5, "dispatchBytesPerElement": 1, "combineBytesPerElement": 2},
@@ -158,6 +159,7 @@ final class DeduplicationTests: XCTestCase {
              "routing": {"strategies": [{"name": "topk", "k": 4}]}}
             """))
         scenario.transport = transport
+        scenario.selfCopies = selfCopies
         let placement = scenario.basePlacement
         var buffer = RoutingBuffer()
         buffer.reset(slotCounts: [4, 0, 0, 0], k: 4)
@@ -195,18 +197,33 @@ final class DeduplicationTests: XCTestCase {
         XCTAssertEqual(step.tokensArrived, [0, 1, 1, 1], "the token arrives once at each GPU with its experts")
         XCTAssertEqual(outcome.dispatch.interNodeBytes, 1000)
         XCTAssertEqual(outcome.dispatch.intraNodeBytes, 2000)
-        // Time: the NIC carries 1000 B at 45 GB/s (22.3 ns, rounded up to 23); α = 3 µs (RDMA).
-        XCTAssertEqual(outcome.dispatch.time, SimTime(nanoseconds: 3_000 + 23))
+        // Time: the NIC carries 1000 B at 43 GB/s (23.3 ns, rounded up to 24); α = 3 µs (RDMA).
+        XCTAssertEqual(outcome.dispatch.time, SimTime(nanoseconds: 3_000 + 24))
+    }
+
+    /// The same layer (2 nodes × 2 GPUs; token 0 on GPU 0 to GPUs 1, 2, 2, 3) with
+    /// dedup `node` and self copies on links: the own node gets a NIC loopback of GPU 0 (then NVLink
+    /// 0 → 1), node 1 its copy at the rail peer GPU 2, which has experts itself (an NVLink loopback)
+    /// and forwards to GPU 3.
+    func testPerNodeWithSelfCopiesOnLinks() throws {
+        let (step, outcome) = try layer(.perNode, selfCopies: .links)
+        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 0,  0, 0, 0, 0,  0, 0, 0, 1000,  0, 0, 0, 0])
+        XCTAssertEqual(step.dispatchTraffic.loopback, [0, 0, 1000, 0,  1000, 0, 0, 0], "intra-node GPU 2; NIC GPU 0")
+        // GPU 0's NIC carries 1000 B to node 1 and 1000 B of loopback: 2000 B / 43 GB/s = 46.5 → 47 ns, α = 3 µs.
+        XCTAssertEqual(outcome.dispatch.time, SimTime(nanoseconds: 3_000 + 47))
+        XCTAssertEqual(outcome.dispatchBytes, 5000, "three copies over links and two loopbacks")
+        let (local, _) = try layer(.perNode)
+        XCTAssertEqual(local.dispatchTraffic.loopback, [0, 0, 0, 0,  0, 0, 0, 0], "local self copies cost nothing")
     }
 
     func testRDMATransportSendsIntraNodeBytesThroughTheNIC() throws {
         let (_, nvlink) = try layer(.perGPU)
         let (_, rdma) = try layer(.perGPU, transport: .rdma)
         XCTAssertEqual(rdma.dispatch.intraNodeBytes, nvlink.dispatch.intraNodeBytes, "bytes are counted by where they go")
-        // GPU 0's NIC now carries all 3000 B: 3000 / 45e9 s = 66.7 ns → 67 ns, after α = 3 µs.
-        XCTAssertEqual(rdma.dispatch.time, SimTime(nanoseconds: 3_000 + 67))
+        // GPU 0's NIC now carries all 3000 B: 3000 / 43e9 s = 69.8 ns → 70 ns, after α = 3 µs.
+        XCTAssertEqual(rdma.dispatch.time, SimTime(nanoseconds: 3_000 + 70))
         var alone = TrafficMatrix(gpuCount: 4)
-        alone[0, 1] = 45_000
+        alone[0, 1] = 43_000
         var network = AnalyticalNetwork(cluster: rdmaCluster(), transport: .rdma)
         XCTAssertEqual(network.cost(of: alone).time, SimTime(nanoseconds: 3_000 + 1_000), "one intra-node flow at NIC speed")
     }

@@ -294,17 +294,17 @@ final class FlowNetworkTests: XCTestCase {
         // Added later: shifted by the start time.
         XCTAssertEqual(Self.finishTimes(one, [PlannedFlow(source: 3, destination: 6, bytes: 1_000_000, at: 5_000)]), [9_778])
 
-        // Between two DGX H100 nodes: the NIC, 400 Gb/s = 50 GB/s × 0.9 = 45 GB/s, α = 3 µs
+        // Between two DGX H100 nodes: the NIC, 400 Gb/s = 50 GB/s × 0.86 = 43 GB/s, α = 3 µs
         // (the GPU→NIC PCIe hop, 64 GB/s × 0.8 = 51.2 GB/s, is faster).
         let two = Topology(cluster: Self.dgxH100(nodes: 2), transport: .nvlink)
-        XCTAssertEqual(Self.finishTimes(two, [PlannedFlow(source: 0, destination: 8, bytes: 4_500_000, at: 0)]), [103_000])
+        XCTAssertEqual(Self.finishTimes(two, [PlannedFlow(source: 0, destination: 8, bytes: 4_300_000, at: 0)]), [103_000])
         XCTAssertEqual(Self.finishTimes(two, [PlannedFlow(source: 13, destination: 2, bytes: 1_000_000, at: 0)]),
-                       [3_000 + 22_223])   // 1 MB ÷ 45 GB/s = 22222.2 ns
-        XCTAssertEqual(ClusterPreset.dgxH100.spec.nicLink.transferTime(bytes: 1_000_000).nanoseconds, 25_223)
+                       [3_000 + 23_256])   // 1 MB ÷ 43 GB/s = 23255.8 ns
+        XCTAssertEqual(ClusterPreset.dgxH100.spec.nicLink.transferTime(bytes: 1_000_000).nanoseconds, 26_256)
 
         // RDMA transport inside one node: through the NICs, so the NIC's numbers.
         let rdma = Topology(cluster: Self.dgxH100(nodes: 1), transport: .rdma)
-        XCTAssertEqual(Self.finishTimes(rdma, [PlannedFlow(source: 0, destination: 1, bytes: 4_500_000, at: 0)]), [103_000])
+        XCTAssertEqual(Self.finishTimes(rdma, [PlannedFlow(source: 0, destination: 1, bytes: 4_300_000, at: 0)]), [103_000])
 
         // PCIe A100 node with two PCIe switches: GPU 0 → GPU 7 crosses both switch uplinks;
         // PCIe Gen4 32 GB/s × 0.8 = 25.6 GB/s everywhere, α = 2 µs. 2.56 MB → 100 µs.
@@ -364,31 +364,31 @@ final class FlowNetworkTests: XCTestCase {
     }
 
     /// Incast: N senders on N different nodes onto GPU 0. Each sender has its own NIC;
-    /// GPU 0's NIC ingress (50 GB/s × 0.9) is shared N ways: α_nic + N·b ÷ 45 GB/s.
+    /// GPU 0's NIC ingress (50 GB/s × 0.86) is shared N ways: α_nic + N·b ÷ 43 GB/s.
     func testInterNodeIncastIsBoundByTheReceivingNIC() {
         for n in 1...5 {
             let cluster = Self.dgxH100(nodes: n + 1)
             let topology = Topology(cluster: cluster, transport: .nvlink)
             // Sender on node k uses local GPU k % 8, so the senders use different NIC indices too.
-            let plan = (1...n).map { PlannedFlow(source: 8 * $0 + $0 % 8, destination: 0, bytes: 4_500_000, at: 0) }
+            let plan = (1...n).map { PlannedFlow(source: 8 * $0 + $0 % 8, destination: 0, bytes: 4_300_000, at: 0) }
             XCTAssertEqual(Self.finishTimes(topology, plan), [Int64](repeating: 3_000 + Int64(n) * 100_000, count: n))
 
             var traffic = TrafficMatrix(gpuCount: cluster.gpuCount)
             for p in plan { traffic[p.source, p.destination] = 1_000_000 }
-            let expected = 3_000 + Int64((Double(n) * 1e6 / (50e9 * 0.9) * 1e9).rounded(.up))
+            let expected = 3_000 + Int64((Double(n) * 1e6 / (50e9 * 0.86) * 1e9).rounded(.up))
             XCTAssertEqual(Self.flowTime(cluster, traffic).nanoseconds, expected, "n = \(n)")
             XCTAssertEqual(Self.analyticalTime(cluster, traffic).nanoseconds, expected, "n = \(n)")
         }
-        XCTAssertEqual(3_000 + Int64((3e6 / 45e9 * 1e9).rounded(.up)), 69_667)
+        XCTAssertEqual(3_000 + Int64((3e6 / 43e9 * 1e9).rounded(.up)), 72_768)
     }
 
     /// Oversubscribed uplinks, by hand. Fat-tree, one node per leaf, 2:1: a leaf's uplink is
-    /// 8 NICs × 50 GB/s ÷ 2 × 0.9 = 180 GB/s; eight GPUs of node 0 each sending b to node 1 share it
-    /// (22.5 GB/s each, below their NIC's 45): α + 8·b ÷ 180 GB/s. At 1:1 the NICs bind: α + b ÷ 45 GB/s.
-    /// Rail-optimised, 2 nodes per group, 1.5:1: a rail switch's uplink is 2 × 50 ÷ 1.5 × 0.9 = 60 GB/s;
-    /// two same-rail flows leaving the group share it: α + 2·b ÷ 60 GB/s.
+    /// 8 NICs × 50 GB/s ÷ 2 × 0.86 = 172 GB/s; eight GPUs of node 0 each sending b to node 1 share it
+    /// (21.5 GB/s each, below their NIC's 43): α + 8·b ÷ 172 GB/s. At 1:1 the NICs bind: α + b ÷ 43 GB/s.
+    /// Rail-optimised, 2 nodes per group, 1.5:1: a rail switch's uplink is 2 × 50 ÷ 1.5 × 0.86 = 57.33 GB/s;
+    /// two same-rail flows leaving the group share it: α + 2·b ÷ 57.33 GB/s.
     func testOversubscribedUplinkClosedForms() {
-        let b: Int64 = 4_500_000
+        let b: Int64 = 4_300_000
         let plan = (0..<8).map { PlannedFlow(source: $0, destination: 8 + $0, bytes: b, at: 0) }
         let oversubscribed = Topology(cluster: Self.dgxH100(nodes: 2, fabric: .fatTree(nodesPerLeaf: 1, oversubscription: 2)),
                                       transport: .nvlink)
@@ -400,13 +400,13 @@ final class FlowNetworkTests: XCTestCase {
         let rail = Topology(cluster: Self.dgxH100(nodes: 4, fabric: .railOptimized(nodesPerGroup: 2, oversubscription: 1.5)),
                             transport: .nvlink)
         // Rail 0 of group 0 (nodes 0, 1) to rail 0 of group 1 (nodes 2, 3).
-        let railPlan = [PlannedFlow(source: 0, destination: 16, bytes: 3_000_000, at: 0),
-                        PlannedFlow(source: 8, destination: 24, bytes: 3_000_000, at: 0)]
-        XCTAssertEqual(Self.finishTimes(rail, railPlan), [103_000, 103_000])   // 2 × 3 MB ÷ 60 GB/s = 100 µs
-        // Same rail, same group: one switch hop, no uplink: the NIC alone, 3 MB ÷ 45 GB/s.
-        XCTAssertEqual(Self.finishTimes(rail, [PlannedFlow(source: 0, destination: 8, bytes: 3_000_000, at: 0),
-                                               PlannedFlow(source: 16, destination: 24, bytes: 3_000_000, at: 0)]),
-                       [69_667, 69_667])
+        let railPlan = [PlannedFlow(source: 0, destination: 16, bytes: 2_150_000, at: 0),
+                        PlannedFlow(source: 8, destination: 24, bytes: 2_150_000, at: 0)]
+        XCTAssertEqual(Self.finishTimes(rail, railPlan), [78_000, 78_000])   // 2 × 2.15 MB ÷ 57.33 GB/s = 75 µs
+        // Same rail, same group: one switch hop, no uplink: the NIC alone, 2.15 MB ÷ 43 GB/s = 50 µs.
+        XCTAssertEqual(Self.finishTimes(rail, [PlannedFlow(source: 0, destination: 8, bytes: 2_150_000, at: 0),
+                                               PlannedFlow(source: 16, destination: 24, bytes: 2_150_000, at: 0)]),
+                       [53_000, 53_000])
     }
 
     // MARK: 5. Against the analytical bound
@@ -436,7 +436,7 @@ final class FlowNetworkTests: XCTestCase {
 
     /// Routes with different latencies (regression: the bound used to add the phase's largest α to
     /// the busiest link). GPU 1 → GPU 0 moves 3.6 MB over NVLink (α = 2 µs, 10 µs of bytes: done at
-    /// 12 µs); GPU 8 → GPU 2 moves 1 kB between nodes (α = 3 µs: done at 3023 ns). The flow model's
+    /// 12 µs); GPU 8 → GPU 2 moves 1 kB between nodes (α = 3 µs: done at 3024 ns). The flow model's
     /// phase ends at 12 µs; "largest α + busiest link" gave 3 + 10 = 13 µs, above what the flow model
     /// achieves. Each link's own earliest α gives 2 + 10 = 12 µs, exactly the flow model.
     func testAnalyticalBoundHoldsWhenRoutesHaveDifferentLatencies() {
@@ -447,7 +447,7 @@ final class FlowNetworkTests: XCTestCase {
         let topology = Topology(cluster: cluster, transport: .nvlink)
         XCTAssertEqual(Self.finishTimes(topology, [PlannedFlow(source: 1, destination: 0, bytes: 3_600_000, at: 0),
                                                    PlannedFlow(source: 8, destination: 2, bytes: 1_000, at: 0)]),
-                       [12_000, 3_023])
+                       [12_000, 3_024])
         XCTAssertEqual(Self.flowTime(cluster, traffic).nanoseconds, 12_000)
         XCTAssertGreaterThanOrEqual(Self.flowTime(cluster, traffic), Self.analyticalTime(cluster, traffic),
                                     "AnalyticalNetwork is not a lower bound of FlowNetwork here")
@@ -549,11 +549,11 @@ final class FlowNetworkTests: XCTestCase {
                     // At 1:1 the fat-tree is as good as a non-blocking switch.
                     XCTAssertEqual(fullRun.time, Self.flowTime(Self.dgxH100(nodes: nodes), traffic))
                     XCTAssertEqual(fullCost.time, Self.analyticalTime(Self.dgxH100(nodes: nodes), traffic))
-                    // By hand: a node sends 64·(nodes−1)·b through a 180 GB/s uplink at 2:1
-                    // (NICs alone: 8·(nodes−1)·b ÷ 45 GB/s, the same as 360 GB/s at 1:1).
+                    // By hand: a node sends 64·(nodes−1)·b through a 172 GB/s uplink at 2:1
+                    // (NICs alone: 8·(nodes−1)·b ÷ 43 GB/s, the same as 344 GB/s at 1:1).
                     let inter = Double(64 * (nodes - 1)) * Double(bytes)
-                    XCTAssertEqual(halfCost.time.nanoseconds, 3_000 + Int64((inter / 180e9 * 1e9 - 1e-6).rounded(.up)))
-                    XCTAssertEqual(fullCost.time.nanoseconds, 3_000 + Int64((inter / 360e9 * 1e9 - 1e-6).rounded(.up)))
+                    XCTAssertEqual(halfCost.time.nanoseconds, 3_000 + Int64((inter / 172e9 * 1e9 - 1e-6).rounded(.up)))
+                    XCTAssertEqual(fullCost.time.nanoseconds, 3_000 + Int64((inter / 344e9 * 1e9 - 1e-6).rounded(.up)))
                 }
                 XCTAssertGreaterThanOrEqual(halfRun.time, halfCost.time)
             }
