@@ -22,11 +22,13 @@ public struct ClusterPreset: Sendable {
     // MARK: Calibration shared by all presets
 
     /// NVLink through NVSwitch reaches about 80% of line rate in all-to-all:
-    /// nccl-tests issue 212 measures 370 GB/s bus bandwidth of 450 GB/s on 8×H100 (82%);
-    /// DeepEP's README calls H800 NVLink "~160 GB/s" of 200 GB/s nominal (80%).
+    /// nccl-tests issue 212 measures 370 GB/s bus bandwidth of 450 GB/s on 8×H100 (82%; moesim −2.8%);
+    /// DeepEP's intranode kernels on H800 reach 153/158 GB/s as their script counts it (own copies
+    /// included, `SelfCopies.links`) of 200 GB/s nominal (moesim +2.7% / −0.4%). docs/validation.md.
     static let nvlinkEfficiency = 0.80
-    /// InfiniBand/RoCE RDMA reaches about 90% of line rate: DeepEP measures 43–46 GB/s
-    /// on 400 Gb/s (50 GB/s) ConnectX-7 ports.
+    /// InfiniBand/RoCE RDMA reaches about 86% of line rate: 43 GB/s of a 400 Gb/s (50 GB/s) ConnectX-7
+    /// port explains DeepEP's low-latency kernel times at EP 8 and 16 (within 4.2%) and its internode
+    /// normal kernels' 43 GB/s "RDMA bandwidth" at EP 16 (−0.4%). docs/validation.md.
     static let rdmaEfficiency = 0.86
     /// PCIe peer-to-peer and GPU→NIC DMA reach about 80% of the x16 line rate
     /// (TLP and flow-control overhead).

@@ -14,7 +14,8 @@ public enum Deduplication: String, CaseIterable, Sendable {
     case perGPU = "gpu"
     /// One copy per destination node over the network, sent to the GPU with the sender's local index
     /// (its rail peer), which forwards it over NVLink to the destination GPUs of that node; within the
-    /// sender's own node, one copy per GPU. DeepEP's internode "normal" kernels work this way.
+    /// sender's own node, one copy per GPU (with `SelfCopies.links`, after a loopback through the
+    /// sender's NIC, as for any other node). DeepEP's internode "normal" kernels work this way.
     case perNode = "node"
     /// One copy per expert, even when two experts share a GPU (DeepEP's low-latency kernels).
     case none
