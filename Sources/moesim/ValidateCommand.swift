@@ -6,7 +6,7 @@ enum ValidateCommand {
     static let defaultFiles = ["scenarios/validation/published.csv", "scenarios/validation/published-more.csv"]
 
     static let help = """
-    USAGE: moesim validate [MEASUREMENTS.csv...] [--format table|csv] [--tolerance PCT] [--jobs N]
+    USAGE: moesim validate [MEASUREMENTS.csv...] [--format table|csv] [--tolerance PCT] [--network MODEL] [--jobs N]
 
     Runs every validation scenario and compares moesim's prediction with the published
     measurement it reproduces: per row the id, the metric, the measured value, the prediction,
@@ -21,6 +21,9 @@ enum ValidateCommand {
       --format FORMAT   table (default, for people) or csv (id,metric,measured,predicted,unit,
                         error_pct,kernel_us,counted_bytes,scenario) on stdout.
       --tolerance PCT   Largest |error| in percent a row may have (default 10).
+      --network MODEL   Price every kernel with this network model, flow or analytical, instead of
+                        each scenario's own (the shipped ones use analytical; flow takes minutes
+                        at 128 ranks and more).
       --jobs N          Rows simulated at once (default: all cores, here \(ProcessInfo.processInfo.activeProcessorCount)).
       -h, --help        Show this help.
 
@@ -31,11 +34,12 @@ enum ValidateCommand {
       moesim validate
       moesim validate --format csv > validation.csv
       moesim validate scenarios/validation/published.csv --tolerance 5
+      moesim validate scenarios/validation/published.csv --network flow
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "validate", arguments: arguments,
-                                      valueFlags: ["--format", "--tolerance", "--jobs"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--format", "--tolerance", "--network", "--jobs"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         let format = try args.choice("--format", allowed: ["table", "csv"], default: "table")
         var tolerance = 10.0
@@ -46,12 +50,16 @@ enum ValidateCommand {
             tolerance = value
         }
         let jobs = try SweepCommand.jobCount(args.value("--jobs"), command: "validate")
+        let network = try args.value("--network").map { _ in
+            try args.choice("--network", allowed: NetworkModelKind.allCases.map(\.rawValue), default: "flow")
+        }.flatMap(NetworkModelKind.init(rawValue:))
         let files = args.positionals.isEmpty ? defaultFiles : args.positionals
 
-        let set: ValidationSet
+        var set: ValidationSet
         do { set = try ValidationSet(measurementFiles: files) } catch let error as ValidationError {
             throw error.exitCode == 66 ? CommandLineError.missingFile(error.description) : CommandLineError.data(error.description)
         }
+        if let network { set.overrideNetwork(network) }
         let progress = Progress(label: "validate", unit: "measurements")
         let report = try ValidationReport(running: set, jobs: jobs) { progress.report(done: $0, total: $1) }
         progress.finish()

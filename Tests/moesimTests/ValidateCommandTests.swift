@@ -32,6 +32,7 @@ final class ValidateCommandTests: MoesimTestCase {
     func testBadFlagsAndMissingFiles() throws {
         assertFailure(try moesim("validate", published, "--tolerance", "-1"), 64, mentions: ["--tolerance"])
         assertFailure(try moesim("validate", published, "--format", "json"), 64, mentions: ["--format"])
+        assertFailure(try moesim("validate", published, "--network", "exact"), 64, mentions: ["--network", "analytical, flow"])
         assertFailure(try moesim("validate", "nowhere.csv"), 66, mentions: ["nowhere.csv"])
         let help = try moesim("validate", "--help")
         assertStatus(help, 0)

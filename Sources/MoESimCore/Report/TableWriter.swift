@@ -30,7 +30,10 @@ public enum TableWriter {
         var out = "scenario \(s.name): \(cluster), \(s.model.experts) experts, "
             + "\(s.placement.name) placement, \(s.tokensPerGPU) tokens/GPU, \(s.model.moeLayers) MoE layer(s), \(s.simulation.mode.rawValue), "
             + "capacity factor \(cf), \(s.traceFile.map { "trace \($0.path)" } ?? s.synthetic.summary), "
-            + "\(s.simulation.network.rawValue) network model, \(s.microbatches) micro-batch(es), "
+            + "\(s.simulation.network.rawValue) network model, "
+            + (s.transport == .rdma ? "rdma transport inside nodes, " : "")
+            + (s.selfCopies == .links ? "self copies on links, " : "")
+            + "\(s.microbatches) micro-batch(es), "
             + "\(s.simulation.steps) step(s), seed \(s.simulation.seed)\n\n"
         let header = ["strategy", "step_us", "gate_us", "dispatch_us", "expert_us", "combine_us",
                       "exposed_us", "gpu_max/mean", "expert_max/mean", "dispatch_MB", "inter_node_MB", "drop_rate"]

@@ -28,7 +28,12 @@ public struct ValidationSet: Sendable {
     }
 
     /// The cases, file by file in the order given, rows in file order.
-    public let cases: [Case]
+    public private(set) var cases: [Case]
+
+    /// Makes every case price its kernel with `network` instead of its scenario's own model.
+    public mutating func overrideNetwork(_ network: NetworkModelKind) {
+        for i in cases.indices { cases[i].scenario.simulation.network = network }
+    }
 
     /// Reads the measurement files and every scenario they name; nothing runs yet.
     /// - Throws: `ValidationError` for the first missing file, bad row, bad or mismatched scenario, or repeated id.
