@@ -48,4 +48,27 @@ final class SelfCopiesTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("model.dispatchScaleBlock"), "\(error)")
         }
     }
+
+    /// One node of 2 GPUs, one expert each; token 0 (GPU 0) goes to both. Its copy for GPU 0 loops
+    /// through GPU 0's NVLink port, or through its NIC when every intra-node byte takes the NICs.
+    func testOwnGPUCopyLoopsThroughTheLinksTheOtherCopiesTake() throws {
+        for (transport, loopback) in [(Transport.nvlink, [Int64(1000), 0, 0, 0]), (.rdma, [0, 0, 1000, 0])] {
+            var scenario = try Scenario.decode(JSONParser.parse("""
+                {"version": 1, "cluster": {"nodes": 1, "gpusPerNode": 2, "nicsPerNode": 2},
+                 "model": {"hiddenSize": 1000, "experts": 2, "dispatchBytesPerElement": 1},
+                 "parallelism": {"tokensPerGPU": 1, "selfCopies": "links"},
+                 "routing": {"strategies": [{"name": "topk", "k": 2}]}}
+                """))
+            scenario.transport = transport
+            var buffer = RoutingBuffer()
+            buffer.reset(slotCounts: [2, 0], k: 2)
+            buffer.experts[0] = 0
+            buffer.experts[1] = 1
+            TestSupport.assignGPUs(&buffer, placement: scenario.basePlacement)
+            var step = MoELayerStep(scenario: scenario)
+            _ = step.evaluate(buffer, placement: scenario.basePlacement, deduplication: .perGPU)
+            XCTAssertEqual(step.dispatchTraffic.bytes, [1000, 1000, 0, 0], "\(transport)")
+            XCTAssertEqual(step.dispatchTraffic.loopback, loopback, "\(transport)")
+        }
+    }
 }

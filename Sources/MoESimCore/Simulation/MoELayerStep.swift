@@ -7,10 +7,11 @@
 /// Dispatch sends a token's hidden state from its source GPU to the GPUs of its
 /// kept experts: once per destination GPU (Switch and SAM always reach a single
 /// GPU), once per expert, or once per destination node and then forwarded over
-/// NVLink (see `Deduplication`). Copies to the token's own GPU stay local. Combine returns one result per copy, at the combine element
-/// size. Training adds the backward pass: the gradient of the combine travels
-/// the dispatch direction and that of the dispatch the combine direction, both
-/// at the combine element size, with twice the forward compute.
+/// NVLink (see `Deduplication`). Copies to the token's own GPU (and, per node, to its own node) stay
+/// local, or with `SelfCopies.links` loop through the sender's port or NIC (`TrafficMatrix.loopback`).
+/// Combine returns one result per copy, at the combine element size. Training adds the backward
+/// pass: the gradient of the combine travels the dispatch direction and that of the dispatch the
+/// combine direction, both at the combine element size, with twice the forward compute.
 public struct MoELayerStep {
     /// The scenario being simulated.
     public let scenario: Scenario
@@ -101,6 +102,8 @@ public struct MoELayerStep {
         }
 
         let throughLinks = scenario.selfCopies == .links
+        // A GPU's copy for itself takes the links its copies for its node's GPUs take.
+        let ownPort: TrafficMatrix.Loopback = scenario.transport == .rdma ? .nic : .intraNode
         var unrouted = 0
         for token in 0..<buffer.tokenCount {
             let source = token / tokensPerGPU
@@ -120,7 +123,7 @@ public struct MoELayerStep {
             // One copy from `sender` to `receiver`: over the links, or looped back when they are the same GPU.
             func copy(from sender: Int, to receiver: Int) {
                 send(from: sender, to: receiver)
-                if sender == receiver { loopback(sender, through: .intraNode) }
+                if sender == receiver { loopback(sender, through: ownPort) }
             }
             var reached = false
             for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
@@ -152,7 +155,7 @@ public struct MoELayerStep {
                     } else {
                         if firstToNode { send(from: source, to: forwarder) }
                         if firstToGPU {
-                            if forwarder != gpu { send(from: forwarder, to: gpu) } else { loopback(gpu, through: .intraNode) }
+                            if forwarder != gpu { send(from: forwarder, to: gpu) } else { loopback(gpu, through: ownPort) }
                         }
                     }
                 }
