@@ -112,24 +112,9 @@ public struct Topology: Sendable {
                 links.append(intraInBase + Int32(destination))
             }
         } else {
-            let sourceNIC = cluster.nic(of: source), destinationNIC = cluster.nic(of: destination)
-            links.append(pcieUpBase + Int32(source))
-            if pcieNode {
-                appendSwitchHop(node: sourceNode, from: cluster.pcieSwitch(ofGPU: source),
-                                to: cluster.pcieSwitch(ofNIC: sourceNIC), into: &links)
-            }
-            links.append(nicOutBase + Int32(sourceNIC))
-            appendFabricHops(fromNIC: sourceNIC, toNIC: destinationNIC, into: &links)
-            links.append(nicInBase + Int32(destinationNIC))
-            if pcieNode {
-                appendSwitchHop(node: destinationNode, from: cluster.pcieSwitch(ofNIC: destinationNIC),
-                                to: cluster.pcieSwitch(ofGPU: destination), into: &links)
-            }
-            links.append(pcieDownBase + Int32(destination))
+            appendNICPath(from: source, to: destination, into: &links)
         }
-        var latency: Int64 = 0
-        for i in start..<links.count { latency = max(latency, latencyNanos[Int(links[i])]) }
-        return latency
+        return latency(of: links, from: start)
     }
 
     /// Appends to `links` the links a loopback of GPU `gpu` crosses — its intra-node port out and
@@ -138,26 +123,41 @@ public struct Topology: Sendable {
     @discardableResult
     public func loopbackRoute(of gpu: Int, through kind: TrafficMatrix.Loopback, into links: inout [Int32]) -> Int64 {
         let start = links.count
-        let pcieNode = cluster.intraNodeFabric == .pcie
         switch kind {
         case .intraNode:
+            let pcieNode = cluster.intraNodeFabric == .pcie
             links.append((pcieNode ? pcieUpBase : intraOutBase) + Int32(gpu))
             links.append((pcieNode ? pcieDownBase : intraInBase) + Int32(gpu))
         case .nic:
-            let node = cluster.node(of: gpu), nic = cluster.nic(of: gpu)
-            links.append(pcieUpBase + Int32(gpu))
-            if pcieNode {
-                appendSwitchHop(node: node, from: cluster.pcieSwitch(ofGPU: gpu), to: cluster.pcieSwitch(ofNIC: nic),
-                                into: &links)
-            }
-            links.append(nicOutBase + Int32(nic))
-            links.append(nicInBase + Int32(nic))
-            if pcieNode {
-                appendSwitchHop(node: node, from: cluster.pcieSwitch(ofNIC: nic), to: cluster.pcieSwitch(ofGPU: gpu),
-                                into: &links)
-            }
-            links.append(pcieDownBase + Int32(gpu))
+            appendNICPath(from: gpu, to: gpu, into: &links)
         }
+        return latency(of: links, from: start)
+    }
+
+    /// Appends the path between two GPUs through their NICs: GPU→NIC (with the PCIe switch hop on
+    /// PCIe nodes), NIC egress, the fabric's switch uplinks if any, NIC ingress, NIC→GPU. From a GPU
+    /// to itself this is the loopback through its NIC (no fabric hop).
+    private func appendNICPath(from source: Int, to destination: Int, into links: inout [Int32]) {
+        let sourceNIC = cluster.nic(of: source), destinationNIC = cluster.nic(of: destination)
+        let pcieNode = cluster.intraNodeFabric == .pcie
+        links.append(pcieUpBase + Int32(source))
+        if pcieNode {
+            appendSwitchHop(node: cluster.node(of: source), from: cluster.pcieSwitch(ofGPU: source),
+                            to: cluster.pcieSwitch(ofNIC: sourceNIC), into: &links)
+        }
+        links.append(nicOutBase + Int32(sourceNIC))
+        appendFabricHops(fromNIC: sourceNIC, toNIC: destinationNIC, into: &links)
+        links.append(nicInBase + Int32(destinationNIC))
+        if pcieNode {
+            appendSwitchHop(node: cluster.node(of: destination), from: cluster.pcieSwitch(ofNIC: destinationNIC),
+                            to: cluster.pcieSwitch(ofGPU: destination), into: &links)
+        }
+        links.append(pcieDownBase + Int32(destination))
+    }
+
+    /// A route's latency: the largest latency of the links appended from `start` on.
+    @inline(__always)
+    private func latency(of links: [Int32], from start: Int) -> Int64 {
         var latency: Int64 = 0
         for i in start..<links.count { latency = max(latency, latencyNanos[Int(links[i])]) }
         return latency

@@ -148,12 +148,13 @@ public struct MoELayerStep {
                     // passes its NIC (loopback) like the others, and the peer's copy for itself its NVLink port.
                     let node = gpu / gpusPerNode
                     let forwarder = node * gpusPerNode + source % gpusPerNode
-                    let firstToNode = !sendsEarlier(buffer, token: token, before: slot, toNode: node)
                     if node == sourceNode {
-                        if firstToNode { loopback(source, through: .nic) }
+                        if throughLinks && !sendsEarlier(buffer, token: token, before: slot, toNode: node) {
+                            loopback(source, through: .nic)
+                        }
                         if firstToGPU { copy(from: source, to: gpu) }
                     } else {
-                        if firstToNode { send(from: source, to: forwarder) }
+                        if !sendsEarlier(buffer, token: token, before: slot, toNode: node) { send(from: source, to: forwarder) }
                         if firstToGPU {
                             if forwarder != gpu { send(from: forwarder, to: gpu) } else { loopback(gpu, through: ownPort) }
                         }
