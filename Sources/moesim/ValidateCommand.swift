@@ -50,9 +50,9 @@ enum ValidateCommand {
             tolerance = value
         }
         let jobs = try SweepCommand.jobCount(args.value("--jobs"), command: "validate")
-        let network = try args.value("--network").map { _ in
-            try args.choice("--network", allowed: NetworkModelKind.allCases.map(\.rawValue), default: "flow")
-        }.flatMap(NetworkModelKind.init(rawValue:))
+        // nil keeps each scenario's own model; `choice` rejects anything but the model names.
+        let network = NetworkModelKind(rawValue: try args.choice("--network", allowed: NetworkModelKind.allCases.map(\.rawValue),
+                                                                  default: ""))
         let files = args.positionals.isEmpty ? defaultFiles : args.positionals
 
         var set: ValidationSet
