@@ -70,6 +70,17 @@ func selectTop(_ scores: UnsafeBufferPointer<Float>, base: Int, count: Int, k: I
         }
         return
     }
+    // Constant k for the common cases lets the compiler unroll the passes and the exclusion tests.
+    switch k {
+    case 1: selectTopVectorised(row, count: count, k: 1, topExperts: topExperts, topScores: topScores)
+    case 2: selectTopVectorised(row, count: count, k: 2, topExperts: topExperts, topScores: topScores)
+    default: selectTopVectorised(row, count: count, k: k, topExperts: topExperts, topScores: topScores)
+    }
+}
+
+@inline(__always)
+private func selectTopVectorised(_ row: UnsafePointer<Float>, count: Int, k: Int,
+                                 topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
     // Eight lanes: values, ids and their increments then fit in SSE registers without spilling.
     let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
     for slot in 0..<k {
