@@ -4,7 +4,7 @@ import MoESimCore
 /// `moesim bench ...`: performance figures as CSV (build with -c release for meaningful numbers).
 enum BenchCommand {
     static let help = """
-    USAGE: moesim bench routing [--tokens N] [--experts E[,E...]]
+    USAGE: moesim bench routing [--tokens N] [--experts E[,E...]] [--repeat R]
            moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--budget S]
            moesim bench sweep [--jobs N[,N...]]
            moesim bench trace [--bytes N]
@@ -13,7 +13,8 @@ enum BenchCommand {
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
     experts was computed (simulations need it only under a capacity limit, and for SAM,
     node-limited routing and expert choice). Scores are f32 synthetic logits (Zipf s = 1),
-    routed in batches of 65,536 tokens until N tokens have been routed. Progress on stderr.
+    routed in batches of 65,536 tokens until N tokens have been routed; each row is the fastest
+    of R such timings (repeats), since a shared machine only ever slows a run. Progress on stderr.
     Measure with a release build: swift build -c release && .build/release/moesim bench routing
 
     bench network prints CSV on stdout: one dispatch all-to-all (every GPU sends 4096 tokens x
@@ -39,6 +40,7 @@ enum BenchCommand {
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
+      --repeat R         bench routing: timings per row, the fastest reported (default 3).
       --gpus LIST        bench network: GPU counts, multiples of 8 (default 64,256,1024).
       --patterns LIST    bench network: uniform and/or zipf (default uniform,zipf).
       --budget S         bench network: stop a flow run after S seconds of wall time (default 60).
@@ -57,7 +59,7 @@ enum BenchCommand {
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts", "--gpus", "--patterns", "--budget", "--jobs", "--bytes"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--repeat", "--gpus", "--patterns", "--budget", "--jobs", "--bytes"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
@@ -176,14 +178,19 @@ enum BenchCommand {
             throw CommandLineError.usage("--experts must list multiples of 64 up to 65536 (got \"\(expertsText)\")",
                                          command: "bench")
         }
+        let repeatText = args.value("--repeat") ?? "3"
+        guard let repeats = Int(repeatText), repeats >= 1, repeats <= 1000 else {
+            throw CommandLineError.usage("--repeat must be an integer in [1, 1000] (got \"\(repeatText)\")", command: "bench")
+        }
         print(CSVWriter.render(header: RoutingBenchmark.columns, rows: []), terminator: "")
         for experts in expertCounts.map({ $0! }) {
             for (spec, probabilities) in RoutingBenchmark.cases() {
                 FileHandle.standardError.write(Data("bench routing: \(spec.label), \(experts) experts…\n".utf8))
-                let row = RoutingBenchmark.measure(spec, gateProbabilities: probabilities, experts: experts, tokens: tokens)
+                let row = RoutingBenchmark.measure(spec, gateProbabilities: probabilities, experts: experts, tokens: tokens,
+                                                   repeats: repeats)
                 print(CSVWriter.render(header: [], rows: [[
                     "routing", row.strategy, String(row.k), String(row.gateProbabilities), String(row.experts), String(row.tokens),
-                    String(format: "%.4f", row.wallSeconds), String(format: "%.0f", row.tokensPerSecond),
+                    String(format: "%.4f", row.wallSeconds), String(format: "%.0f", row.tokensPerSecond), String(row.repeats),
                 ]]).dropFirst(), terminator: "")
             }
         }

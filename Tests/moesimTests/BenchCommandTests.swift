@@ -24,9 +24,30 @@ final class BenchCommandTests: MoesimTestCase {
         XCTAssertTrue(table.rows.allSatisfy { $0["finished"] == "true" })
     }
 
+    func testRoutingBenchPrintsEveryStrategyWithItsFastestTiming() throws {
+        let run = try moesim("bench", "routing", "--tokens", "2000", "--experts", "64", "--repeat", "3")
+        assertStatus(run, 0)
+        let table = CSV.table(run.stdout)
+        for column in ["benchmark", "strategy", "k", "experts", "tokens", "wall_s", "tokens_per_s", "repeats"] {
+            XCTAssertTrue(table.header.contains(column), "missing column \(column)\n" + run.brief)
+        }
+        XCTAssertEqual(table.rows.map { $0["strategy"] ?? "" },
+                       ["switch", "switch", "top-2", "top-2", "hash", "hash", "sam-2", "top-2, <=2 nodes", "expert-choice-2"])
+        for row in table.rows {
+            XCTAssertEqual(row["tokens"], "2000")
+            XCTAssertEqual(row["repeats"], "3")
+            // tokens_per_s is tokens over the wall time, which is printed rounded to 0.1 ms.
+            let seconds = Double(row["wall_s"] ?? "") ?? 0, rate = Double(row["tokens_per_s"] ?? "") ?? 0
+            XCTAssertGreaterThan(rate, 0, run.brief)
+            XCTAssertGreaterThanOrEqual(rate + 1, 2000 / (seconds + 0.00005), run.brief)
+            if seconds > 0.00005 { XCTAssertLessThanOrEqual(rate - 1, 2000 / (seconds - 0.00005), run.brief) }
+        }
+    }
+
     func testNetworkBenchRejectsBadOptions() throws {
         for arguments in [["bench", "network", "--gpus", "12"], ["bench", "network", "--patterns", "skewed"],
-                          ["bench", "network", "--budget", "0"], ["bench", "nothing"]] {
+                          ["bench", "network", "--budget", "0"], ["bench", "routing", "--repeat", "0"],
+                          ["bench", "routing", "--experts", "48"], ["bench", "nothing"]] {
             let run = try moesim(arguments)
             assertStatus(run, 64)
             XCTAssertEqual(run.stdout, "", run.brief)
