@@ -21,7 +21,9 @@ enum BenchCommand {
     top-8 copies of 7168 bytes) on DGX H100 nodes of 8 GPUs, uniform or Zipf-skewed (s = 1.2,
     each copy's destination GPU drawn from the law), under the flow model and, for comparison,
     the analytical bound. wall_s times the network model alone (traffic generation excluded);
-    events = flow starts + completions; instants = distinct event times; simulated_us = the
+    events = flow starts + completions; instants = distinct event times; resolved_flows = flows
+    re-solved by all rate repairs; rate_changes = those whose rate changed (a floor for any method
+    that keeps per-flow rates); simulated_us = the
     phase's predicted duration (or the instant reached, when unfinished); finished = false when a
     flow run was stopped at its time budget; peak_rss_mb = the process's peak resident memory so far.
 
@@ -98,7 +100,8 @@ enum BenchCommand {
                     let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic, budgetSeconds: budget)
                     print(CSVWriter.render(header: [], rows: [[
                         "alltoall_\(pattern.rawValue)", model.rawValue, String(gpus), String(row.flows), String(row.events),
-                        String(row.instants), String(row.repairs), String(row.resolvedFlows), String(format: "%.4f", row.wallSeconds),
+                        String(row.instants), String(row.repairs), String(row.resolvedFlows), String(row.rateChanges),
+                        String(format: "%.4f", row.wallSeconds),
                         String(format: "%.0f", Double(row.events) / row.wallSeconds),
                         String(format: "%.1f", row.simulated.microseconds), String(row.finished),
                         String(format: "%.0f", peakResidentMegabytes()),

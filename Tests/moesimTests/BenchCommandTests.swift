@@ -16,6 +16,12 @@ final class BenchCommandTests: MoesimTestCase {
         // 16 GPUs send to each of the 15 others: 240 flows, each started and finished once.
         XCTAssertEqual(table.rows[0]["flows"], "240")
         XCTAssertEqual(table.rows[0]["events"], "480")
+        // Uniform: NVLink and NIC flows share no link and finish per kind at one instant, so each rate is set once.
+        XCTAssertEqual(table.rows[0]["rate_changes"], "240")
+        // Skewed: rates change as flows finish, and a repair only changes flows it re-solves.
+        let changes = Int(table.rows[2]["rate_changes"] ?? "") ?? 0, resolved = Int(table.rows[2]["resolved_flows"] ?? "") ?? 0
+        XCTAssertGreaterThan(changes, 240, run.brief)
+        XCTAssertLessThanOrEqual(changes, resolved, run.brief)
         // Uniform traffic on a non-blocking fabric: the flow model equals the analytical bound.
         XCTAssertEqual(table.rows[0]["simulated_us"], table.rows[1]["simulated_us"])
         // Skewed traffic: never faster than the bound.

@@ -15,6 +15,8 @@ extension FlowNetwork {
         public var repairs: Int
         /// Flows re-solved, summed over all repairs (the work the repairs did).
         public var resolvedFlows: Int
+        /// Flows whose rate a repair changed, summed over all repairs (see `FlowNetwork.rateChanges`).
+        public var rateChanges: Int
     }
 
     /// Runs `traffic` as one all-to-all phase starting at time zero, from a reset network.
@@ -51,6 +53,7 @@ extension FlowNetwork {
             instants += 1
         }
         return PhaseRun(time: last, finished: finished, completedFlows: completedFlows, flows: flowCount,
-                        instants: instants, repairs: repairs, resolvedFlows: resolvedFlows)
+                        instants: instants, repairs: repairs, resolvedFlows: resolvedFlows,
+                        rateChanges: rateChanges)
     }
 }

@@ -41,6 +41,9 @@ public struct FlowNetwork {
     public private(set) var repairs = 0
     /// Flows re-solved by all repairs together, counting a flow once per repair pass (the other cost driver).
     public private(set) var resolvedFlows = 0
+    /// Flows whose rate a repair changed (beyond `tolerance`; a starting flow counts), once per repair: the
+    /// rate changes of the max-min trajectory itself, a floor for any method that keeps per-flow rates.
+    public private(set) var rateChanges = 0
 
     /// Relative tolerance of the max-min checks (floating-point noise, not a model parameter).
     static let tolerance = 1e-9
@@ -53,6 +56,7 @@ public struct FlowNetwork {
     private var remaining: [Double] = []      // bytes left at `settledAt`
     private var settledAt: [Int64] = []
     private var rates: [Double] = []
+    private var rateBeforeRepair: [Double] = []
     private var bottleneck: [Int32] = []
     private var inRepair: [Bool] = []
     private var completions = IndexedMinHeap()
@@ -111,6 +115,7 @@ public struct FlowNetwork {
         }
         remaining.removeAll(keepingCapacity: true)
         rates.removeAll(keepingCapacity: true)
+        rateBeforeRepair.removeAll(keepingCapacity: true)
         inRepair.removeAll(keepingCapacity: true)
         pathStart.removeAll(keepingCapacity: true)
         pathStart.append(0)
@@ -127,6 +132,7 @@ public struct FlowNetwork {
         now = 0
         repairs = 0
         resolvedFlows = 0
+        rateChanges = 0
     }
 
     /// Adds a transfer of `byteCount` bytes from GPU `source` to GPU `destination` at time `time`
@@ -172,6 +178,7 @@ public struct FlowNetwork {
         remaining.append(Double(byteCount))
         settledAt.append(0)
         rates.append(0)
+        rateBeforeRepair.append(0)
         bottleneck.append(-1)
         inRepair.append(false)
         completions.grow(to: sources.count)
@@ -268,6 +275,7 @@ public struct FlowNetwork {
         guard !inRepair[i] else { return }
         inRepair[i] = true
         repairFlows.append(f)
+        rateBeforeRepair[i] = rates[i]
         // Settle the bytes sent at the old rate before the rate changes.
         remaining[i] = max(remaining[i] - rates[i] * Double(now - settledAt[i]) / 1e9, 0)
         settledAt[i] = now
@@ -361,6 +369,7 @@ public struct FlowNetwork {
         for f in repairFlows {
             let i = Int(f)
             inRepair[i] = false
+            if abs(rates[i] - rateBeforeRepair[i]) > Self.tolerance * max(rates[i], rateBeforeRepair[i]) { rateChanges += 1 }
             let duration = rates[i] > 0
                 ? SimTime.duration(work: remaining[i], ratePerSecond: rates[i]).nanoseconds
                 : SimTime.longestDuration.nanoseconds
