@@ -61,4 +61,27 @@ struct ArgumentParser {
         }
         return value
     }
+
+    /// The integer value of `flag` in `range`, `defaultValue` when absent (nil: required).
+    func integer(_ flag: String, default defaultValue: Int? = nil, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = value(flag) else {
+            guard let defaultValue else { throw CommandLineError.usage("\(flag) is required", command: command) }
+            return defaultValue
+        }
+        guard let value = Int(text), range.contains(value) else {
+            throw CommandLineError.usage("\(flag) must be an integer in [\(range.lowerBound), \(range.upperBound)] (got \"\(text)\")",
+                                         command: command)
+        }
+        return value
+    }
+
+    /// A number of `flag` in `range`, `defaultValue` when absent.
+    func number(_ flag: String, default defaultValue: Double, in range: ClosedRange<Double>) throws -> Double {
+        guard let text = value(flag) else { return defaultValue }
+        guard let value = Double(text), range.contains(value) else {
+            throw CommandLineError.usage("\(flag) must be a number in [\(range.lowerBound), \(range.upperBound)] (got \"\(text)\")",
+                                         command: command)
+        }
+        return value
+    }
 }

@@ -181,10 +181,7 @@ enum BenchCommand {
             throw CommandLineError.usage("--experts must list multiples of 64 up to 65536 (got \"\(expertsText)\")",
                                          command: "bench")
         }
-        let repeatText = args.value("--repeat") ?? "3"
-        guard let repeats = Int(repeatText), repeats >= 1, repeats <= 1000 else {
-            throw CommandLineError.usage("--repeat must be an integer in [1, 1000] (got \"\(repeatText)\")", command: "bench")
-        }
+        let repeats = try args.integer("--repeat", default: 3, in: 1...1000)
         print(CSVWriter.render(header: RoutingBenchmark.columns, rows: []), terminator: "")
         for experts in expertCounts.map({ $0! }) {
             for (spec, probabilities) in RoutingBenchmark.cases() {

@@ -72,31 +72,6 @@ enum TraceCommand {
         return args
     }
 
-    /// The integer value of `flag` in `range`, `defaultValue` when absent (nil: required).
-    private static func integer(_ args: ArgumentParser, _ flag: String, default defaultValue: Int? = nil,
-                                in range: ClosedRange<Int>) throws -> Int {
-        guard let text = args.value(flag) else {
-            guard let defaultValue else { throw CommandLineError.usage("\(flag) is required", command: "trace") }
-            return defaultValue
-        }
-        guard let value = Int(text), range.contains(value) else {
-            throw CommandLineError.usage("\(flag) must be an integer in [\(range.lowerBound), \(range.upperBound)] (got \"\(text)\")",
-                                         command: "trace")
-        }
-        return value
-    }
-
-    /// A number of `flag` in `range`, `defaultValue` when absent.
-    private static func number(_ args: ArgumentParser, _ flag: String, default defaultValue: Double,
-                               in range: ClosedRange<Double>) throws -> Double {
-        guard let text = args.value(flag) else { return defaultValue }
-        guard let value = Double(text), range.contains(value) else {
-            throw CommandLineError.usage("\(flag) must be a number in [\(range.lowerBound), \(range.upperBound)] (got \"\(text)\")",
-                                         command: "trace")
-        }
-        return value
-    }
-
     /// The output path of `-o`, which must end in one of `extensions`.
     private static func output(_ args: ArgumentParser, extensions: [String]) throws -> String {
         guard let path = args.value("-o") else {
@@ -137,11 +112,11 @@ enum TraceCommand {
             throw CommandLineError.usage("trace generate takes no positional arguments (got \(args.positionals))", command: "trace")
         }
         let limit = TraceHeader.maxCount
-        let experts = try integer(args, "--experts", in: 1...65_536)
-        let layers = try integer(args, "--layers", default: 1, in: 1...1_024)
-        let tokens = try integer(args, "--tokens", in: 1...limit)
-        let steps = try integer(args, "--steps", default: 1, in: 1...limit)
-        let gpus = try integer(args, "--gpus", default: 1, in: 1...Scenario.maxGPUs)
+        let experts = try args.integer("--experts", in: 1...65_536)
+        let layers = try args.integer("--layers", default: 1, in: 1...1_024)
+        let tokens = try args.integer("--tokens", in: 1...limit)
+        let steps = try args.integer("--steps", default: 1, in: 1...limit)
+        let gpus = try args.integer("--gpus", default: 1, in: 1...Scenario.maxGPUs)
         guard tokens % gpus == 0 else {
             throw CommandLineError.usage("--tokens (\(tokens), all GPUs together) must be a multiple of --gpus (\(gpus))",
                                          command: "trace")
@@ -159,10 +134,10 @@ enum TraceCommand {
             }
             hot = .init(expertFraction: f, loadFraction: p)
         }
-        let spec = SyntheticScoresSpec(zipfExponent: try number(args, "--zipf", default: 0, in: 0...10), hotExperts: hot,
-                                       driftExpertsPerStep: try number(args, "--drift", default: 0, in: 0...1e6),
-                                       layerCorrelation: try number(args, "--layer-correlation", default: 0, in: 0...1))
-        let seed = UInt64(try integer(args, "--seed", default: 1, in: 0...Int.max))
+        let spec = SyntheticScoresSpec(zipfExponent: try args.number("--zipf", default: 0, in: 0...10), hotExperts: hot,
+                                       driftExpertsPerStep: try args.number("--drift", default: 0, in: 0...1e6),
+                                       layerCorrelation: try args.number("--layer-correlation", default: 0, in: 0...1))
+        let seed = UInt64(try args.integer("--seed", default: 1, in: 0...Int.max))
         let dtype = try args.choice("--dtype", allowed: ["f32", "f16"], default: "f32")
         let path = try output(args, extensions: [".moetrace", ".csv"])
         let header = TraceHeader(payload: .scores, scoreType: dtype == "f16" ? .f16 : .f32, hasDeviceLogits: deviceLogits,
@@ -181,7 +156,7 @@ enum TraceCommand {
         let file = try input(args, "stats")
         let format = try args.choice("--format", allowed: ["table", "csv", "json"], default: "table")
         let source = try TraceSource(file: file)
-        let k = try integer(args, "--k", default: 1, in: 1...max(1, min(source.header.experts, TraceHeader.maxK)))
+        let k = try args.integer("--k", default: 1, in: 1...max(1, min(source.header.experts, TraceHeader.maxK)))
         if source.header.payload == .choices && args.value("--k") != nil && k != source.header.k {
             throw CommandLineError.usage("--k \(k): \(file) records k = \(source.header.k) experts per token; "
                 + "omit --k for a choices trace", command: "trace")
@@ -255,8 +230,8 @@ enum TraceCommand {
         }
         let path = try output(args, extensions: [".moetrace"])
         var options = TraceImporter.Options()
-        options.gpus = try integer(args, "--gpus", default: 1, in: 1...Scenario.maxGPUs)
-        options.experts = try args.value("--experts").map { _ in try integer(args, "--experts", in: 1...65_536) }
+        options.gpus = try args.integer("--gpus", default: 1, in: 1...Scenario.maxGPUs)
+        options.experts = try args.value("--experts").map { _ in try args.integer("--experts", in: 1...65_536) }
         options.weightsFile = args.value("--weights")
         let header = try writing { try TraceImporter.importArrays(from: file, to: path, options: options) }
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
