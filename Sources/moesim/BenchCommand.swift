@@ -22,8 +22,9 @@ enum BenchCommand {
     each copy's destination GPU drawn from the law), under the flow model and, for comparison,
     the analytical bound. wall_s times the network model alone (traffic generation excluded);
     events = flow starts + completions; instants = distinct event times; resolved_flows = flows
-    re-solved by all rate repairs; rate_changes = those whose rate changed (a floor for any method
-    that keeps per-flow rates); simulated_us = the
+    the rate repairs visited; rate_changes = flows whose rate a repair changed (the max-min
+    trajectory's own changes); full_solves = repairs that recomputed every rate from scratch
+    (a large batch of starts, or a repair past its budget); simulated_us = the
     phase's predicted duration (or the instant reached, when unfinished); finished = false when a
     flow run was stopped at its time budget; peak_rss_mb = the process's peak resident memory so far.
 
@@ -101,6 +102,7 @@ enum BenchCommand {
                     print(CSVWriter.render(header: [], rows: [[
                         "alltoall_\(pattern.rawValue)", model.rawValue, String(gpus), String(row.flows), String(row.events),
                         String(row.instants), String(row.repairs), String(row.resolvedFlows), String(row.rateChanges),
+                        String(row.fullSolves),
                         String(format: "%.4f", row.wallSeconds),
                         String(format: "%.0f", Double(row.events) / row.wallSeconds),
                         String(format: "%.1f", row.simulated.microseconds), String(row.finished),

@@ -95,22 +95,46 @@ final class FlowNetworkTests: XCTestCase {
     /// and no flow beats latency + bytes ÷ its slowest link.
     func testIncrementalRatesMatchFreshSolveAtEveryInstant() {
         var solver = MaxMinFairShare()
-        var instantsChecked = 0
-        var maxConcurrent = 0
+        var instantsChecked = 0, maxConcurrent = 0, repairs = 0, fullSolves = 0
         for seed in UInt64(0)..<300 {
-            guard let (instants, concurrent) = Self.checkIncremental(seed: seed, heavy: seed % 10 == 0, solver: &solver)
-            else { return }
-            instantsChecked += instants
-            maxConcurrent = max(maxConcurrent, concurrent)
+            guard let run = Self.checkIncremental(seed: seed, heavy: seed % 10 == 0, solver: &solver) else { return }
+            instantsChecked += run.instants
+            maxConcurrent = max(maxConcurrent, run.maxConcurrent)
+            repairs += run.repairs
+            fullSolves += run.fullSolves
         }
         XCTAssertGreaterThan(instantsChecked, 10_000)
         XCTAssertGreaterThan(maxConcurrent, 50)
+        // Most repairs settle links locally; full solves are for large batches of starts.
+        XCTAssertLessThan(fullSolves * 4, repairs, "\(fullSolves) full solves in \(repairs) repairs")
     }
 
-    /// One random run of the incremental check; nil after reporting a failure.
-    /// Returns the instants checked and the most flows transmitting at once.
+    /// With no settling budget every repair falls back to progressive filling over all flows,
+    /// which must give the same rates at every instant.
+    func testFullSolveFallbackMatchesFreshSolveAtEveryInstant() {
+        var solver = MaxMinFairShare()
+        var repairs = 0, fullSolves = 0
+        for seed in UInt64(0)..<40 {
+            guard let run = Self.checkIncremental(seed: seed, heavy: seed % 10 == 0, solver: &solver, settleBudget: 0)
+            else { return }
+            repairs += run.repairs
+            fullSolves += run.fullSolves
+        }
+        XCTAssertGreaterThan(fullSolves * 2, repairs, "the fallback ran in \(fullSolves) of \(repairs) repairs")
+    }
+
+    /// What one random run of the incremental check saw.
+    struct IncrementalRun {
+        var instants: Int
+        var maxConcurrent: Int
+        var repairs: Int
+        var fullSolves: Int
+    }
+
+    /// One random run of the incremental check; nil after reporting a failure. At every instant the
+    /// network also passes its own check of the max-min conditions (`maxMinViolation`).
     static func checkIncremental(seed: UInt64, heavy: Bool, solver: inout MaxMinFairShare,
-                                 nodes: Int? = nil, flows: Int? = nil) -> (Int, Int)? {
+                                 nodes: Int? = nil, flows: Int? = nil, settleBudget: Int? = nil) -> IncrementalRun? {
         var instantsChecked = 0
         var maxConcurrent = 0
         var rng = SplitMix64(seed: 77_000 + seed)
@@ -157,6 +181,7 @@ final class FlowNetworkTests: XCTestCase {
         }
 
         var network = FlowNetwork(topology: topology)
+        if let settleBudget { network.settleBudget = settleBudget }
         // Odd seeds add flows just in time, interleaved with the network's own events;
         // even seeds add them all up front.
         let justInTime = seed % 2 == 1
@@ -178,6 +203,10 @@ final class FlowNetworkTests: XCTestCase {
 
         while !failed {
             let networkNext = network.nextEventTime()   // repairs the rates for `now`
+            if let violation = network.maxMinViolation() {
+                XCTFail("seed \(seed) t=\(now): \(violation)")
+                return nil
+            }
 
             // The reference at `now`.
             transmitting.removeAll()
@@ -245,7 +274,8 @@ final class FlowNetworkTests: XCTestCase {
             let bound = Double(startAt[f]) + Double(plan[f].bytes) / slowest[f] * 1e9
             XCTAssertGreaterThanOrEqual(Double(finish), bound - 1e-3, "seed \(seed) flow \(f)")
         }
-        return (instantsChecked, maxConcurrent)
+        return IncrementalRun(instants: instantsChecked, maxConcurrent: maxConcurrent, repairs: network.repairs,
+                              fullSolves: network.fullSolves)
     }
 
     /// `reset()` forgets everything: the same flows give the same finish times on a reused network,

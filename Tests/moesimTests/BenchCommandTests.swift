@@ -18,6 +18,7 @@ final class BenchCommandTests: MoesimTestCase {
         XCTAssertEqual(table.rows[0]["events"], "480")
         // Uniform: NVLink and NIC flows share no link and finish per kind at one instant, so each rate is set once.
         XCTAssertEqual(table.rows[0]["rate_changes"], "240")
+        XCTAssertEqual(table.rows[0]["full_solves"], "2", "one per batch of starts (NVLink, then NIC latency)")
         // Skewed: rates change as flows finish, and a repair only changes flows it re-solves; here some of
         // them keep their rate (884 of 1,111), so a count of re-solved flows would not pass for rate changes.
         let changes = Int(table.rows[2]["rate_changes"] ?? "") ?? 0, resolved = Int(table.rows[2]["resolved_flows"] ?? "") ?? 0

@@ -8,7 +8,7 @@ import Foundation
 public enum NetworkBenchmark {
     /// The CSV header of `bench network`.
     public static let columns = ["benchmark", "model", "gpus", "flows", "events", "instants", "repairs", "resolved_flows",
-                                 "rate_changes", "wall_s", "events_per_s", "simulated_us", "finished", "peak_rss_mb"]
+                                 "rate_changes", "full_solves", "wall_s", "events_per_s", "simulated_us", "finished", "peak_rss_mb"]
 
     /// Traffic pattern.
     public enum Pattern: String, CaseIterable, Sendable {
@@ -40,6 +40,8 @@ public enum NetworkBenchmark {
         public let resolvedFlows: Int
         /// Flows whose rate a repair changed, over all repairs.
         public let rateChanges: Int
+        /// Repairs that recomputed every rate by progressive filling.
+        public let fullSolves: Int
         /// Wall time of the network model alone, seconds.
         public let wallSeconds: Double
         /// Predicted duration of the phase (the instant reached, when unfinished).
@@ -96,7 +98,7 @@ public enum NetworkBenchmark {
             let cost = network.cost(of: traffic)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: 0, events: 0, finished: true, instants: 0,
-                       repairs: 0, resolvedFlows: 0, rateChanges: 0, wallSeconds: seconds, simulated: cost.time)
+                       repairs: 0, resolvedFlows: 0, rateChanges: 0, fullSolves: 0, wallSeconds: seconds, simulated: cost.time)
         case .flow:
             var network = FlowNetwork(topology: topology)
             let deadline = start + UInt64(min(budgetSeconds, 1e9) * 1e9)
@@ -105,7 +107,7 @@ public enum NetworkBenchmark {
             return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: run.flows,
                        events: run.flows + run.completedFlows, finished: run.finished,
                        instants: run.instants, repairs: run.repairs, resolvedFlows: run.resolvedFlows,
-                       rateChanges: run.rateChanges, wallSeconds: seconds,
+                       rateChanges: run.rateChanges, fullSolves: run.fullSolves, wallSeconds: seconds,
                        simulated: run.time)
         }
     }

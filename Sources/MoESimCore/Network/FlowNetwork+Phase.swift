@@ -13,10 +13,12 @@ extension FlowNetwork {
         public var instants: Int
         /// Rate repairs (one per instant at which flows started or finished).
         public var repairs: Int
-        /// Flows re-solved, summed over all repairs (the work the repairs did).
+        /// Flows the repairs visited, summed over all repairs (see `FlowNetwork.resolvedFlows`).
         public var resolvedFlows: Int
         /// Flows whose rate a repair changed, summed over all repairs (see `FlowNetwork.rateChanges`).
         public var rateChanges: Int
+        /// Repairs that recomputed every rate from scratch (see `FlowNetwork.fullSolves`).
+        public var fullSolves: Int
     }
 
     /// Runs `traffic` as one all-to-all phase starting at time zero, from a reset network.
@@ -54,6 +56,6 @@ extension FlowNetwork {
         }
         return PhaseRun(time: last, finished: finished, completedFlows: completedFlows, flows: flowCount,
                         instants: instants, repairs: repairs, resolvedFlows: resolvedFlows,
-                        rateChanges: rateChanges)
+                        rateChanges: rateChanges, fullSolves: fullSolves)
     }
 }

@@ -6,18 +6,25 @@
 /// alone on its links it completes at t + α + bytes / bottleneck bandwidth,
 /// rounded up to the nanosecond.
 ///
-/// **Incremental max-min.** A full progressive filling costs O(F · P) and an
-/// all-to-all has about as many distinct completion times as flows, so the rates
-/// are repaired locally instead. Every flow remembers its bottleneck link; a link's
-/// *group* is the flows bottlenecked on it, all at the link's *level*. When flows
-/// finish or start, only the groups of the links they touched are re-solved (by
-/// progressive filling on the capacity the other flows leave), and the result is
-/// checked against the max-min conditions on every link whose flows changed:
-/// no link over capacity; a link with a group stays saturated and no flow on it is
-/// faster than its level. Each violation adds that link's group and the repair
-/// repeats; when none is left, every flow has a saturated bottleneck on which it is
-/// fastest, which characterises the (unique) max-min fair allocation.
-/// Completion times live in an indexed heap, so only flows whose rate changed are touched.
+/// **Groups.** In a max-min fair allocation every flow has a *bottleneck*: a saturated link on
+/// which no flow is faster. The flows bottlenecked on link l form its *group* and share one
+/// rate, the link's *level* λ_l. The allocation is the max-min one exactly when
+/// (a) every link with a group is saturated, (b) no link is over capacity, and (c) no flow
+/// crossing a link with a group is faster than that link's level. So the model stores rates per
+/// group, not per flow, and a group's members progress together: each group counts the bytes
+/// sent to any one member since it formed (`served`), a member finishes when that count reaches
+/// its `finishKey`, and the group keeps its members in a heap by key. A level change is then one
+/// group update, not one per member, and completion times live in a heap of groups.
+///
+/// **Repair.** When flows finish or start, the links whose load changed are *dirty*. Dirty links
+/// are settled lowest level first (the order of progressive filling): a group link's level is set
+/// so that it is saturated again; if that level would fall below a faster flow crossing it, those
+/// flows join the group by water-filling on the link; a link without a group that is over capacity
+/// forms one the same way. A level change moves the load of every member's other links, which may
+/// dirty them in turn. When no link is dirty, (a)–(c) hold within `tolerance` on every link, which
+/// characterises the unique max-min allocation. Should the settling not finish within a budget
+/// proportional to the links, or a batch of starts be a large share of the flows, every rate is
+/// recomputed by progressive filling instead (`fullSolves` counts these).
 ///
 /// Flows are parallel arrays (no object per flow); nothing is allocated per event once
 /// the arrays have grown. Drive it with `nextEventTime()` and `advance(to:completed:)`,
@@ -37,51 +44,94 @@ public struct FlowNetwork {
     public private(set) var addedNanos: [Int64] = []
     /// When each flow's last byte arrived (−1 while in flight).
     public private(set) var finishedNanos: [Int64] = []
-    /// Rate repairs so far: one per instant at which flows started or finished (a cost driver, for the benchmark).
+    /// Rate repairs so far: one per instant at which flows started or finished.
     public private(set) var repairs = 0
-    /// Flows re-solved by all repairs together, counting a flow once per repair pass (the other cost driver).
+    /// Flows the repairs visited, summed over repairs: the members of a group whose level changed
+    /// (once per change), the flows scanned on a link whose level fell, and every transmitting flow
+    /// of a full solve. The work of the repairs, for the benchmark.
     public private(set) var resolvedFlows = 0
-    /// Flows whose rate a repair changed (beyond `tolerance`; a starting flow counts), once per repair: the
-    /// rate changes of the max-min trajectory itself, a floor for any method that keeps per-flow rates.
+    /// Flows whose rate a repair changed, summed over repairs: the members of every group whose level
+    /// moved beyond `tolerance`, plus the flows that joined a group whose level did not (a starting
+    /// flow counts); a full solve counts the flows whose rate it changed (after a settle that ran out
+    /// of budget, against the rates that settle had reached). The rate changes of the max-min
+    /// trajectory itself.
     public private(set) var rateChanges = 0
+    /// Links settled by all repairs together.
+    public private(set) var settles = 0
+    /// Repairs that recomputed every rate by progressive filling (see the type's documentation).
+    public private(set) var fullSolves = 0
 
-    /// Relative tolerance of the max-min checks (floating-point noise, not a model parameter).
+    /// Relative tolerance of the max-min conditions (floating-point noise, not a model parameter).
     static let tolerance = 1e-9
+    /// A batch of starting flows at least this share of the flows already transmitting is placed by a full solve.
+    static let fullSolveShare = 0.25
+    /// Links one repair may settle before it gives up and solves everything (tests lower it to exercise that path).
+    var settleBudget: Int
 
     // Per flow.
     private var pathStart: [Int32] = [0]
     private var pathLinks: [Int32] = []
-    private var memberSlot: [Int32] = []      // per path entry: its index in the link's member list
+    private var memberSlot: [Int32] = []      // per path entry: its index in the link's `members`
     private var pathOwner: [Int32] = []       // per path entry: its flow
-    private var remaining: [Double] = []      // bytes left at `settledAt`
-    private var settledAt: [Int64] = []
-    private var rates: [Double] = []
-    private var rateBeforeRepair: [Double] = []
-    private var bottleneck: [Int32] = []
-    private var inRepair: [Bool] = []
-    private var completions = IndexedMinHeap()
+    private var bottleneck: [Int32] = []      // the flow's group (−1 unless transmitting)
+    private var groupSlot: [Int32] = []       // its index in the group's member list
+    private var finishKey: [Double] = []      // the group's `served` count at which the flow's last byte is sent
+    private var joinStamp: [UInt32] = []      // bumped on every join, so stale queue entries are recognised
+    private var solvedRate: [Double] = []     // full-solve scratch
+    private var solvedLink: [Int32] = []
+    private var solvedRemaining: [Double] = []
+    private var previousRate: [Double] = []
     private var waiting = EventQueue<Int32>()
+    private var transmittingCount = 0
 
     // Per link.
     private var members: [[Int32]]            // path entries crossing the link
-    private var load: [Double]
-    private var groupSize: [Int32]
-    private var level: [Double]
-    private var inRepairSet: [Bool]
-    private var repairGroup: [Int32]           // scratch: flows of the repair bottlenecked here
-    private var repairCrossing: [Int32]        // scratch: flows of the repair crossing the link
-    private var repairShare: [Double]          // scratch: the rate of the repair's flows bottlenecked here
+    private var load: [Double]                // bytes per second of the flows crossing it
+    private var level: [Double]               // the rate of its group (meaningless without one)
+    private var group: [[Int32]]              // flows bottlenecked here
+    private var queue: [BinaryHeap<QueuedFlow>]  // the group's members by finish key (stale entries skipped)
+    private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
+    private var servedAt: [Int64]
+    private var fasterBound: [Double]         // no flow crossing the link outside its group is faster
+    private var completions = IndexedMinHeap()  // by link: its group's next completion
 
     // Repair scratch.
-    private var repairFlows: [Int32] = []
-    private var repairLinks: [Int32] = []
-    private var checked: [Int32] = []
-    private var violations: [Int] = []
-    private var isChecked: [Bool]
+    private var isDirty: [Bool]
+    private var needsScan: [Bool]             // a flow outside the group may be faster than the level
+    private var isTouched: [Bool]
+    private var levelBefore: [Double]
+    private var joinedCount: [Int32]
+    private var dirty = BinaryHeap<DirtyLink>()
+    private var touched: [Int32] = []
+    private var candidates: [Candidate] = []
+    private var transmitting: [Int32] = []
     private var solver = MaxMinFairShare()
     private var now: Int64 = 0
     private var pendingRemovals: [Int32] = []
     private var pendingStarts: [Int32] = []
+    private var didFullSolve = false
+
+    /// A group member in its group's completion queue.
+    private struct QueuedFlow: Comparable {
+        let key: Double
+        let flow: Int32
+        let stamp: UInt32
+        static func < (a: QueuedFlow, b: QueuedFlow) -> Bool { a.key != b.key ? a.key < b.key : a.flow < b.flow }
+    }
+
+    /// A link waiting to be settled; lowest level first, as progressive filling freezes them.
+    private struct DirtyLink: Comparable {
+        let level: Double
+        let link: Int32
+        static func < (a: DirtyLink, b: DirtyLink) -> Bool { a.level != b.level ? a.level < b.level : a.link < b.link }
+    }
+
+    /// A flow outside a link's group that may join it; `<` puts the faster (then lower id) first.
+    private struct Candidate: Comparable {
+        let rate: Double
+        let flow: Int32
+        static func < (a: Candidate, b: Candidate) -> Bool { a.rate != b.rate ? a.rate > b.rate : a.flow < b.flow }
+    }
 
     /// An idle network over `topology`.
     public init(topology: Topology) {
@@ -89,50 +139,69 @@ public struct FlowNetwork {
         let links = topology.linkCount
         members = [[Int32]](repeating: [], count: links)
         load = [Double](repeating: 0, count: links)
-        groupSize = [Int32](repeating: 0, count: links)
         level = load
-        inRepairSet = [Bool](repeating: false, count: links)
-        repairGroup = groupSize
-        repairCrossing = groupSize
-        repairShare = load
-        isChecked = inRepairSet
+        group = members
+        queue = [BinaryHeap<QueuedFlow>](repeating: BinaryHeap(), count: links)
+        served = load
+        servedAt = [Int64](repeating: 0, count: links)
+        fasterBound = load
+        isDirty = [Bool](repeating: false, count: links)
+        needsScan = isDirty
+        isTouched = isDirty
+        levelBefore = load
+        joinedCount = [Int32](repeating: 0, count: links)
+        completions.grow(to: links)
+        settleBudget = 8 * links + 1024
     }
 
     /// Number of flows added since the last reset.
     public var flowCount: Int { sources.count }
 
     /// Current rate of flow `id`, bytes per second (0 unless transmitting).
-    public func rate(of id: Int32) -> Double { rates[Int(id)] }
+    /// - Complexity: O(1), after the repair `nextEventTime()` does.
+    public func rate(of id: Int32) -> Double {
+        let l = bottleneck[Int(id)]
+        return l >= 0 ? level[Int(l)] : 0
+    }
 
     /// Forgets every flow and returns the clock to zero, keeping storage.
     /// - Complexity: O(F + L).
     public mutating func reset() {
-        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.pathOwner, \.bottleneck] {
+        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.pathOwner, \.bottleneck,
+                      \.groupSlot, \.solvedLink] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
-        for array in [\FlowNetwork.bytes, \.addedNanos, \.finishedNanos, \.settledAt] {
+        for array in [\FlowNetwork.bytes, \.addedNanos, \.finishedNanos] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
-        remaining.removeAll(keepingCapacity: true)
-        rates.removeAll(keepingCapacity: true)
-        rateBeforeRepair.removeAll(keepingCapacity: true)
-        inRepair.removeAll(keepingCapacity: true)
+        for array in [\FlowNetwork.finishKey, \.solvedRate, \.solvedRemaining, \.previousRate] {
+            self[keyPath: array].removeAll(keepingCapacity: true)
+        }
+        joinStamp.removeAll(keepingCapacity: true)
         pathStart.removeAll(keepingCapacity: true)
         pathStart.append(0)
         for l in members.indices {
             members[l].removeAll(keepingCapacity: true)
+            group[l].removeAll(keepingCapacity: true)
+            queue[l].removeAll()
             load[l] = 0
-            groupSize[l] = 0
             level[l] = 0
+            served[l] = 0
+            servedAt[l] = 0
+            fasterBound[l] = 0
         }
         completions.removeAll()
+        completions.grow(to: topology.linkCount)
         waiting.removeAll()
         pendingRemovals.removeAll(keepingCapacity: true)
         pendingStarts.removeAll(keepingCapacity: true)
+        transmittingCount = 0
         now = 0
         repairs = 0
         resolvedFlows = 0
         rateChanges = 0
+        settles = 0
+        fullSolves = 0
     }
 
     /// Adds a transfer of `byteCount` bytes from GPU `source` to GPU `destination` at time `time`
@@ -175,28 +244,31 @@ public struct FlowNetwork {
         bytes.append(byteCount)
         addedNanos.append(time.nanoseconds)
         finishedNanos.append(-1)
-        remaining.append(Double(byteCount))
-        settledAt.append(0)
-        rates.append(0)
-        rateBeforeRepair.append(0)
         bottleneck.append(-1)
-        inRepair.append(false)
-        completions.grow(to: sources.count)
+        groupSlot.append(-1)
+        finishKey.append(0)
+        joinStamp.append(0)
+        solvedRate.append(0)
+        solvedLink.append(-1)
+        solvedRemaining.append(0)
+        previousRate.append(0)
         waiting.push(id, at: SimTime(nanoseconds: time.nanoseconds + latency))
         return id
     }
 
     /// The time of the next flow start or completion, or nil when no flow is waiting or in flight.
     /// Repairs the rates first if flows started or finished since the last call.
-    /// - Complexity: O(1) without a pending change; otherwise O(R · P + T log T) for the R flows the
-    ///   repair re-solves (their groups, grown until the max-min conditions hold) touching T links.
+    /// - Complexity: O(1) without a pending change; otherwise the repair's: for each link settled,
+    ///   O(log L) plus its group's members × path length when its level changes, plus the flows
+    ///   crossing it when its level falls below a faster one (a full solve: O(F · P + F log F)).
     public mutating func nextEventTime() -> SimTime? {
         repairIfNeeded()
         let next = min(completions.minKey ?? .max, waiting.nextTime?.nanoseconds ?? .max)
         return next == .max ? nil : SimTime(nanoseconds: next)
     }
 
-    /// Moves the network to `time` and appends to `completed` the flows whose last byte arrives then.
+    /// Moves the network to `time` and appends to `completed` the flows whose last byte arrives then,
+    /// in flow-id order.
     /// - Precondition: `time` is not later than `nextEventTime()` (no event is skipped).
     /// - Complexity: O(k log F) for k flows finishing or starting at `time`.
     public mutating func advance(to time: SimTime, completed: inout [Int32]) {
@@ -206,15 +278,127 @@ public struct FlowNetwork {
         precondition(t <= (completions.minKey ?? .max) && t <= (waiting.nextTime?.nanoseconds ?? .max),
                      "an event would be skipped")
         now = t
-        while let (f, finish) = completions.min, finish == t {
+        let first = completed.count
+        while let (link, key) = completions.min, key == t {
             completions.removeMin()
-            finishedNanos[Int(f)] = t
-            completed.append(f)
-            pendingRemovals.append(f)
+            let l = Int(link)
+            var finishedHere = false
+            while let top = queue[l].min {
+                let f = Int(top.flow)
+                guard bottleneck[f] == link && joinStamp[f] == top.stamp else {
+                    _ = queue[l].popMin()
+                    continue
+                }
+                let finish = finishTime(key: top.key, in: l)
+                guard finish <= t else {
+                    // Only rounding could leave the scheduled member unfinished; keep the group queued.
+                    if !finishedHere { completions.set(l, key: finish) }
+                    break
+                }
+                finishedHere = true
+                _ = queue[l].popMin()
+                finishedNanos[f] = t
+                completed.append(top.flow)
+                pendingRemovals.append(top.flow)
+            }
         }
+        completed[first...].sort()
         while let next = waiting.nextTime, next.nanoseconds == t, let (_, f) = waiting.pop() {
             pendingStarts.append(f)
         }
+    }
+
+    // MARK: Groups
+
+    /// When a member of group `l` with finish key `key` sends its last byte at the group's current level.
+    @inline(__always) private func finishTime(key: Double, in l: Int) -> Int64 {
+        let rate = level[l]
+        let duration = rate > 0
+            ? SimTime.duration(work: max(key - served[l], 0), ratePerSecond: rate)
+            : SimTime.longestDuration
+        return servedAt[l] + duration.nanoseconds
+    }
+
+    /// Brings group `l`'s served count to now, at the level it has had since `servedAt`.
+    /// Call before its level changes.
+    @inline(__always) private mutating func rebase(_ l: Int) {
+        guard servedAt[l] != now else { return }
+        served[l] += level[l] * Double(now - servedAt[l]) / 1e9
+        servedAt[l] = now
+    }
+
+    /// Bytes flow `i` still has to send (its group brought to now).
+    private mutating func remainingBytes(of i: Int) -> Double {
+        let g = Int(bottleneck[i])
+        rebase(g)
+        return max(finishKey[i] - served[g], 0)
+    }
+
+    /// Records link `l` as changed in this repair: its group is rescheduled and counted at the end.
+    @inline(__always) private mutating func touch(_ l: Int) {
+        guard !isTouched[l] else { return }
+        isTouched[l] = true
+        touched.append(Int32(l))
+        levelBefore[l] = group[l].isEmpty ? .nan : level[l]
+    }
+
+    /// Queues link `l` for settling.
+    @inline(__always) private mutating func markDirty(_ l: Int) {
+        touch(l)
+        guard !isDirty[l] else { return }
+        isDirty[l] = true
+        dirty.push(DirtyLink(level: group[l].isEmpty ? 0 : level[l], link: Int32(l)))
+    }
+
+    /// Makes flow `i` a member of group `l` with `remaining` bytes to send.
+    private mutating func join(_ i: Int, group l: Int, remaining: Double) {
+        rebase(l)
+        touch(l)
+        groupSlot[i] = Int32(group[l].count)
+        group[l].append(Int32(i))
+        bottleneck[i] = Int32(l)
+        joinStamp[i] &+= 1
+        finishKey[i] = remaining + served[l]
+        queue[l].push(QueuedFlow(key: finishKey[i], flow: Int32(i), stamp: joinStamp[i]))
+        joinedCount[l] += 1
+    }
+
+    /// Takes flow `i` out of its group.
+    private mutating func leaveGroup(_ i: Int) {
+        let g = Int(bottleneck[i])
+        touch(g)
+        let slot = Int(groupSlot[i])
+        let last = group[g].removeLast()
+        if Int(last) != i {
+            group[g][slot] = last
+            groupSlot[Int(last)] = Int32(slot)
+        }
+        if group[g].isEmpty { queue[g].removeAll() }
+        bottleneck[i] = -1
+    }
+
+    /// The first max-min condition the current rates break, described, or nil when they are the
+    /// max-min fair allocation (within `tolerance`): every link's load is the sum of its flows'
+    /// rates and within capacity, every group's link is saturated, and no flow crossing a link
+    /// with a group is faster than its level. For tests.
+    /// - Complexity: O(F · P + L).
+    func maxMinViolation() -> String? {
+        let tolerance = Self.tolerance
+        var sum = [Double](repeating: 0, count: load.count)
+        for l in members.indices {
+            for p in members[l] { sum[l] += rate(of: pathOwner[Int(p)]) }
+        }
+        for l in members.indices {
+            let capacity = topology.bytesPerSecond[l]
+            if abs(sum[l] - load[l]) > tolerance * capacity { return "link \(l): load \(load[l]), flows sum to \(sum[l])" }
+            if sum[l] > capacity * (1 + tolerance) { return "link \(l): \(sum[l]) over capacity \(capacity)" }
+            guard !group[l].isEmpty else { continue }
+            if sum[l] < capacity * (1 - tolerance) { return "link \(l): group of \(group[l].count) at \(level[l]) but load \(sum[l]) < \(capacity)" }
+            for p in members[l] where rate(of: pathOwner[Int(p)]) > level[l] * (1 + tolerance) {
+                return "link \(l): flow \(pathOwner[Int(p)]) at \(rate(of: pathOwner[Int(p)])) faster than level \(level[l])"
+            }
+        }
+        return nil
     }
 
     // MARK: Repair
@@ -222,161 +406,264 @@ public struct FlowNetwork {
     private mutating func repairIfNeeded() {
         guard !pendingRemovals.isEmpty || !pendingStarts.isEmpty else { return }
         repairs += 1
-        for f in pendingRemovals { remove(f) }
-        for f in pendingStarts {
-            insert(f)
-            addToRepair(f)
+        didFullSolve = false
+        for f in pendingRemovals { finish(Int(f)) }
+        pendingRemovals.removeAll(keepingCapacity: true)
+        let placeBySolving = !pendingStarts.isEmpty
+            && Double(pendingStarts.count) >= Self.fullSolveShare * Double(transmittingCount)
+        for f in pendingStarts { insert(Int(f)) }
+        if placeBySolving {
+            solveEverything()
+        } else {
+            for f in pendingStarts { place(Int(f)) }
+            if !settleDirtyLinks() { solveEverything() }
         }
         pendingStarts.removeAll(keepingCapacity: true)
-        // Capacity freed on a link with a group lets that group rise.
-        for f in pendingRemovals {
-            for p in Int(pathStart[Int(f)])..<Int(pathStart[Int(f) + 1]) {
-                let l = Int(pathLinks[p])
-                if groupSize[l] > 0 { expand(l) }
-            }
-        }
-        pendingRemovals.removeAll(keepingCapacity: true)
-        resolveRepairSet()
+        finishRepair()
     }
 
-    /// Takes a finished flow off its links.
-    private mutating func remove(_ f: Int32) {
-        let i = Int(f)
+    /// Takes a finished flow off its links and out of its group.
+    private mutating func finish(_ i: Int) {
+        let g = Int(bottleneck[i])
+        let rate = level[g]
+        leaveGroup(i)
+        markDirty(g)
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
-            load[l] -= rates[i]
+            load[l] -= rate
             let slot = Int(memberSlot[p])
             let moved = members[l].removeLast()
             if Int(moved) != p {
                 members[l][slot] = moved
                 memberSlot[Int(moved)] = Int32(slot)
             }
+            if l != g && !group[l].isEmpty { markDirty(l) }
         }
-        if bottleneck[i] >= 0 { groupSize[Int(bottleneck[i])] -= 1 }
-        bottleneck[i] = -1
-        rates[i] = 0
+        transmittingCount -= 1
     }
 
-    /// Puts a flow that starts transmitting on its links (rate 0 until the repair).
-    private mutating func insert(_ f: Int32) {
-        let i = Int(f)
-        settledAt[i] = now
+    /// Puts a flow that starts transmitting on its links (in no group until placed).
+    private mutating func insert(_ i: Int) {
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
             memberSlot[p] = Int32(members[l].count)
             members[l].append(Int32(p))
         }
+        transmittingCount += 1
     }
 
-    @inline(__always) private func flow(ofEntry p: Int32) -> Int { Int(pathOwner[Int(p)]) }
-
-    private mutating func addToRepair(_ f: Int32) {
-        let i = Int(f)
-        guard !inRepair[i] else { return }
-        inRepair[i] = true
-        repairFlows.append(f)
-        rateBeforeRepair[i] = rates[i]
-        // Settle the bytes sent at the old rate before the rate changes.
-        remaining[i] = max(remaining[i] - rates[i] * Double(now - settledAt[i]) / 1e9, 0)
-        settledAt[i] = now
-    }
-
-    /// Adds link `l` and its group to the repair.
-    private mutating func expand(_ l: Int) {
-        guard !inRepairSet[l] else { return }
-        inRepairSet[l] = true
-        repairLinks.append(Int32(l))
-        for p in members[l] {
-            let f = flow(ofEntry: p)
-            if bottleneck[f] == Int32(l) { addToRepair(Int32(f)) }
+    /// Gives a starting flow a first rate: the tightest of its links' offers (a group's level, or
+    /// the capacity left on a link without one); the settling then corrects everything it upsets.
+    private mutating func place(_ i: Int) {
+        var best = -1
+        var offer = Double.infinity
+        for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
+            let l = Int(pathLinks[p])
+            let o = group[l].isEmpty ? max(topology.bytesPerSecond[l] - load[l], 0) : level[l]
+            if o < offer {
+                offer = o
+                best = l
+            }
+        }
+        if group[best].isEmpty {
+            rebase(best)
+            level[best] = offer
+            fasterBound[best] = 0
+            needsScan[best] = true   // flows already crossing may be faster than the new group's level
+        }
+        join(i, group: best, remaining: Double(bytes[i]))
+        for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
+            let l = Int(pathLinks[p])
+            load[l] += offer
+            if l != best && !group[l].isEmpty { fasterBound[l] = max(fasterBound[l], offer) }
+            markDirty(l)
         }
     }
 
-    private mutating func resolveRepairSet() {
+    /// Settles dirty links, lowest level first, until none is left; false if the budget ran out
+    /// (the dirty set is then cleared and the caller solves everything).
+    private mutating func settleDirtyLinks() -> Bool {
+        var budget = settleBudget
+        while let next = dirty.popMin() {
+            let l = Int(next.link)
+            isDirty[l] = false
+            if settle(l) { budget -= 1 }
+            if budget < 0 {
+                while let rest = dirty.popMin() {
+                    isDirty[Int(rest.link)] = false
+                    needsScan[Int(rest.link)] = false
+                }
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Restores the max-min conditions on link `l`: saturated at its group's level, over capacity
+    /// nowhere, and no faster flow crossing it outside its group (those join it, by water-filling).
+    /// Returns false when they already held.
+    @discardableResult
+    private mutating func settle(_ l: Int) -> Bool {
         let tolerance = Self.tolerance
-        while true {
-            // Take the repaired flows off their links and out of their groups.
-            for f in repairFlows {
-                let i = Int(f)
-                for p in Int(pathStart[i])..<Int(pathStart[i + 1]) { load[Int(pathLinks[p])] -= rates[i] }
-                if bottleneck[i] >= 0 { groupSize[Int(bottleneck[i])] -= 1 }
-            }
-            solver.solve(capacities: topology.bytesPerSecond, fixedLoad: load, pathStart: pathStart,
-                         pathLinks: pathLinks, flows: repairFlows, rates: &rates, bottlenecks: &bottleneck)
-            resolvedFlows += repairFlows.count
-            for f in repairFlows {
-                let i = Int(f)
-                for p in Int(pathStart[i])..<Int(pathStart[i + 1]) { load[Int(pathLinks[p])] += rates[i] }
-                repairGroup[Int(bottleneck[i])] += 1
-                repairShare[Int(bottleneck[i])] = rates[i]
-            }
-
-            // Check the max-min conditions on every link the repaired flows cross.
-            violations.removeAll(keepingCapacity: true)
-            for f in repairFlows {
-                let i = Int(f)
-                for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
-                    let l = Int(pathLinks[p])
-                    let capacity = topology.bytesPerSecond[l]
-                    repairCrossing[l] += 1
-                    if !isChecked[l] {
-                        isChecked[l] = true
-                        checked.append(Int32(l))
-                        if load[l] > capacity * (1 + tolerance) { violations.append(l) }
-                        if groupSize[l] > 0 && load[l] < capacity * (1 - tolerance) { violations.append(l) }
-                    }
-                    // A fixed group on this link must not be slower than a repaired flow, nor faster than
-                    // one bottlenecked here.
-                    if groupSize[l] > 0 && !inRepairSet[l] {
-                        let limit = level[l]
-                        if rates[i] > limit * (1 + tolerance)
-                            || (bottleneck[i] == Int32(l) && rates[i] < limit * (1 - tolerance)) {
-                            violations.append(l)
-                        }
-                    }
+        let capacity = topology.bytesPerSecond[l]
+        let oldCount = group[l].count
+        var count = oldCount
+        var others = load[l] - Double(count) * level[l]   // the flows crossing l outside its group
+        var target: Double
+        if count == 0 {
+            guard load[l] > capacity * (1 + tolerance) else { return false }
+            target = .infinity
+        } else {
+            guard needsScan[l] || abs(capacity - load[l]) > tolerance * capacity else { return false }
+            target = (capacity - others) / Double(count)
+        }
+        settles += 1
+        rebase(l)
+        var joining = 0
+        if count == 0 || needsScan[l] || fasterBound[l] > target * (1 + tolerance) {
+            // Water-filling: a flow outside the group joins it when it is faster than the level it
+            // would share. Each joiner is faster than the level, so the level rises as they join (staying
+            // below them all): only flows faster than the current level can join, fastest first.
+            let threshold = count == 0 ? -Double.infinity : target * (1 + tolerance)
+            var fastestLeft = 0.0
+            candidates.removeAll(keepingCapacity: true)
+            for p in members[l] {
+                let f = Int(pathOwner[Int(p)])
+                let b = Int(bottleneck[f])
+                guard b != l && b >= 0 else { continue }
+                if level[b] > threshold {
+                    candidates.append(Candidate(rate: level[b], flow: Int32(f)))
+                } else {
+                    fastestLeft = max(fastestLeft, level[b])
                 }
             }
-            // A link where repaired flows froze: no fixed flow on it may be faster than them.
-            for link in checked {
-                let l = Int(link)
-                // Skip links whose every flow is being repaired: no fixed flow there to compare.
-                guard repairGroup[l] > 0, Int(repairCrossing[l]) < members[l].count else { continue }
-                let share = repairShare[l]
-                for p in members[l] {
-                    let f = flow(ofEntry: p)
-                    if !inRepair[f] && rates[f] > share * (1 + tolerance) && bottleneck[f] >= 0 {
-                        violations.append(Int(bottleneck[f]))
-                    }
+            resolvedFlows += members[l].count - oldCount
+            candidates.sort()
+            while joining < candidates.count && (count == 0 || candidates[joining].rate > target * (1 + tolerance)) {
+                others -= candidates[joining].rate
+                count += 1
+                target = (capacity - others) / Double(count)
+                joining += 1
+            }
+            if joining < candidates.count { fastestLeft = max(fastestLeft, candidates[joining].rate) }
+            fasterBound[l] = fastestLeft
+        }
+        needsScan[l] = false
+        guard count > 0 else { return true }
+        target = max(target, 0)
+
+        // The members move to the new level, and with them the load on their other links.
+        let delta = target - level[l]
+        if oldCount > 0 && delta != 0 {
+            resolvedFlows += oldCount
+            for f in group[l] {
+                for p in Int(pathStart[Int(f)])..<Int(pathStart[Int(f) + 1]) {
+                    let m = Int(pathLinks[p])
+                    load[m] += delta
+                    if m != l { loadChanged(on: m, byAFlowAt: target, rising: delta > 0) }
                 }
             }
-            // Commit groups and levels.
-            for f in repairFlows {
-                let l = Int(bottleneck[Int(f)])
-                groupSize[l] += 1
-                level[l] = rates[Int(f)]
-            }
-            for link in checked {
-                isChecked[Int(link)] = false
-                repairGroup[Int(link)] = 0
-                repairCrossing[Int(link)] = 0
-            }
-            checked.removeAll(keepingCapacity: true)
-            let before = repairFlows.count + repairLinks.count
-            for l in violations.indices { expand(violations[l]) }
-            if repairFlows.count + repairLinks.count == before { break }
         }
+        level[l] = target
+        for j in 0..<joining { move(Int(candidates[j].flow), from: candidates[j].rate, to: l) }
+        return true
+    }
 
-        for f in repairFlows {
-            let i = Int(f)
-            inRepair[i] = false
-            if abs(rates[i] - rateBeforeRepair[i]) > Self.tolerance * max(rates[i], rateBeforeRepair[i]) { rateChanges += 1 }
-            let duration = rates[i] > 0
-                ? SimTime.duration(work: remaining[i], ratePerSecond: rates[i]).nanoseconds
-                : SimTime.longestDuration.nanoseconds
-            completions.set(i, key: now + duration)
+    /// Reacts to the load on link `m` changing because a flow crossing it now runs at `rate`.
+    @inline(__always) private mutating func loadChanged(on m: Int, byAFlowAt rate: Double, rising: Bool) {
+        let tolerance = Self.tolerance
+        let capacity = topology.bytesPerSecond[m]
+        if group[m].isEmpty {
+            if rising && load[m] > capacity * (1 + tolerance) { markDirty(m) }
+            return
         }
-        for l in repairLinks { inRepairSet[Int(l)] = false }
-        repairFlows.removeAll(keepingCapacity: true)
-        repairLinks.removeAll(keepingCapacity: true)
+        if rising {
+            if rate > fasterBound[m] { fasterBound[m] = rate }
+            if rate > level[m] * (1 + tolerance) { needsScan[m] = true }
+        }
+        if needsScan[m] || abs(capacity - load[m]) > tolerance * capacity { markDirty(m) }
+    }
+
+    /// Moves flow `i`, running at `rate`, into group `l` at its (lower) level.
+    private mutating func move(_ i: Int, from rate: Double, to l: Int) {
+        let old = Int(bottleneck[i])
+        let remaining = remainingBytes(of: i)
+        leaveGroup(i)
+        join(i, group: l, remaining: remaining)
+        resolvedFlows += 1
+        let newRate = level[l]
+        if !group[old].isEmpty { fasterBound[old] = max(fasterBound[old], newRate) }
+        for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
+            let m = Int(pathLinks[p])
+            load[m] += newRate - rate
+            if m != l { loadChanged(on: m, byAFlowAt: newRate, rising: false) }
+        }
+    }
+
+    /// Recomputes every transmitting flow's rate by progressive filling and rebuilds the groups.
+    private mutating func solveEverything() {
+        fullSolves += 1
+        didFullSolve = true
+        transmitting.removeAll(keepingCapacity: true)
+        for f in pendingStarts where bottleneck[Int(f)] < 0 {   // not placed yet
+            solvedRemaining[Int(f)] = Double(bytes[Int(f)])
+            previousRate[Int(f)] = 0
+            transmitting.append(f)
+        }
+        for l in group.indices where !group[l].isEmpty {
+            rebase(l)
+            for f in group[l] {
+                solvedRemaining[Int(f)] = max(finishKey[Int(f)] - served[l], 0)
+                previousRate[Int(f)] = level[l]
+                transmitting.append(f)
+            }
+            touch(l)
+            for f in group[l] { bottleneck[Int(f)] = -1 }
+            group[l].removeAll(keepingCapacity: true)
+            queue[l].removeAll()
+        }
+        transmitting.sort()
+        for l in load.indices { load[l] = 0 }
+        solver.solve(capacities: topology.bytesPerSecond, pathStart: pathStart, pathLinks: pathLinks,
+                     flows: transmitting, rates: &solvedRate, bottlenecks: &solvedLink)
+        resolvedFlows += transmitting.count
+        for f in transmitting {
+            let i = Int(f), l = Int(solvedLink[i])
+            let rate = solvedRate[i], before = previousRate[i]
+            if abs(rate - before) > Self.tolerance * max(rate, before) { rateChanges += 1 }
+            if group[l].isEmpty {
+                rebase(l)
+                level[l] = solvedRate[i]
+                fasterBound[l] = solvedRate[i]   // max-min: nothing crossing a bottleneck is faster than its level
+            }
+            join(i, group: l, remaining: solvedRemaining[i])
+            for p in Int(pathStart[i])..<Int(pathStart[i + 1]) { load[Int(pathLinks[p])] += solvedRate[i] }
+        }
+    }
+
+    /// Reschedules every touched group's next completion and counts the rate changes.
+    private mutating func finishRepair() {
+        let tolerance = Self.tolerance
+        for link in touched {
+            let l = Int(link)
+            isTouched[l] = false
+            defer { joinedCount[l] = 0 }
+            guard !group[l].isEmpty else {
+                completions.remove(l)
+                continue
+            }
+            rebase(l)
+            if !didFullSolve {
+                let before = levelBefore[l]
+                rateChanges += abs(level[l] - before) > tolerance * max(level[l], before)
+                    ? group[l].count : Int(joinedCount[l])
+            }
+            while let top = queue[l].min,
+                  bottleneck[Int(top.flow)] != link || joinStamp[Int(top.flow)] != top.stamp {
+                _ = queue[l].popMin()
+            }
+            completions.set(l, key: finishTime(key: queue[l].min!.key, in: l))
+        }
+        touched.removeAll(keepingCapacity: true)
     }
 }

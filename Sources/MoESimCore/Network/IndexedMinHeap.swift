@@ -48,6 +48,21 @@ struct IndexedMinHeap {
         }
     }
 
+    /// Takes `item` out of the heap if it is in it.
+    /// - Complexity: O(log n).
+    mutating func remove(_ item: Int) {
+        let at = Int(position[item])
+        guard at >= 0 else { return }
+        position[item] = -1
+        keys[item] = .max
+        let last = heap.removeLast()
+        guard at < heap.count else { return }
+        heap[at] = last
+        position[Int(last)] = Int32(at)
+        siftUp(at)
+        siftDown(Int(position[Int(last)]))
+    }
+
     /// Empties the heap, keeping storage.
     mutating func removeAll() {
         for item in heap { position[Int(item)] = -1 }
