@@ -117,6 +117,38 @@ final class EventQueueTests: XCTestCase {
     }
 
     /// SplitMix64's published output for seed 0 (Vigna's reference splitmix64.c).
+    /// The flow network's indexed heap (keys changed in place, items removed from the middle)
+    /// against a reference that scans every item, over random operations with many equal keys.
+    func testIndexedMinHeapMatchesLinearScanReference() {
+        for seed in UInt64(0)..<200 {
+            var rng = SplitMix64(seed: 9_100 + seed)
+            let items = 1 + Int(rng.next() % 40)
+            var heap = IndexedMinHeap()
+            heap.grow(to: items)
+            var reference = [Int64?](repeating: nil, count: items)
+            for step in 0..<400 {
+                let item = Int(rng.next() % UInt64(items))
+                switch rng.next() % 4 {
+                case 0, 1:
+                    let key = Int64(rng.next() % 16)   // few distinct keys: ties by item index
+                    heap.set(item, key: key)
+                    reference[item] = key
+                case 2:
+                    heap.remove(item)
+                    reference[item] = nil
+                default:
+                    if let (first, _) = heap.min { reference[Int(first)] = nil }
+                    heap.removeMin()
+                }
+                let expected = reference.indices.compactMap { i in reference[i].map { (key: $0, item: i) } }
+                    .min { ($0.key, $0.item) < ($1.key, $1.item) }
+                XCTAssertEqual(heap.min.map { Int($0.0) }, expected?.item, "seed \(seed) step \(step)")
+                XCTAssertEqual(heap.minKey, expected?.key, "seed \(seed) step \(step)")
+                if heap.min.map({ Int($0.0) }) != expected?.item { return }
+            }
+        }
+    }
+
     func testSplitMix64KnownAnswers() {
         var rng = SplitMix64(seed: 0)
         XCTAssertEqual(rng.next(), 0xE220_A839_7B1D_CDAF)
