@@ -89,6 +89,9 @@ public struct FlowNetwork {
     private var load: [Double]                // bytes per second of the flows crossing it
     private var level: [Double]               // the rate of its group (meaningless without one)
     private var group: [[Int32]]              // flows bottlenecked here
+    private var groupSize: [Int32]            // group[l].count, kept flat for the hot loops
+    private var groupPaths: [[Int32]]         // the members' routes, `pathStride` entries each (−1 padded), in `group` order
+    private let pathStride: Int               // the longest route the topology has
     private var queue: [BinaryHeap<QueuedFlow>]  // the group's members by finish key (stale entries skipped)
     private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
     private var servedAt: [Int64]
@@ -141,6 +144,10 @@ public struct FlowNetwork {
         load = [Double](repeating: 0, count: links)
         level = load
         group = members
+        groupSize = [Int32](repeating: 0, count: links)
+        groupPaths = members
+        let cluster = topology.cluster
+        pathStride = 4 + (cluster.intraNodeFabric == .pcie ? 4 : 0) + (cluster.fabric == .nonBlocking ? 0 : 2)
         queue = [BinaryHeap<QueuedFlow>](repeating: BinaryHeap(), count: links)
         served = load
         servedAt = [Int64](repeating: 0, count: links)
@@ -183,6 +190,8 @@ public struct FlowNetwork {
         for l in members.indices {
             members[l].removeAll(keepingCapacity: true)
             group[l].removeAll(keepingCapacity: true)
+            groupSize[l] = 0
+            groupPaths[l].removeAll(keepingCapacity: true)
             queue[l].removeAll()
             load[l] = 0
             level[l] = 0
@@ -232,6 +241,7 @@ public struct FlowNetwork {
                                      tag: Int32, latency: Int64) -> Int32 {
         precondition(byteCount > 0, "a flow needs at least one byte")
         precondition(time.nanoseconds >= now, "a flow was added in the past")
+        precondition(pathLinks.count - Int(pathStart.last!) <= pathStride, "a route longer than the topology allows")
         let id = Int32(sources.count)
         pathStart.append(Int32(pathLinks.count))
         while memberSlot.count < pathLinks.count {
@@ -356,6 +366,10 @@ public struct FlowNetwork {
         touch(l)
         groupSlot[i] = Int32(group[l].count)
         group[l].append(Int32(i))
+        groupSize[l] += 1
+        let first = Int(pathStart[i]), end = Int(pathStart[i + 1])
+        groupPaths[l].append(contentsOf: pathLinks[first..<end])
+        for _ in (end - first)..<pathStride { groupPaths[l].append(-1) }
         bottleneck[i] = Int32(l)
         joinStamp[i] &+= 1
         finishKey[i] = remaining + served[l]
@@ -369,11 +383,15 @@ public struct FlowNetwork {
         touch(g)
         let slot = Int(groupSlot[i])
         let last = group[g].removeLast()
+        groupSize[g] -= 1
+        let stride = pathStride, lastBlock = groupPaths[g].count - stride
         if Int(last) != i {
             group[g][slot] = last
             groupSlot[Int(last)] = Int32(slot)
+            for k in 0..<stride { groupPaths[g][slot * stride + k] = groupPaths[g][lastBlock + k] }
         }
-        if group[g].isEmpty { queue[g].removeAll() }
+        groupPaths[g].removeLast(stride)
+        if groupSize[g] == 0 { queue[g].removeAll() }
         bottleneck[i] = -1
     }
 
@@ -437,7 +455,7 @@ public struct FlowNetwork {
                 members[l][slot] = moved
                 memberSlot[Int(moved)] = Int32(slot)
             }
-            if l != g && !group[l].isEmpty { markDirty(l) }
+            if l != g && groupSize[l] > 0 { markDirty(l) }
         }
         transmittingCount -= 1
     }
@@ -459,13 +477,13 @@ public struct FlowNetwork {
         var offer = Double.infinity
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
-            let o = group[l].isEmpty ? max(topology.bytesPerSecond[l] - load[l], 0) : level[l]
+            let o = groupSize[l] == 0 ? max(topology.bytesPerSecond[l] - load[l], 0) : level[l]
             if o < offer {
                 offer = o
                 best = l
             }
         }
-        if group[best].isEmpty {
+        if groupSize[best] == 0 {
             rebase(best)
             level[best] = offer
             fasterBound[best] = 0
@@ -475,7 +493,7 @@ public struct FlowNetwork {
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
             load[l] += offer
-            if l != best && !group[l].isEmpty { fasterBound[l] = max(fasterBound[l], offer) }
+            if l != best && groupSize[l] > 0 { fasterBound[l] = max(fasterBound[l], offer) }
             markDirty(l)
         }
     }
@@ -556,12 +574,11 @@ public struct FlowNetwork {
         let delta = target - level[l]
         if oldCount > 0 && delta != 0 {
             resolvedFlows += oldCount
-            for f in group[l] {
-                for p in Int(pathStart[Int(f)])..<Int(pathStart[Int(f) + 1]) {
-                    let m = Int(pathLinks[p])
-                    load[m] += delta
-                    if m != l { loadChanged(on: m, byAFlowAt: target, rising: delta > 0) }
-                }
+            let paths = groupPaths[l]   // the members' routes, contiguous (not mutated below)
+            for entry in paths where entry >= 0 {
+                let m = Int(entry)
+                load[m] += delta
+                if m != l { loadChanged(on: m, byAFlowAt: target, rising: delta > 0) }
             }
         }
         level[l] = target
@@ -573,7 +590,7 @@ public struct FlowNetwork {
     @inline(__always) private mutating func loadChanged(on m: Int, byAFlowAt rate: Double, rising: Bool) {
         let tolerance = Self.tolerance
         let capacity = topology.bytesPerSecond[m]
-        if group[m].isEmpty {
+        if groupSize[m] == 0 {
             if rising && load[m] > capacity * (1 + tolerance) { markDirty(m) }
             return
         }
@@ -592,7 +609,7 @@ public struct FlowNetwork {
         join(i, group: l, remaining: remaining)
         resolvedFlows += 1
         let newRate = level[l]
-        if !group[old].isEmpty { fasterBound[old] = max(fasterBound[old], newRate) }
+        if groupSize[old] > 0 { fasterBound[old] = max(fasterBound[old], newRate) }
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let m = Int(pathLinks[p])
             load[m] += newRate - rate
@@ -620,6 +637,8 @@ public struct FlowNetwork {
             touch(l)
             for f in group[l] { bottleneck[Int(f)] = -1 }
             group[l].removeAll(keepingCapacity: true)
+            groupSize[l] = 0
+            groupPaths[l].removeAll(keepingCapacity: true)
             queue[l].removeAll()
         }
         transmitting.sort()
@@ -631,7 +650,7 @@ public struct FlowNetwork {
             let i = Int(f), l = Int(solvedLink[i])
             let rate = solvedRate[i], before = previousRate[i]
             if abs(rate - before) > Self.tolerance * max(rate, before) { rateChanges += 1 }
-            if group[l].isEmpty {
+            if groupSize[l] == 0 {
                 rebase(l)
                 level[l] = solvedRate[i]
                 fasterBound[l] = solvedRate[i]   // max-min: nothing crossing a bottleneck is faster than its level
