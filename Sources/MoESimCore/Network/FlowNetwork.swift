@@ -72,7 +72,6 @@ public struct FlowNetwork {
     private var pathStart: [Int32] = [0]
     private var pathLinks: [Int32] = []
     private var memberSlot: [Int32] = []      // per path entry: its index in the link's `members`
-    private var pathOwner: [Int32] = []       // per path entry: its flow
     private var bottleneck: [Int32] = []      // the flow's group (−1 unless transmitting)
     private var groupSlot: [Int32] = []       // its index in the group's member list
     private var finishKey: [Double] = []      // the group's `served` count at which the flow's last byte is sent
@@ -86,6 +85,7 @@ public struct FlowNetwork {
 
     // Per link.
     private var members: [[Int32]]            // path entries crossing the link
+    private var crossing: [[Int32]]           // their flows, in the same order (scans read only these)
     private var load: [Double]                // bytes per second of the flows crossing it
     private var level: [Double]               // the rate of its group (meaningless without one)
     private var group: [[Int32]]              // flows bottlenecked here
@@ -144,6 +144,7 @@ public struct FlowNetwork {
         load = [Double](repeating: 0, count: links)
         level = load
         group = members
+        crossing = members
         groupSize = [Int32](repeating: 0, count: links)
         groupPaths = members
         let cluster = topology.cluster
@@ -174,7 +175,7 @@ public struct FlowNetwork {
     /// Forgets every flow and returns the clock to zero, keeping storage.
     /// - Complexity: O(F + L).
     public mutating func reset() {
-        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.pathOwner, \.bottleneck,
+        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.bottleneck,
                       \.groupSlot, \.solvedLink] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
@@ -189,6 +190,7 @@ public struct FlowNetwork {
         pathStart.append(0)
         for l in members.indices {
             members[l].removeAll(keepingCapacity: true)
+            crossing[l].removeAll(keepingCapacity: true)
             group[l].removeAll(keepingCapacity: true)
             groupSize[l] = 0
             groupPaths[l].removeAll(keepingCapacity: true)
@@ -244,10 +246,7 @@ public struct FlowNetwork {
         precondition(pathLinks.count - Int(pathStart.last!) <= pathStride, "a route longer than the topology allows")
         let id = Int32(sources.count)
         pathStart.append(Int32(pathLinks.count))
-        while memberSlot.count < pathLinks.count {
-            memberSlot.append(-1)
-            pathOwner.append(id)
-        }
+        memberSlot.append(contentsOf: repeatElement(-1, count: pathLinks.count - memberSlot.count))
         sources.append(Int32(source))
         destinations.append(Int32(destination))
         tags.append(tag)
@@ -404,7 +403,7 @@ public struct FlowNetwork {
         let tolerance = Self.tolerance
         var sum = [Double](repeating: 0, count: load.count)
         for l in members.indices {
-            for p in members[l] { sum[l] += rate(of: pathOwner[Int(p)]) }
+            for f in crossing[l] { sum[l] += rate(of: f) }
         }
         for l in members.indices {
             let capacity = topology.bytesPerSecond[l]
@@ -412,8 +411,8 @@ public struct FlowNetwork {
             if sum[l] > capacity * (1 + tolerance) { return "link \(l): \(sum[l]) over capacity \(capacity)" }
             guard !group[l].isEmpty else { continue }
             if sum[l] < capacity * (1 - tolerance) { return "link \(l): group of \(group[l].count) at \(level[l]) but load \(sum[l]) < \(capacity)" }
-            for p in members[l] where rate(of: pathOwner[Int(p)]) > level[l] * (1 + tolerance) {
-                return "link \(l): flow \(pathOwner[Int(p)]) at \(rate(of: pathOwner[Int(p)])) faster than level \(level[l])"
+            for f in crossing[l] where rate(of: f) > level[l] * (1 + tolerance) {
+                return "link \(l): flow \(f) at \(rate(of: f)) faster than level \(level[l])"
             }
         }
         return nil
@@ -451,8 +450,10 @@ public struct FlowNetwork {
             load[l] -= rate
             let slot = Int(memberSlot[p])
             let moved = members[l].removeLast()
+            let movedFlow = crossing[l].removeLast()
             if Int(moved) != p {
                 members[l][slot] = moved
+                crossing[l][slot] = movedFlow
                 memberSlot[Int(moved)] = Int32(slot)
             }
             if l != g && groupSize[l] > 0 { markDirty(l) }
@@ -466,6 +467,7 @@ public struct FlowNetwork {
             let l = Int(pathLinks[p])
             memberSlot[p] = Int32(members[l].count)
             members[l].append(Int32(p))
+            crossing[l].append(Int32(i))
         }
         transmittingCount += 1
     }
@@ -545,8 +547,8 @@ public struct FlowNetwork {
             let threshold = count == 0 ? -Double.infinity : target * (1 + tolerance)
             var fastestLeft = 0.0
             candidates.removeAll(keepingCapacity: true)
-            for p in members[l] {
-                let f = Int(pathOwner[Int(p)])
+            for flow in crossing[l] {
+                let f = Int(flow)
                 let b = Int(bottleneck[f])
                 guard b != l && b >= 0 else { continue }
                 if level[b] > threshold {
