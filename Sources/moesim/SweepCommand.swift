@@ -79,9 +79,9 @@ enum SweepCommand {
         } catch let error as SweepError {
             throw CommandLineError(error, command: "sweep")
         }
-        if let slow = plan.scenarios.first(where: { $0.simulation.network == .flow && $0.cluster.gpuCount >= 256 }) {
+        if let slow = plan.scenarios.first(where: { $0.simulation.network == .flow && $0.cluster.gpuCount >= 512 }) {
             FileHandle.standardError.write(Data(("note: points such as \(slow.cluster.gpuCount) GPUs under the flow model can "
-                + "take minutes each with skewed traffic; --set simulation.network=analytical sweeps much faster.\n").utf8))
+                + "take a minute or more each with skewed traffic; --set simulation.network=analytical sweeps much faster.\n").utf8))
         }
 
         var sink = try SweepSink(path: output, plan: plan, resume: args.has("--resume"))

@@ -85,13 +85,14 @@ public struct FlowNetwork {
 
     // Per link.
     private var members: [[Int32]]            // path entries crossing the link
-    private var crossing: [[Int32]]           // their flows, in the same order (scans read only these)
+    private var crossing: [[Int32]]           // their flows, in the same order
+    private var crossingGroup: [[Int32]]      // and those flows' groups (−1 before placing): what scans read
     private var load: [Double]                // bytes per second of the flows crossing it
     private var level: [Double]               // the rate of its group (meaningless without one)
     private var group: [[Int32]]              // flows bottlenecked here
     private var groupSize: [Int32]            // group[l].count, kept flat for the hot loops
-    private var groupPaths: [[Int32]]         // the members' routes, `pathStride` entries each (−1 padded), in `group` order
-    private let pathStride: Int               // the longest route the topology has
+    private var groupPaths: [[Int32]]         // the members' other links, `memberStride` entries each (−1 padded), in `group` order
+    private let memberStride: Int             // the longest route the topology has, less the group's own link
     private var queue: [BinaryHeap<QueuedFlow>]  // the group's members by finish key (stale entries skipped)
     private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
     private var servedAt: [Int64]
@@ -145,10 +146,11 @@ public struct FlowNetwork {
         level = load
         group = members
         crossing = members
+        crossingGroup = members
         groupSize = [Int32](repeating: 0, count: links)
         groupPaths = members
         let cluster = topology.cluster
-        pathStride = 4 + (cluster.intraNodeFabric == .pcie ? 4 : 0) + (cluster.fabric == .nonBlocking ? 0 : 2)
+        memberStride = 3 + (cluster.intraNodeFabric == .pcie ? 4 : 0) + (cluster.fabric == .nonBlocking ? 0 : 2)
         queue = [BinaryHeap<QueuedFlow>](repeating: BinaryHeap(), count: links)
         served = load
         servedAt = [Int64](repeating: 0, count: links)
@@ -191,6 +193,7 @@ public struct FlowNetwork {
         for l in members.indices {
             members[l].removeAll(keepingCapacity: true)
             crossing[l].removeAll(keepingCapacity: true)
+            crossingGroup[l].removeAll(keepingCapacity: true)
             group[l].removeAll(keepingCapacity: true)
             groupSize[l] = 0
             groupPaths[l].removeAll(keepingCapacity: true)
@@ -243,7 +246,7 @@ public struct FlowNetwork {
                                      tag: Int32, latency: Int64) -> Int32 {
         precondition(byteCount > 0, "a flow needs at least one byte")
         precondition(time.nanoseconds >= now, "a flow was added in the past")
-        precondition(pathLinks.count - Int(pathStart.last!) <= pathStride, "a route longer than the topology allows")
+        precondition(pathLinks.count - Int(pathStart.last!) <= memberStride + 1, "a route longer than the topology allows")
         let id = Int32(sources.count)
         pathStart.append(Int32(pathLinks.count))
         memberSlot.append(contentsOf: repeatElement(-1, count: pathLinks.count - memberSlot.count))
@@ -367,8 +370,12 @@ public struct FlowNetwork {
         group[l].append(Int32(i))
         groupSize[l] += 1
         let first = Int(pathStart[i]), end = Int(pathStart[i + 1])
-        groupPaths[l].append(contentsOf: pathLinks[first..<end])
-        for _ in (end - first)..<pathStride { groupPaths[l].append(-1) }
+        for p in first..<end {
+            let m = Int(pathLinks[p])
+            crossingGroup[m][Int(memberSlot[p])] = Int32(l)
+            if m != l { groupPaths[l].append(Int32(m)) }
+        }
+        for _ in (end - first - 1)..<memberStride { groupPaths[l].append(-1) }
         bottleneck[i] = Int32(l)
         joinStamp[i] &+= 1
         finishKey[i] = remaining + served[l]
@@ -383,7 +390,7 @@ public struct FlowNetwork {
         let slot = Int(groupSlot[i])
         let last = group[g].removeLast()
         groupSize[g] -= 1
-        let stride = pathStride, lastBlock = groupPaths[g].count - stride
+        let stride = memberStride, lastBlock = groupPaths[g].count - stride
         if Int(last) != i {
             group[g][slot] = last
             groupSlot[Int(last)] = Int32(slot)
@@ -451,9 +458,11 @@ public struct FlowNetwork {
             let slot = Int(memberSlot[p])
             let moved = members[l].removeLast()
             let movedFlow = crossing[l].removeLast()
+            let movedGroup = crossingGroup[l].removeLast()
             if Int(moved) != p {
                 members[l][slot] = moved
                 crossing[l][slot] = movedFlow
+                crossingGroup[l][slot] = movedGroup
                 memberSlot[Int(moved)] = Int32(slot)
             }
             if l != g && groupSize[l] > 0 { markDirty(l) }
@@ -468,6 +477,7 @@ public struct FlowNetwork {
             memberSlot[p] = Int32(members[l].count)
             members[l].append(Int32(p))
             crossing[l].append(Int32(i))
+            crossingGroup[l].append(-1)
         }
         transmittingCount += 1
     }
@@ -547,12 +557,12 @@ public struct FlowNetwork {
             let threshold = count == 0 ? -Double.infinity : target * (1 + tolerance)
             var fastestLeft = 0.0
             candidates.removeAll(keepingCapacity: true)
-            for flow in crossing[l] {
-                let f = Int(flow)
-                let b = Int(bottleneck[f])
+            let groups = crossingGroup[l]   // not mutated below
+            for k in groups.indices {
+                let b = Int(groups[k])
                 guard b != l && b >= 0 else { continue }
                 if level[b] > threshold {
-                    candidates.append(Candidate(rate: level[b], flow: Int32(f)))
+                    candidates.append(Candidate(rate: level[b], flow: crossing[l][k]))
                 } else {
                     fastestLeft = max(fastestLeft, level[b])
                 }
@@ -576,11 +586,12 @@ public struct FlowNetwork {
         let delta = target - level[l]
         if oldCount > 0 && delta != 0 {
             resolvedFlows += oldCount
-            let paths = groupPaths[l]   // the members' routes, contiguous (not mutated below)
+            load[l] += delta * Double(oldCount)
+            let paths = groupPaths[l]   // the members' other links, contiguous (not mutated below)
             for entry in paths where entry >= 0 {
                 let m = Int(entry)
                 load[m] += delta
-                if m != l { loadChanged(on: m, byAFlowAt: target, rising: delta > 0) }
+                loadChanged(on: m, byAFlowAt: target, rising: delta > 0)
             }
         }
         level[l] = target
