@@ -313,6 +313,28 @@ final class FlowNetworkTests: XCTestCase {
     // MARK: 4. Closed forms, to the nanosecond
 
     /// One flow alone: α + bytes ÷ (bandwidth × efficiency), rounded up to the nanosecond.
+    /// The flow model leaves out of routes only the GPU↔NIC PCIe hops that can never limit a flow:
+    /// one NIC per GPU on an NVSwitch node, hop at least as fast as the NIC port. A slower hop stays and
+    /// limits, to the nanosecond.
+    func testOnlyHopsThatCannotLimitAreLeftOut() {
+        func neverLimiting(_ cluster: ClusterSpec) -> Int {
+            let topology = Topology(cluster: cluster, transport: .nvlink)
+            return (0..<topology.linkCount).filter(topology.neverLimits).count
+        }
+        XCTAssertEqual(neverLimiting(Self.dgxH100(nodes: 2)), 2 * 16)     // every GPU's PCIe up and down
+        XCTAssertEqual(neverLimiting(Self.variant(3, nodes: 2).0), 0)     // PCIe node: GPUs talk over PCIe too
+        XCTAssertEqual(neverLimiting(Self.variant(5, nodes: 2).0), 0)     // 2 NICs for 8 GPUs: shared port
+
+        // A PCIe hop of 32 GB/s × 0.8 = 25.6 GB/s, slower than the 43 GB/s NIC, is kept and limits:
+        // 2.56 MB → 100 µs after α = 3 µs.
+        var slowHop = Self.dgxH100(nodes: 2)
+        slowHop.gpuToNICLink.bandwidthBytesPerSecond /= 2
+        XCTAssertEqual(neverLimiting(slowHop), 0)
+        let topology = Topology(cluster: slowHop, transport: .nvlink)
+        XCTAssertEqual(Self.finishTimes(topology, [PlannedFlow(source: 0, destination: 8, bytes: 2_560_000, at: 0)]),
+                       [103_000])
+    }
+
     func testSingleFlowClosedForms() {
         // NVLink inside a DGX H100: 450 GB/s × 0.8 = 360 GB/s, α = 2 µs.
         let one = Topology(cluster: Self.dgxH100(nodes: 1), transport: .nvlink)

@@ -73,6 +73,24 @@ public struct Topology: Sendable {
     /// Number of links.
     public var linkCount: Int { bytesPerSecond.count }
 
+    /// Whether link `l` can never limit a flow under max-min sharing, so a flow model may leave it out of
+    /// routes without changing any rate: the PCIe hop between a GPU and its NIC on an NVSwitch node, when
+    /// that NIC serves only this GPU and the hop is at least as fast as the NIC port. Every flow over the hop
+    /// then crosses the port too (traffic between the node's GPUs takes NVLink), so both carry the same load
+    /// and the port is full no later than the hop. Latency is unaffected: routes keep every link.
+    /// - Complexity: O(1).
+    public func neverLimits(_ l: Int) -> Bool {
+        guard cluster.intraNodeFabric != .pcie, cluster.nicsPerNode == cluster.gpusPerNode else { return false }
+        let gpus = Int32(cluster.gpuCount), link = Int32(l)
+        if link >= pcieUpBase && link < pcieUpBase + gpus {
+            return bytesPerSecond[l] >= bytesPerSecond[Int(nicOutBase) + cluster.nic(of: Int(link - pcieUpBase))]
+        }
+        if link >= pcieDownBase && link < pcieDownBase + gpus {
+            return bytesPerSecond[l] >= bytesPerSecond[Int(nicInBase) + cluster.nic(of: Int(link - pcieDownBase))]
+        }
+        return false
+    }
+
     private var oversubscription: Double {
         switch cluster.fabric {
         case .nonBlocking: return 1

@@ -4,7 +4,8 @@
 ///
 /// A flow added at time t waits out its route's latency α, then transmits;
 /// alone on its links it completes at t + α + bytes / bottleneck bandwidth,
-/// rounded up to the nanosecond.
+/// rounded up to the nanosecond. Links that can never limit a flow (`Topology.neverLimits`)
+/// are left out of the routes it shares bandwidth over; no rate depends on them.
 ///
 /// **Groups.** In a max-min fair allocation every flow has a *bottleneck*: a saturated link on
 /// which no flow is faster. The flows bottlenecked on link l form its *group* and share one
@@ -93,6 +94,7 @@ public struct FlowNetwork {
     private var groupSize: [Int32]            // group[l].count, kept flat for the hot loops
     private var groupPaths: [[Int32]]         // the members' other links, `memberStride` entries each (−1 padded), in `group` order
     private let memberStride: Int             // the longest route the topology has, less the group's own link
+    private let neverLimits: [Bool]           // links left out of routes (`Topology.neverLimits`)
     private var queue: [BinaryHeap<QueuedFlow>]  // the group's members by finish key (stale entries skipped)
     private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
     private var servedAt: [Int64]
@@ -151,6 +153,7 @@ public struct FlowNetwork {
         groupPaths = members
         let cluster = topology.cluster
         memberStride = 3 + (cluster.intraNodeFabric == .pcie ? 4 : 0) + (cluster.fabric == .nonBlocking ? 0 : 2)
+        neverLimits = (0..<links).map(topology.neverLimits)
         queue = [BinaryHeap<QueuedFlow>](repeating: BinaryHeap(), count: links)
         served = load
         servedAt = [Int64](repeating: 0, count: links)
@@ -241,11 +244,17 @@ public struct FlowNetwork {
                    latency: topology.loopbackRoute(of: gpu, through: links, into: &pathLinks))
     }
 
-    /// Records a flow whose links were just appended to `pathLinks`.
+    /// Records a flow whose links were just appended to `pathLinks`, keeping only those that can limit it.
     private mutating func appendFlow(source: Int, destination: Int, bytes byteCount: Int64, at time: SimTime,
                                      tag: Int32, latency: Int64) -> Int32 {
         precondition(byteCount > 0, "a flow needs at least one byte")
         precondition(time.nanoseconds >= now, "a flow was added in the past")
+        var kept = Int(pathStart.last!)
+        for p in kept..<pathLinks.count where !neverLimits[Int(pathLinks[p])] {
+            pathLinks[kept] = pathLinks[p]
+            kept += 1
+        }
+        pathLinks.removeLast(pathLinks.count - kept)
         precondition(pathLinks.count - Int(pathStart.last!) <= memberStride + 1, "a route longer than the topology allows")
         let id = Int32(sources.count)
         pathStart.append(Int32(pathLinks.count))
