@@ -57,8 +57,6 @@ public struct FlowNetwork {
     /// of budget, against the rates that settle had reached). The rate changes of the max-min
     /// trajectory itself.
     public private(set) var rateChanges = 0
-    /// Links settled by all repairs together.
-    public private(set) var settles = 0
     /// Repairs that recomputed every rate by progressive filling (see the type's documentation).
     public private(set) var fullSolves = 0
 
@@ -217,7 +215,6 @@ public struct FlowNetwork {
         repairs = 0
         resolvedFlows = 0
         rateChanges = 0
-        settles = 0
         fullSolves = 0
     }
 
@@ -556,7 +553,6 @@ public struct FlowNetwork {
             guard needsScan[l] || abs(capacity - load[l]) > tolerance * capacity else { return false }
             target = (capacity - others) / Double(count)
         }
-        settles += 1
         rebase(l)
         var joining = 0
         if count == 0 || needsScan[l] || fasterBound[l] > target * (1 + tolerance) {
