@@ -91,7 +91,7 @@ public struct FlowNetwork {
     private var group: [[Int32]]              // flows bottlenecked here
     private var groupSize: [Int32]            // group[l].count, kept flat for the hot loops
     private var groupPaths: [[Int32]]         // the members' other links, `memberStride` entries each (−1 padded), in `group` order
-    private let memberStride: Int             // the longest route the topology has, less the group's own link
+    private var memberStride = 1              // the most other links a member has so far (widened on demand)
     private let neverLimits: [Bool]           // links left out of routes (`Topology.neverLimits`)
     private var queue: [BinaryHeap<QueuedFlow>]  // the group's members by finish key (stale entries skipped)
     private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
@@ -149,8 +149,6 @@ public struct FlowNetwork {
         crossingGroup = members
         groupSize = [Int32](repeating: 0, count: links)
         groupPaths = members
-        let cluster = topology.cluster
-        memberStride = 3 + (cluster.intraNodeFabric == .pcie ? 4 : 0) + (cluster.fabric == .nonBlocking ? 0 : 2)
         neverLimits = (0..<links).map(topology.neverLimits)
         queue = [BinaryHeap<QueuedFlow>](repeating: BinaryHeap(), count: links)
         served = load
@@ -252,7 +250,6 @@ public struct FlowNetwork {
             kept += 1
         }
         pathLinks.removeLast(pathLinks.count - kept)
-        precondition(pathLinks.count - Int(pathStart.last!) <= memberStride + 1, "a route longer than the topology allows")
         let id = Int32(sources.count)
         pathStart.append(Int32(pathLinks.count))
         memberSlot.append(contentsOf: repeatElement(-1, count: pathLinks.count - memberSlot.count))
@@ -372,10 +369,11 @@ public struct FlowNetwork {
     private mutating func join(_ i: Int, group l: Int, remaining: Double) {
         rebase(l)
         touch(l)
+        let first = Int(pathStart[i]), end = Int(pathStart[i + 1])
+        if end - first - 1 > memberStride { widenMemberStride(to: end - first - 1) }
         groupSlot[i] = Int32(group[l].count)
         group[l].append(Int32(i))
         groupSize[l] += 1
-        let first = Int(pathStart[i]), end = Int(pathStart[i + 1])
         for p in first..<end {
             let m = Int(pathLinks[p])
             crossingGroup[m][Int(memberSlot[p])] = Int32(l)
@@ -387,6 +385,20 @@ public struct FlowNetwork {
         finishKey[i] = remaining + served[l]
         queue[l].push(QueuedFlow(key: finishKey[i], flow: Int32(i), stamp: joinStamp[i]))
         joinedCount[l] += 1
+    }
+
+    /// Lays every group's stored routes out again with `stride` entries per member.
+    /// - Complexity: O(members × stride); only when a flow with more links than any before joins a group.
+    private mutating func widenMemberStride(to stride: Int) {
+        memberStride = stride
+        for l in group.indices where groupSize[l] > 0 {
+            groupPaths[l].removeAll(keepingCapacity: true)
+            for f in group[l] {
+                let first = Int(pathStart[Int(f)]), end = Int(pathStart[Int(f) + 1])
+                for p in first..<end where Int(pathLinks[p]) != l { groupPaths[l].append(pathLinks[p]) }
+                for _ in (end - first - 1)..<stride { groupPaths[l].append(-1) }
+            }
+        }
     }
 
     /// Takes flow `i` out of its group.
