@@ -354,7 +354,7 @@ public struct FlowNetwork {
         guard !isTouched[l] else { return }
         isTouched[l] = true
         touched.append(Int32(l))
-        levelBefore[l] = group[l].isEmpty ? .nan : level[l]
+        levelBefore[l] = groupSize[l] == 0 ? .nan : level[l]
     }
 
     /// Queues link `l` for settling.
@@ -362,7 +362,7 @@ public struct FlowNetwork {
         touch(l)
         guard !isDirty[l] else { return }
         isDirty[l] = true
-        dirty.push(DirtyLink(level: group[l].isEmpty ? 0 : level[l], link: Int32(l)))
+        dirty.push(DirtyLink(level: groupSize[l] == 0 ? 0 : level[l], link: Int32(l)))
     }
 
     /// Makes flow `i` a member of group `l` with `remaining` bytes to send.
@@ -371,7 +371,7 @@ public struct FlowNetwork {
         touch(l)
         let first = Int(pathStart[i]), end = Int(pathStart[i + 1])
         if end - first - 1 > memberStride { widenMemberStride(to: end - first - 1) }
-        groupSlot[i] = Int32(group[l].count)
+        groupSlot[i] = groupSize[l]
         group[l].append(Int32(i))
         groupSize[l] += 1
         for p in first..<end {
@@ -434,6 +434,7 @@ public struct FlowNetwork {
             let capacity = topology.bytesPerSecond[l]
             if abs(sum[l] - load[l]) > tolerance * capacity { return "link \(l): load \(load[l]), flows sum to \(sum[l])" }
             if sum[l] > capacity * (1 + tolerance) { return "link \(l): \(sum[l]) over capacity \(capacity)" }
+            if Int(groupSize[l]) != group[l].count { return "link \(l): group size \(groupSize[l]), members \(group[l].count)" }
             guard !group[l].isEmpty else { continue }
             if sum[l] < capacity * (1 - tolerance) { return "link \(l): group of \(group[l].count) at \(level[l]) but load \(sum[l]) < \(capacity)" }
             for f in crossing[l] where rate(of: f) > level[l] * (1 + tolerance) {
@@ -554,7 +555,7 @@ public struct FlowNetwork {
     private mutating func settle(_ l: Int) -> Bool {
         let tolerance = Self.tolerance
         let capacity = topology.bytesPerSecond[l]
-        let oldCount = group[l].count
+        let oldCount = Int(groupSize[l])
         var count = oldCount
         var others = load[l] - Double(count) * level[l]   // the flows crossing l outside its group
         var target: Double
@@ -657,7 +658,7 @@ public struct FlowNetwork {
             previousRate[Int(f)] = 0
             transmitting.append(f)
         }
-        for l in group.indices where !group[l].isEmpty {
+        for l in group.indices where groupSize[l] > 0 {
             rebase(l)
             for f in group[l] {
                 solvedRemaining[Int(f)] = max(finishKey[Int(f)] - served[l], 0)
@@ -697,7 +698,7 @@ public struct FlowNetwork {
             let l = Int(link)
             isTouched[l] = false
             defer { joinedCount[l] = 0 }
-            guard !group[l].isEmpty else {
+            guard groupSize[l] > 0 else {
                 completions.remove(l)
                 continue
             }
@@ -705,7 +706,7 @@ public struct FlowNetwork {
             if !didFullSolve {
                 let before = levelBefore[l]
                 rateChanges += abs(level[l] - before) > tolerance * max(level[l], before)
-                    ? group[l].count : Int(joinedCount[l])
+                    ? Int(groupSize[l]) : Int(joinedCount[l])
             }
             while let top = queue[l].min,
                   bottleneck[Int(top.flow)] != link || joinStamp[Int(top.flow)] != top.stamp {
