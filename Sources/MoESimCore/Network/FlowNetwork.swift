@@ -298,12 +298,10 @@ public struct FlowNetwork {
             completions.removeMin()
             let l = Int(link)
             var finishedHere = false
-            while let top = queue[l].min {
+            while true {
+                dropStaleEntries(of: l)
+                guard let top = queue[l].min else { break }
                 let f = Int(top.flow)
-                guard bottleneck[f] == link && joinStamp[f] == top.stamp else {
-                    _ = queue[l].popMin()
-                    continue
-                }
                 let finish = finishTime(key: top.key, in: l)
                 guard finish <= t else {
                     // Only rounding could leave the scheduled member unfinished; keep the group queued.
@@ -374,17 +372,20 @@ public struct FlowNetwork {
         groupSlot[i] = groupSize[l]
         group[l].append(Int32(i))
         groupSize[l] += 1
-        for p in first..<end {
-            let m = Int(pathLinks[p])
-            crossingGroup[m][Int(memberSlot[p])] = Int32(l)
-            if m != l { groupPaths[l].append(Int32(m)) }
-        }
-        for _ in (end - first - 1)..<memberStride { groupPaths[l].append(-1) }
+        for p in first..<end { crossingGroup[Int(pathLinks[p])][Int(memberSlot[p])] = Int32(l) }
+        appendOtherLinks(of: i, toGroup: l)
         bottleneck[i] = Int32(l)
         joinStamp[i] &+= 1
         finishKey[i] = remaining + served[l]
         queue[l].push(QueuedFlow(key: finishKey[i], flow: Int32(i), stamp: joinStamp[i]))
         joinedCount[l] += 1
+    }
+
+    /// Appends flow `f`'s links other than `l` to group `l`'s stored routes, padded to `memberStride`.
+    private mutating func appendOtherLinks(of f: Int, toGroup l: Int) {
+        let first = Int(pathStart[f]), end = Int(pathStart[f + 1])
+        for p in first..<end where Int(pathLinks[p]) != l { groupPaths[l].append(pathLinks[p]) }
+        for _ in (end - first - 1)..<memberStride { groupPaths[l].append(-1) }
     }
 
     /// Lays every group's stored routes out again with `stride` entries per member.
@@ -393,11 +394,15 @@ public struct FlowNetwork {
         memberStride = stride
         for l in group.indices where groupSize[l] > 0 {
             groupPaths[l].removeAll(keepingCapacity: true)
-            for f in group[l] {
-                let first = Int(pathStart[Int(f)]), end = Int(pathStart[Int(f) + 1])
-                for p in first..<end where Int(pathLinks[p]) != l { groupPaths[l].append(pathLinks[p]) }
-                for _ in (end - first - 1)..<stride { groupPaths[l].append(-1) }
-            }
+            for f in group[l] { appendOtherLinks(of: Int(f), toGroup: l) }
+        }
+    }
+
+    /// Pops the entries of flows that have left group `l` (finished or moved) off the top of its queue.
+    @inline(__always) private mutating func dropStaleEntries(of l: Int) {
+        while let top = queue[l].min,
+              bottleneck[Int(top.flow)] != Int32(l) || joinStamp[Int(top.flow)] != top.stamp {
+            _ = queue[l].popMin()
         }
     }
 
@@ -659,9 +664,8 @@ public struct FlowNetwork {
             transmitting.append(f)
         }
         for l in group.indices where groupSize[l] > 0 {
-            rebase(l)
             for f in group[l] {
-                solvedRemaining[Int(f)] = max(finishKey[Int(f)] - served[l], 0)
+                solvedRemaining[Int(f)] = remainingBytes(of: Int(f))
                 previousRate[Int(f)] = level[l]
                 transmitting.append(f)
             }
@@ -708,10 +712,7 @@ public struct FlowNetwork {
                 rateChanges += abs(level[l] - before) > tolerance * max(level[l], before)
                     ? Int(groupSize[l]) : Int(joinedCount[l])
             }
-            while let top = queue[l].min,
-                  bottleneck[Int(top.flow)] != link || joinStamp[Int(top.flow)] != top.stamp {
-                _ = queue[l].popMin()
-            }
+            dropStaleEntries(of: l)
             completions.set(l, key: finishTime(key: queue[l].min!.key, in: l))
         }
         touched.removeAll(keepingCapacity: true)
