@@ -20,12 +20,16 @@ public struct BinaryHeap<Element: Comparable> {
     /// - Complexity: O(log n); amortised allocation-free once grown.
     public mutating func push(_ element: Element) {
         elements.append(element)
-        var child = elements.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard elements[child] < elements[parent] else { break }
-            elements.swapAt(child, parent)
-            child = parent
+        elements.withUnsafeMutableBufferPointer { heap in
+            // Sift a hole up from the new leaf, moving larger parents down into it.
+            var hole = heap.count - 1
+            while hole > 0 {
+                let parent = (hole - 1) / 2
+                guard element < heap[parent] else { break }
+                heap[hole] = heap[parent]
+                hole = parent
+            }
+            heap[hole] = element
         }
     }
 
@@ -34,18 +38,19 @@ public struct BinaryHeap<Element: Comparable> {
     public mutating func popMin() -> Element? {
         guard let first = elements.first else { return nil }
         let last = elements.removeLast()
-        if !elements.isEmpty {
-            elements[0] = last
-            var parent = 0
+        guard !elements.isEmpty else { return first }
+        elements.withUnsafeMutableBufferPointer { heap in
+            // Sift a hole down from the root, moving smaller children up, until `last` fits in it.
+            var hole = 0
             while true {
-                let left = 2 * parent + 1
-                if left >= elements.count { break }
-                let right = left + 1
-                let child = right < elements.count && elements[right] < elements[left] ? right : left
-                guard elements[child] < elements[parent] else { break }
-                elements.swapAt(child, parent)
-                parent = child
+                var child = 2 * hole + 1
+                if child >= heap.count { break }
+                if child + 1 < heap.count && heap[child + 1] < heap[child] { child += 1 }
+                guard heap[child] < last else { break }
+                heap[hole] = heap[child]
+                hole = child
             }
+            heap[hole] = last
         }
         return first
     }

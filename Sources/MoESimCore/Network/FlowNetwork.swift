@@ -86,27 +86,22 @@ public struct FlowNetwork {
     private var members: [[Int32]]            // path entries crossing the link
     private var crossing: [[Int32]]           // their flows, in the same order
     private var crossingGroup: [[Int32]]      // and those flows' groups (−1 before placing): what scans read
-    private var load: [Double]                // bytes per second of the flows crossing it
-    private var level: [Double]               // the rate of its group (meaningless without one)
+    private var state: [LinkState]            // load, level, group size and repair flags (the hot fields)
     private var group: [[Int32]]              // flows bottlenecked here
-    private var groupSize: [Int32]            // group[l].count, kept flat for the hot loops
     private var groupPaths: [[Int32]]         // the members' other links, `memberStride` entries each (−1 padded), in `group` order
     private var memberStride = 1              // the most other links a member has so far (widened on demand)
     private let neverLimits: [Bool]           // links left out of routes (`Topology.neverLimits`)
     private var queue: [BinaryHeap<QueuedFlow>]  // the group's members by finish key (stale entries skipped)
     private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
     private var servedAt: [Int64]
-    private var fasterBound: [Double]         // no flow crossing the link outside its group is faster
     private var completions = IndexedMinHeap()  // by link: its group's next completion
 
     // Repair scratch.
-    private var isDirty: [Bool]
-    private var needsScan: [Bool]             // a flow outside the group may be faster than the level
-    private var isTouched: [Bool]
     private var levelBefore: [Double]
     private var joinedCount: [Int32]
     private var dirty = BinaryHeap<DirtyLink>()
     private var touched: [Int32] = []
+    private var newlyDirty: [Int32] = []
     private var candidates: [Candidate] = []
     private var transmitting: [Int32] = []
     private var solver = MaxMinFairShare()
@@ -121,6 +116,33 @@ public struct FlowNetwork {
         let flow: Int32
         let stamp: UInt32
         static func < (a: QueuedFlow, b: QueuedFlow) -> Bool { a.key != b.key ? a.key < b.key : a.flow < b.flow }
+    }
+
+    /// The fields of a link that the repair reads and writes for every member of a group whose
+    /// level moves, kept together so that one cache line serves them.
+    private struct LinkState {
+        let capacity: Double       // bytes per second
+        var load = 0.0             // bytes per second of the flows crossing it
+        var level = 0.0            // the rate of its group (meaningless without one)
+        var fasterBound = 0.0      // no flow crossing the link outside its group is faster
+        var groupSize: Int32 = 0   // group[l].count
+        var isDirty = false        // queued for settling
+        var needsScan = false      // a flow outside the group may be faster than the level
+        var isTouched = false      // changed in this repair
+
+        init(capacity: Double) { self.capacity = capacity }
+
+        /// Records that the load moved because a flow crossing the link now runs at `rate` (faster
+        /// than before when `rising`); true when the link must be settled again.
+        @inline(__always) mutating func loadMoved(byAFlowAt rate: Double, rising: Bool) -> Bool {
+            let tolerance = FlowNetwork.tolerance
+            guard groupSize > 0 else { return rising && load > capacity * (1 + tolerance) }
+            if rising {
+                if rate > fasterBound { fasterBound = rate }
+                if rate > level * (1 + tolerance) { needsScan = true }
+            }
+            return !isDirty && (needsScan || abs(capacity - load) > tolerance * capacity)
+        }
     }
 
     /// A link waiting to be settled; lowest level first, as progressive filling freezes them.
@@ -142,22 +164,16 @@ public struct FlowNetwork {
         self.topology = topology
         let links = topology.linkCount
         members = [[Int32]](repeating: [], count: links)
-        load = [Double](repeating: 0, count: links)
-        level = load
+        state = topology.bytesPerSecond.map(LinkState.init(capacity:))
         group = members
         crossing = members
         crossingGroup = members
-        groupSize = [Int32](repeating: 0, count: links)
         groupPaths = members
         neverLimits = (0..<links).map(topology.neverLimits)
         queue = [BinaryHeap<QueuedFlow>](repeating: BinaryHeap(), count: links)
-        served = load
+        served = [Double](repeating: 0, count: links)
         servedAt = [Int64](repeating: 0, count: links)
-        fasterBound = load
-        isDirty = [Bool](repeating: false, count: links)
-        needsScan = isDirty
-        isTouched = isDirty
-        levelBefore = load
+        levelBefore = served
         joinedCount = [Int32](repeating: 0, count: links)
         completions.grow(to: links)
         settleBudget = 8 * links + 1024
@@ -170,7 +186,7 @@ public struct FlowNetwork {
     /// - Complexity: O(1), after the repair `nextEventTime()` does.
     public func rate(of id: Int32) -> Double {
         let l = bottleneck[Int(id)]
-        return l >= 0 ? level[Int(l)] : 0
+        return l >= 0 ? state[Int(l)].level : 0
     }
 
     /// Forgets every flow and returns the clock to zero, keeping storage.
@@ -194,14 +210,11 @@ public struct FlowNetwork {
             crossing[l].removeAll(keepingCapacity: true)
             crossingGroup[l].removeAll(keepingCapacity: true)
             group[l].removeAll(keepingCapacity: true)
-            groupSize[l] = 0
             groupPaths[l].removeAll(keepingCapacity: true)
             queue[l].removeAll()
-            load[l] = 0
-            level[l] = 0
+            state[l] = LinkState(capacity: topology.bytesPerSecond[l])
             served[l] = 0
             servedAt[l] = 0
-            fasterBound[l] = 0
         }
         completions.removeAll()
         completions.grow(to: topology.linkCount)
@@ -325,7 +338,7 @@ public struct FlowNetwork {
 
     /// When a member of group `l` with finish key `key` sends its last byte at the group's current level.
     @inline(__always) private func finishTime(key: Double, in l: Int) -> Int64 {
-        let rate = level[l]
+        let rate = state[l].level
         let duration = rate > 0
             ? SimTime.duration(work: max(key - served[l], 0), ratePerSecond: rate)
             : SimTime.longestDuration
@@ -336,7 +349,7 @@ public struct FlowNetwork {
     /// Call before its level changes.
     @inline(__always) private mutating func rebase(_ l: Int) {
         guard servedAt[l] != now else { return }
-        served[l] += level[l] * Double(now - servedAt[l]) / 1e9
+        served[l] += state[l].level * Double(now - servedAt[l]) / 1e9
         servedAt[l] = now
     }
 
@@ -349,18 +362,18 @@ public struct FlowNetwork {
 
     /// Records link `l` as changed in this repair: its group is rescheduled and counted at the end.
     @inline(__always) private mutating func touch(_ l: Int) {
-        guard !isTouched[l] else { return }
-        isTouched[l] = true
+        guard !state[l].isTouched else { return }
+        state[l].isTouched = true
         touched.append(Int32(l))
-        levelBefore[l] = groupSize[l] == 0 ? .nan : level[l]
+        levelBefore[l] = state[l].groupSize == 0 ? .nan : state[l].level
     }
 
     /// Queues link `l` for settling.
     @inline(__always) private mutating func markDirty(_ l: Int) {
         touch(l)
-        guard !isDirty[l] else { return }
-        isDirty[l] = true
-        dirty.push(DirtyLink(level: groupSize[l] == 0 ? 0 : level[l], link: Int32(l)))
+        guard !state[l].isDirty else { return }
+        state[l].isDirty = true
+        dirty.push(DirtyLink(level: state[l].groupSize == 0 ? 0 : state[l].level, link: Int32(l)))
     }
 
     /// Makes flow `i` a member of group `l` with `remaining` bytes to send.
@@ -369,9 +382,9 @@ public struct FlowNetwork {
         touch(l)
         let first = Int(pathStart[i]), end = Int(pathStart[i + 1])
         if end - first - 1 > memberStride { widenMemberStride(to: end - first - 1) }
-        groupSlot[i] = groupSize[l]
+        groupSlot[i] = state[l].groupSize
         group[l].append(Int32(i))
-        groupSize[l] += 1
+        state[l].groupSize += 1
         for p in first..<end { crossingGroup[Int(pathLinks[p])][Int(memberSlot[p])] = Int32(l) }
         appendOtherLinks(of: i, toGroup: l)
         bottleneck[i] = Int32(l)
@@ -392,7 +405,7 @@ public struct FlowNetwork {
     /// - Complexity: O(members × stride); only when a flow with more links than any before joins a group.
     private mutating func widenMemberStride(to stride: Int) {
         memberStride = stride
-        for l in group.indices where groupSize[l] > 0 {
+        for l in group.indices where state[l].groupSize > 0 {
             groupPaths[l].removeAll(keepingCapacity: true)
             for f in group[l] { appendOtherLinks(of: Int(f), toGroup: l) }
         }
@@ -412,7 +425,7 @@ public struct FlowNetwork {
         touch(g)
         let slot = Int(groupSlot[i])
         let last = group[g].removeLast()
-        groupSize[g] -= 1
+        state[g].groupSize -= 1
         let stride = memberStride, lastBlock = groupPaths[g].count - stride
         if Int(last) != i {
             group[g][slot] = last
@@ -420,7 +433,7 @@ public struct FlowNetwork {
             for k in 0..<stride { groupPaths[g][slot * stride + k] = groupPaths[g][lastBlock + k] }
         }
         groupPaths[g].removeLast(stride)
-        if groupSize[g] == 0 { queue[g].removeAll() }
+        if state[g].groupSize == 0 { queue[g].removeAll() }
         bottleneck[i] = -1
     }
 
@@ -431,19 +444,19 @@ public struct FlowNetwork {
     /// - Complexity: O(F · P + L).
     func maxMinViolation() -> String? {
         let tolerance = Self.tolerance
-        var sum = [Double](repeating: 0, count: load.count)
+        var sum = [Double](repeating: 0, count: state.count)
         for l in members.indices {
             for f in crossing[l] { sum[l] += rate(of: f) }
         }
         for l in members.indices {
             let capacity = topology.bytesPerSecond[l]
-            if abs(sum[l] - load[l]) > tolerance * capacity { return "link \(l): load \(load[l]), flows sum to \(sum[l])" }
+            if abs(sum[l] - state[l].load) > tolerance * capacity { return "link \(l): load \(state[l].load), flows sum to \(sum[l])" }
             if sum[l] > capacity * (1 + tolerance) { return "link \(l): \(sum[l]) over capacity \(capacity)" }
-            if Int(groupSize[l]) != group[l].count { return "link \(l): group size \(groupSize[l]), members \(group[l].count)" }
+            if Int(state[l].groupSize) != group[l].count { return "link \(l): group size \(state[l].groupSize), members \(group[l].count)" }
             guard !group[l].isEmpty else { continue }
-            if sum[l] < capacity * (1 - tolerance) { return "link \(l): group of \(group[l].count) at \(level[l]) but load \(sum[l]) < \(capacity)" }
-            for f in crossing[l] where rate(of: f) > level[l] * (1 + tolerance) {
-                return "link \(l): flow \(f) at \(rate(of: f)) faster than level \(level[l])"
+            if sum[l] < capacity * (1 - tolerance) { return "link \(l): group of \(group[l].count) at \(state[l].level) but load \(sum[l]) < \(capacity)" }
+            for f in crossing[l] where rate(of: f) > state[l].level * (1 + tolerance) {
+                return "link \(l): flow \(f) at \(rate(of: f)) faster than level \(state[l].level)"
             }
         }
         return nil
@@ -473,12 +486,12 @@ public struct FlowNetwork {
     /// Takes a finished flow off its links and out of its group.
     private mutating func finish(_ i: Int) {
         let g = Int(bottleneck[i])
-        let rate = level[g]
+        let rate = state[g].level
         leaveGroup(i)
         markDirty(g)
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
-            load[l] -= rate
+            state[l].load -= rate
             let slot = Int(memberSlot[p])
             let moved = members[l].removeLast()
             let movedFlow = crossing[l].removeLast()
@@ -489,7 +502,7 @@ public struct FlowNetwork {
                 crossingGroup[l][slot] = movedGroup
                 memberSlot[Int(moved)] = Int32(slot)
             }
-            if l != g && groupSize[l] > 0 { markDirty(l) }
+            if l != g && state[l].groupSize > 0 { markDirty(l) }
         }
         transmittingCount -= 1
     }
@@ -513,23 +526,23 @@ public struct FlowNetwork {
         var offer = Double.infinity
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
-            let o = groupSize[l] == 0 ? max(topology.bytesPerSecond[l] - load[l], 0) : level[l]
+            let o = state[l].groupSize == 0 ? max(state[l].capacity - state[l].load, 0) : state[l].level
             if o < offer {
                 offer = o
                 best = l
             }
         }
-        if groupSize[best] == 0 {
+        if state[best].groupSize == 0 {
             rebase(best)
-            level[best] = offer
-            fasterBound[best] = 0
-            needsScan[best] = true   // flows already crossing may be faster than the new group's level
+            state[best].level = offer
+            state[best].fasterBound = 0
+            state[best].needsScan = true   // flows already crossing may be faster than the new group's level
         }
         join(i, group: best, remaining: Double(bytes[i]))
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
-            load[l] += offer
-            if l != best && groupSize[l] > 0 { fasterBound[l] = max(fasterBound[l], offer) }
+            state[l].load += offer
+            if l != best && state[l].groupSize > 0 { state[l].fasterBound = max(state[l].fasterBound, offer) }
             markDirty(l)
         }
     }
@@ -540,12 +553,12 @@ public struct FlowNetwork {
         var budget = settleBudget
         while let next = dirty.popMin() {
             let l = Int(next.link)
-            isDirty[l] = false
+            state[l].isDirty = false
             if settle(l) { budget -= 1 }
             if budget < 0 {
                 while let rest = dirty.popMin() {
-                    isDirty[Int(rest.link)] = false
-                    needsScan[Int(rest.link)] = false
+                    state[Int(rest.link)].isDirty = false
+                    state[Int(rest.link)].needsScan = false
                 }
                 return false
             }
@@ -559,21 +572,21 @@ public struct FlowNetwork {
     @discardableResult
     private mutating func settle(_ l: Int) -> Bool {
         let tolerance = Self.tolerance
-        let capacity = topology.bytesPerSecond[l]
-        let oldCount = Int(groupSize[l])
+        let capacity = state[l].capacity
+        let oldCount = Int(state[l].groupSize)
         var count = oldCount
-        var others = load[l] - Double(count) * level[l]   // the flows crossing l outside its group
+        var others = state[l].load - Double(count) * state[l].level   // the flows crossing l outside its group
         var target: Double
         if count == 0 {
-            guard load[l] > capacity * (1 + tolerance) else { return false }
+            guard state[l].load > capacity * (1 + tolerance) else { return false }
             target = .infinity
         } else {
-            guard needsScan[l] || abs(capacity - load[l]) > tolerance * capacity else { return false }
+            guard state[l].needsScan || abs(capacity - state[l].load) > tolerance * capacity else { return false }
             target = (capacity - others) / Double(count)
         }
         rebase(l)
         var joining = 0
-        if count == 0 || needsScan[l] || fasterBound[l] > target * (1 + tolerance) {
+        if count == 0 || state[l].needsScan || state[l].fasterBound > target * (1 + tolerance) {
             // Water-filling: a flow outside the group joins it when it is faster than the level it
             // would share. Each joiner is faster than the level, so the level rises as they join (staying
             // below them all): only flows faster than the current level can join, fastest first.
@@ -584,10 +597,10 @@ public struct FlowNetwork {
             for k in groups.indices {
                 let b = Int(groups[k])
                 guard b != l && b >= 0 else { continue }
-                if level[b] > threshold {
-                    candidates.append(Candidate(rate: level[b], flow: crossing[l][k]))
+                if state[b].level > threshold {
+                    candidates.append(Candidate(rate: state[b].level, flow: crossing[l][k]))
                 } else {
-                    fastestLeft = max(fastestLeft, level[b])
+                    fastestLeft = max(fastestLeft, state[b].level)
                 }
             }
             resolvedFlows += members[l].count - oldCount
@@ -599,42 +612,44 @@ public struct FlowNetwork {
                 joining += 1
             }
             if joining < candidates.count { fastestLeft = max(fastestLeft, candidates[joining].rate) }
-            fasterBound[l] = fastestLeft
+            state[l].fasterBound = fastestLeft
         }
-        needsScan[l] = false
+        state[l].needsScan = false
         guard count > 0 else { return true }
         target = max(target, 0)
 
         // The members move to the new level, and with them the load on their other links.
-        let delta = target - level[l]
+        let delta = target - state[l].level
         if oldCount > 0 && delta != 0 {
             resolvedFlows += oldCount
-            load[l] += delta * Double(oldCount)
-            let paths = groupPaths[l]   // the members' other links, contiguous (not mutated below)
-            for entry in paths where entry >= 0 {
-                let m = Int(entry)
-                load[m] += delta
-                loadChanged(on: m, byAFlowAt: target, rising: delta > 0)
-            }
+            state[l].load += delta * Double(oldCount)
+            moveLoad(by: delta, onOtherLinksOf: l, now: target)
         }
-        level[l] = target
+        state[l].level = target
         for j in 0..<joining { move(Int(candidates[j].flow), from: candidates[j].rate, to: l) }
         return true
     }
 
-    /// Reacts to the load on link `m` changing because a flow crossing it now runs at `rate`.
-    @inline(__always) private mutating func loadChanged(on m: Int, byAFlowAt rate: Double, rising: Bool) {
-        let tolerance = Self.tolerance
-        let capacity = topology.bytesPerSecond[m]
-        if groupSize[m] == 0 {
-            if rising && load[m] > capacity * (1 + tolerance) { markDirty(m) }
-            return
+    /// Adds `delta` to the load of every member's other links in group `l`, whose members now run
+    /// at `rate`, and queues those links that must be settled again.
+    /// - Complexity: O(members × stride); the repair's innermost loop, so it runs on raw buffers.
+    private mutating func moveLoad(by delta: Double, onOtherLinksOf l: Int, now rate: Double) {
+        let rising = delta > 0
+        let paths = groupPaths[l]   // not mutated below
+        var found = newlyDirty      // taken out of self so that the loop holds no access to it
+        newlyDirty = []
+        state.withUnsafeMutableBufferPointer { state in
+            paths.withUnsafeBufferPointer { paths in
+                for entry in paths where entry >= 0 {
+                    let m = Int(entry)
+                    state[m].load += delta
+                    if state[m].loadMoved(byAFlowAt: rate, rising: rising) { found.append(entry) }
+                }
+            }
         }
-        if rising {
-            if rate > fasterBound[m] { fasterBound[m] = rate }
-            if rate > level[m] * (1 + tolerance) { needsScan[m] = true }
-        }
-        if needsScan[m] || abs(capacity - load[m]) > tolerance * capacity { markDirty(m) }
+        for m in found { markDirty(Int(m)) }
+        found.removeAll(keepingCapacity: true)
+        newlyDirty = found
     }
 
     /// Moves flow `i`, running at `rate`, into group `l` at its (lower) level.
@@ -644,12 +659,12 @@ public struct FlowNetwork {
         leaveGroup(i)
         join(i, group: l, remaining: remaining)
         resolvedFlows += 1
-        let newRate = level[l]
-        if groupSize[old] > 0 { fasterBound[old] = max(fasterBound[old], newRate) }
+        let newRate = state[l].level
+        if state[old].groupSize > 0 { state[old].fasterBound = max(state[old].fasterBound, newRate) }
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let m = Int(pathLinks[p])
-            load[m] += newRate - rate
-            if m != l { loadChanged(on: m, byAFlowAt: newRate, rising: false) }
+            state[m].load += newRate - rate
+            if m != l && state[m].loadMoved(byAFlowAt: newRate, rising: false) { markDirty(m) }
         }
     }
 
@@ -663,21 +678,21 @@ public struct FlowNetwork {
             previousRate[Int(f)] = 0
             transmitting.append(f)
         }
-        for l in group.indices where groupSize[l] > 0 {
+        for l in group.indices where state[l].groupSize > 0 {
             for f in group[l] {
                 solvedRemaining[Int(f)] = remainingBytes(of: Int(f))
-                previousRate[Int(f)] = level[l]
+                previousRate[Int(f)] = state[l].level
                 transmitting.append(f)
             }
             touch(l)
             for f in group[l] { bottleneck[Int(f)] = -1 }
             group[l].removeAll(keepingCapacity: true)
-            groupSize[l] = 0
+            state[l].groupSize = 0
             groupPaths[l].removeAll(keepingCapacity: true)
             queue[l].removeAll()
         }
         transmitting.sort()
-        for l in load.indices { load[l] = 0 }
+        for l in state.indices { state[l].load = 0 }
         solver.solve(capacities: topology.bytesPerSecond, pathStart: pathStart, pathLinks: pathLinks,
                      flows: transmitting, rates: &solvedRate, bottlenecks: &solvedLink)
         resolvedFlows += transmitting.count
@@ -685,13 +700,13 @@ public struct FlowNetwork {
             let i = Int(f), l = Int(solvedLink[i])
             let rate = solvedRate[i], before = previousRate[i]
             if abs(rate - before) > Self.tolerance * max(rate, before) { rateChanges += 1 }
-            if groupSize[l] == 0 {
+            if state[l].groupSize == 0 {
                 rebase(l)
-                level[l] = solvedRate[i]
-                fasterBound[l] = solvedRate[i]   // max-min: nothing crossing a bottleneck is faster than its level
+                state[l].level = solvedRate[i]
+                state[l].fasterBound = solvedRate[i]   // max-min: nothing crossing a bottleneck is faster than its level
             }
             join(i, group: l, remaining: solvedRemaining[i])
-            for p in Int(pathStart[i])..<Int(pathStart[i + 1]) { load[Int(pathLinks[p])] += solvedRate[i] }
+            for p in Int(pathStart[i])..<Int(pathStart[i + 1]) { state[Int(pathLinks[p])].load += solvedRate[i] }
         }
     }
 
@@ -700,17 +715,17 @@ public struct FlowNetwork {
         let tolerance = Self.tolerance
         for link in touched {
             let l = Int(link)
-            isTouched[l] = false
+            state[l].isTouched = false
             defer { joinedCount[l] = 0 }
-            guard groupSize[l] > 0 else {
+            guard state[l].groupSize > 0 else {
                 completions.remove(l)
                 continue
             }
             rebase(l)
             if !didFullSolve {
                 let before = levelBefore[l]
-                rateChanges += abs(level[l] - before) > tolerance * max(level[l], before)
-                    ? Int(groupSize[l]) : Int(joinedCount[l])
+                rateChanges += abs(state[l].level - before) > tolerance * max(state[l].level, before)
+                    ? Int(state[l].groupSize) : Int(joinedCount[l])
             }
             dropStaleEntries(of: l)
             completions.set(l, key: finishTime(key: queue[l].min!.key, in: l))
