@@ -92,6 +92,7 @@ public struct FlowNetwork {
     private var memberStride = 1              // the most other links a member has so far (widened on demand)
     private let neverLimits: [Bool]           // links left out of routes (`Topology.neverLimits`)
     private var queue: [BinaryHeap<QueuedFlow>]  // the group's members by finish key (stale entries skipped)
+    private var nextFinishKey: [Double]       // the smallest key in it (NaN: not known, read the queue; ∞: no member)
     private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
     private var servedAt: [Int64]
     private var completions = IndexedMinHeap()  // by link: its group's next completion
@@ -171,6 +172,7 @@ public struct FlowNetwork {
         groupPaths = members
         neverLimits = (0..<links).map(topology.neverLimits)
         queue = [BinaryHeap<QueuedFlow>](repeating: BinaryHeap(), count: links)
+        nextFinishKey = [Double](repeating: .infinity, count: links)
         served = [Double](repeating: 0, count: links)
         servedAt = [Int64](repeating: 0, count: links)
         levelBefore = served
@@ -212,6 +214,7 @@ public struct FlowNetwork {
             group[l].removeAll(keepingCapacity: true)
             groupPaths[l].removeAll(keepingCapacity: true)
             queue[l].removeAll()
+            nextFinishKey[l] = .infinity
             state[l] = LinkState(capacity: topology.bytesPerSecond[l])
             served[l] = 0
             servedAt[l] = 0
@@ -391,6 +394,7 @@ public struct FlowNetwork {
         joinStamp[i] &+= 1
         finishKey[i] = remaining + served[l]
         queue[l].push(QueuedFlow(key: finishKey[i], flow: Int32(i), stamp: joinStamp[i]))
+        if finishKey[i] < nextFinishKey[l] { nextFinishKey[l] = finishKey[i] }   // NaN (not known) stays NaN
         joinedCount[l] += 1
     }
 
@@ -433,7 +437,12 @@ public struct FlowNetwork {
             for k in 0..<stride { groupPaths[g][slot * stride + k] = groupPaths[g][lastBlock + k] }
         }
         groupPaths[g].removeLast(stride)
-        if state[g].groupSize == 0 { queue[g].removeAll() }
+        if state[g].groupSize == 0 {
+            queue[g].removeAll()
+            nextFinishKey[g] = .infinity
+        } else if finishKey[i] <= nextFinishKey[g] {
+            nextFinishKey[g] = .nan   // it may have been the smallest: the queue will tell
+        }
         bottleneck[i] = -1
     }
 
@@ -454,6 +463,10 @@ public struct FlowNetwork {
             if sum[l] > capacity * (1 + tolerance) { return "link \(l): \(sum[l]) over capacity \(capacity)" }
             if Int(state[l].groupSize) != group[l].count { return "link \(l): group size \(state[l].groupSize), members \(group[l].count)" }
             guard !group[l].isEmpty else { continue }
+            let smallestKey = group[l].map { finishKey[Int($0)] }.min()!
+            if !nextFinishKey[l].isNaN && nextFinishKey[l] != smallestKey {
+                return "link \(l): next finish key \(nextFinishKey[l]), members' smallest \(smallestKey)"
+            }
             if sum[l] < capacity * (1 - tolerance) { return "link \(l): group of \(group[l].count) at \(state[l].level) but load \(sum[l]) < \(capacity)" }
             for f in crossing[l] where rate(of: f) > state[l].level * (1 + tolerance) {
                 return "link \(l): flow \(f) at \(rate(of: f)) faster than level \(state[l].level)"
@@ -591,18 +604,7 @@ public struct FlowNetwork {
             // would share. Each joiner is faster than the level, so the level rises as they join (staying
             // below them all): only flows faster than the current level can join, fastest first.
             let threshold = count == 0 ? -Double.infinity : target * (1 + tolerance)
-            var fastestLeft = 0.0
-            candidates.removeAll(keepingCapacity: true)
-            let groups = crossingGroup[l]   // not mutated below
-            for k in groups.indices {
-                let b = Int(groups[k])
-                guard b != l && b >= 0 else { continue }
-                if state[b].level > threshold {
-                    candidates.append(Candidate(rate: state[b].level, flow: crossing[l][k]))
-                } else {
-                    fastestLeft = max(fastestLeft, state[b].level)
-                }
-            }
+            var fastestLeft = gatherCandidates(crossing: l, fasterThan: threshold)
             resolvedFlows += members[l].count - oldCount
             candidates.sort()
             while joining < candidates.count && (count == 0 || candidates[joining].rate > target * (1 + tolerance)) {
@@ -628,6 +630,33 @@ public struct FlowNetwork {
         state[l].level = target
         for j in 0..<joining { move(Int(candidates[j].flow), from: candidates[j].rate, to: l) }
         return true
+    }
+
+    /// Fills `candidates` with the flows crossing link `l` outside its group that run faster than
+    /// `threshold`, and returns the fastest rate of the others (0 if none).
+    /// - Complexity: O(flows crossing `l`); on raw buffers, as it runs for every scan.
+    private mutating func gatherCandidates(crossing l: Int, fasterThan threshold: Double) -> Double {
+        var found = candidates   // taken out of self so that the loop holds no access to it
+        candidates = []
+        found.removeAll(keepingCapacity: true)
+        var fastestLeft = 0.0
+        let groups = crossingGroup[l], flows = crossing[l]   // not mutated below
+        state.withUnsafeBufferPointer { state in
+            groups.withUnsafeBufferPointer { groups in
+                for k in groups.indices {
+                    let b = Int(groups[k])
+                    guard b != l && b >= 0 else { continue }
+                    let rate = state[b].level
+                    if rate > threshold {
+                        found.append(Candidate(rate: rate, flow: flows[k]))
+                    } else if rate > fastestLeft {
+                        fastestLeft = rate
+                    }
+                }
+            }
+        }
+        candidates = found
+        return fastestLeft
     }
 
     /// Adds `delta` to the load of every member's other links in group `l`, whose members now run
@@ -690,6 +719,7 @@ public struct FlowNetwork {
             state[l].groupSize = 0
             groupPaths[l].removeAll(keepingCapacity: true)
             queue[l].removeAll()
+            nextFinishKey[l] = .infinity
         }
         transmitting.sort()
         for l in state.indices { state[l].load = 0 }
@@ -727,8 +757,11 @@ public struct FlowNetwork {
                 rateChanges += abs(state[l].level - before) > tolerance * max(state[l].level, before)
                     ? Int(state[l].groupSize) : Int(joinedCount[l])
             }
-            dropStaleEntries(of: l)
-            completions.set(l, key: finishTime(key: queue[l].min!.key, in: l))
+            if nextFinishKey[l].isNaN {
+                dropStaleEntries(of: l)
+                nextFinishKey[l] = queue[l].min!.key
+            }
+            completions.set(l, key: finishTime(key: nextFinishKey[l], in: l))
         }
         touched.removeAll(keepingCapacity: true)
     }
