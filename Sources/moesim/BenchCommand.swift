@@ -5,7 +5,7 @@ import MoESimCore
 enum BenchCommand {
     static let help = """
     USAGE: moesim bench routing [--tokens N] [--experts E[,E...]] [--repeat R]
-           moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--budget S]
+           moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--precision P[,P...]] [--budget S]
            moesim bench sweep [--jobs N[,N...]]
            moesim bench trace [--bytes N]
 
@@ -20,7 +20,8 @@ enum BenchCommand {
     bench network prints CSV on stdout: one dispatch all-to-all (every GPU sends 4096 tokens x
     top-8 copies of 7168 bytes) on DGX H100 nodes of 8 GPUs, uniform or Zipf-skewed (s = 1.2,
     each copy's destination GPU drawn from the law), under the flow model and, for comparison,
-    the analytical bound. wall_s times the network model alone (traffic generation excluded);
+    the analytical bound. precision = the flow model's (simulation.flowPrecision; 1e-9 follows
+    the exact max-min trajectory); wall_s times the network model alone (traffic generation excluded);
     events = flow starts + completions; instants = distinct event times; resolved_flows = flows
     the rate repairs visited; rate_changes = flows whose rate a repair changed (the max-min
     trajectory's own changes); full_solves = repairs that recomputed every rate from scratch
@@ -46,6 +47,8 @@ enum BenchCommand {
       --repeat R         bench routing: timings per row, the fastest reported (default 3).
       --gpus LIST        bench network: GPU counts, multiples of 8 (default 64,256,1024).
       --patterns LIST    bench network: uniform and/or zipf (default uniform,zipf).
+      --precision LIST   bench network: flow-model precisions, each in [1e-9, 0.01] (default 1e-4,
+                         the scenario default); one flow row per precision.
       --budget S         bench network: stop a flow run after S seconds of wall time (default 60).
       --jobs LIST        bench sweep: job counts to time, comma-separated (default 1,2).
       --bytes N          bench trace: trace size in bytes (default 1073741824 = 1 GiB).
@@ -55,6 +58,7 @@ enum BenchCommand {
       moesim bench routing
       moesim bench network --gpus 64,256
       moesim bench network --gpus 1024 --patterns uniform
+      moesim bench network --gpus 256 --patterns zipf --precision 1e-9,1e-6,1e-4
       moesim bench routing --tokens 200000 --experts 64
       moesim bench sweep --jobs 1,2,4
       moesim bench trace --bytes 268435456
@@ -62,7 +66,7 @@ enum BenchCommand {
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
-                                      valueFlags: ["--tokens", "--experts", "--repeat", "--gpus", "--patterns", "--budget", "--jobs", "--bytes"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--tokens", "--experts", "--repeat", "--gpus", "--patterns", "--precision", "--budget", "--jobs", "--bytes"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
@@ -92,15 +96,25 @@ enum BenchCommand {
             throw CommandLineError.usage("--budget must be a number of seconds in (0, 1e6] (got \"\(budgetText)\")",
                                          command: "bench")
         }
+        let precisionText = args.value("--precision") ?? String(describing: FlowNetwork.defaultPrecision)
+        let precisions = precisionText.split(separator: ",").map { Double($0) }
+        guard !precisions.isEmpty, precisions.allSatisfy({ $0.map(FlowNetwork.precisionRange.contains) ?? false }) else {
+            throw CommandLineError.usage("--precision must list numbers in [1e-9, 0.01] (got \"\(precisionText)\")",
+                                         command: "bench")
+        }
         print(CSVWriter.render(header: NetworkBenchmark.columns, rows: []), terminator: "")
         for gpus in counts.map({ $0! }) {
             for pattern in patterns.map({ $0! }) {
                 let traffic = NetworkBenchmark.traffic(pattern, gpus: gpus)
-                for model in [NetworkModelKind.flow, .analytical] {
-                    FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(model.rawValue)…\n".utf8))
-                    let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic, budgetSeconds: budget)
+                let runs = precisions.map { (NetworkModelKind.flow, $0!) } + [(.analytical, FlowNetwork.defaultPrecision)]
+                for (model, precision) in runs {
+                    let label = model == .flow ? "\(model.rawValue) at precision \(precision)" : model.rawValue
+                    FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(label)…\n".utf8))
+                    let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic, precision: precision,
+                                                       budgetSeconds: budget)
                     print(CSVWriter.render(header: [], rows: [[
-                        "alltoall_\(pattern.rawValue)", model.rawValue, String(gpus), String(row.flows), String(row.events),
+                        "alltoall_\(pattern.rawValue)", model.rawValue, model == .flow ? String(describing: precision) : "",
+                        String(gpus), String(row.flows), String(row.events),
                         String(row.instants), String(row.repairs), String(row.resolvedFlows), String(row.rateChanges),
                         String(row.fullSolves),
                         String(format: "%.4f", row.wallSeconds),

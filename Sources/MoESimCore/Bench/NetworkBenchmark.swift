@@ -7,7 +7,7 @@ import Foundation
 /// the GPUs, so pair sizes vary as routed tokens do). Nodes of 8 GPUs, DGX H100 preset.
 public enum NetworkBenchmark {
     /// The CSV header of `bench network`.
-    public static let columns = ["benchmark", "model", "gpus", "flows", "events", "instants", "repairs", "resolved_flows",
+    public static let columns = ["benchmark", "model", "precision", "gpus", "flows", "events", "instants", "repairs", "resolved_flows",
                                  "rate_changes", "full_solves", "wall_s", "events_per_s", "simulated_us", "finished", "peak_rss_mb"]
 
     /// Traffic pattern.
@@ -84,9 +84,11 @@ public enum NetworkBenchmark {
         return matrix
     }
 
-    /// Runs `traffic` once under `model` on `gpus / 8` DGX H100 nodes and times it (setup excluded);
-    /// a flow run still going after `budgetSeconds` of wall time is stopped and reported unfinished.
+    /// Runs `traffic` once under `model` (the flow model at `precision`) on `gpus / 8` DGX H100 nodes
+    /// and times it (setup excluded); a flow run still going after `budgetSeconds` of wall time is
+    /// stopped and reported unfinished.
     public static func measure(_ pattern: Pattern, model: NetworkModelKind, traffic: TrafficMatrix,
+                               precision: Double = FlowNetwork.defaultPrecision,
                                budgetSeconds: Double = .infinity) -> Row {
         var cluster = ClusterPreset.dgxH100.spec
         cluster.nodes = traffic.gpuCount / cluster.gpusPerNode
@@ -100,7 +102,7 @@ public enum NetworkBenchmark {
             return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: 0, events: 0, finished: true, instants: 0,
                        repairs: 0, resolvedFlows: 0, rateChanges: 0, fullSolves: 0, wallSeconds: seconds, simulated: cost.time)
         case .flow:
-            var network = FlowNetwork(topology: topology)
+            var network = FlowNetwork(topology: topology, precision: precision)
             let deadline = start + UInt64(min(budgetSeconds, 1e9) * 1e9)
             let run = network.run(traffic) { DispatchTime.now().uptimeNanoseconds > deadline }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

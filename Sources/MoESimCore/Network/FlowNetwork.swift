@@ -22,8 +22,18 @@
 /// so that it is saturated again; if that level would fall below a faster flow crossing it, those
 /// flows join the group by water-filling on the link; a link without a group that is over capacity
 /// forms one the same way. A level change moves the load of every member's other links, which may
-/// dirty them in turn. When no link is dirty, (a)–(c) hold within `tolerance` on every link, which
-/// characterises the unique max-min allocation. Should the settling not finish within a budget
+/// dirty them in turn. When no link is dirty, (a)–(c) hold on every link: (b) always (within
+/// floating-point noise, `tolerance`), (a) and (c) within `precision`.
+///
+/// **Precision.** At `precision` = 1e-9 (`exactPrecision`) that characterises the unique max-min
+/// allocation, and the network follows the exact max-min trajectory. Under skewed traffic that
+/// trajectory is expensive: when a flow finishes, its group's level rises, which squeezes every
+/// member's other links, which moves those groups' levels, and so on, so that nearly every rate
+/// changes a little at every instant. A coarser precision ε (the default, `defaultPrecision`, is
+/// 10⁻⁴, as flow simulators such as SimGrid also use) lets a group's link run up to ε below
+/// capacity, and a flow up to ε faster than the level of a link it crosses, before that link is
+/// settled again; that stops the ripples of relative size below ε. No link is ever over capacity,
+/// so the flow model still never beats the bottleneck bound. Should the settling not finish within a budget
 /// proportional to the links, or a batch of starts be a large share of the flows, every rate is
 /// recomputed by progressive filling instead (`fullSolves` counts these).
 ///
@@ -60,7 +70,17 @@ public struct FlowNetwork {
     /// Repairs that recomputed every rate by progressive filling (see the type's documentation).
     public private(set) var fullSolves = 0
 
-    /// Relative tolerance of the max-min conditions (floating-point noise, not a model parameter).
+    /// How far, relatively, a group's link may run below capacity and a flow above the level of a
+    /// link it crosses before the repair settles that link again (see the type's documentation).
+    public let precision: Double
+    /// The default `precision`: link utilisations within 0.01 % of max-min, far inside what link
+    /// efficiencies are known to.
+    public static let defaultPrecision = 1e-4
+    /// The finest `precision`: the exact max-min trajectory (floating-point noise aside).
+    public static let exactPrecision = tolerance
+    /// The `precision` values accepted.
+    public static let precisionRange = exactPrecision...1e-2
+    /// Relative tolerance of floating-point noise: how far a link may be over capacity.
     static let tolerance = 1e-9
     /// A batch of starting flows at least this share of the flows already transmitting is placed by a full solve.
     static let fullSolveShare = 0.25
@@ -135,14 +155,19 @@ public struct FlowNetwork {
 
         /// Records that the load moved because a flow crossing the link now runs at `rate` (faster
         /// than before when `rising`); true when the link must be settled again.
-        @inline(__always) mutating func loadMoved(byAFlowAt rate: Double, rising: Bool) -> Bool {
+        @inline(__always) mutating func loadMoved(byAFlowAt rate: Double, rising: Bool, precision: Double) -> Bool {
             let tolerance = FlowNetwork.tolerance
             guard groupSize > 0 else { return rising && load > capacity * (1 + tolerance) }
             if rising {
                 if rate > fasterBound { fasterBound = rate }
-                if rate > level * (1 + tolerance) { needsScan = true }
+                if rate > level * (1 + precision) { needsScan = true }
             }
-            return !isDirty && (needsScan || abs(capacity - load) > tolerance * capacity)
+            return !isDirty && (needsScan || isOffCapacity(precision: precision))
+        }
+
+        /// Whether the load is over capacity, or more than `precision` under it.
+        @inline(__always) func isOffCapacity(precision: Double) -> Bool {
+            load - capacity > FlowNetwork.tolerance * capacity || capacity - load > precision * capacity
         }
     }
 
@@ -160,9 +185,12 @@ public struct FlowNetwork {
         static func < (a: Candidate, b: Candidate) -> Bool { a.rate != b.rate ? a.rate > b.rate : a.flow < b.flow }
     }
 
-    /// An idle network over `topology`.
-    public init(topology: Topology) {
+    /// An idle network over `topology`, sharing bandwidth max-min fairly within `precision`
+    /// (see the type's documentation; in `precisionRange`).
+    public init(topology: Topology, precision: Double = FlowNetwork.defaultPrecision) {
+        precondition(Self.precisionRange.contains(precision), "precision \(precision) outside \(Self.precisionRange)")
         self.topology = topology
+        self.precision = precision
         let links = topology.linkCount
         members = [[Int32]](repeating: [], count: links)
         state = topology.bytesPerSecond.map(LinkState.init(capacity:))
@@ -447,9 +475,10 @@ public struct FlowNetwork {
     }
 
     /// The first max-min condition the current rates break, described, or nil when they are the
-    /// max-min fair allocation (within `tolerance`): every link's load is the sum of its flows'
-    /// rates and within capacity, every group's link is saturated, and no flow crossing a link
-    /// with a group is faster than its level. For tests.
+    /// max-min fair allocation within `precision`: every link's load is the sum of its flows'
+    /// rates and within capacity (both within `tolerance`), every group's link is saturated and no
+    /// flow crossing a link with a group is faster than its level (both within `precision`), and
+    /// the bookkeeping (group sizes, cached finish keys) agrees. For tests.
     /// - Complexity: O(F · P + L).
     func maxMinViolation() -> String? {
         let tolerance = Self.tolerance
@@ -467,8 +496,8 @@ public struct FlowNetwork {
             if !nextFinishKey[l].isNaN && nextFinishKey[l] != smallestKey {
                 return "link \(l): next finish key \(nextFinishKey[l]), members' smallest \(smallestKey)"
             }
-            if sum[l] < capacity * (1 - tolerance) { return "link \(l): group of \(group[l].count) at \(state[l].level) but load \(sum[l]) < \(capacity)" }
-            for f in crossing[l] where rate(of: f) > state[l].level * (1 + tolerance) {
+            if sum[l] < capacity * (1 - precision - tolerance) { return "link \(l): group of \(group[l].count) at \(state[l].level) but load \(sum[l]) < \(capacity)" }
+            for f in crossing[l] where rate(of: f) > state[l].level * (1 + precision + tolerance) {
                 return "link \(l): flow \(f) at \(rate(of: f)) faster than level \(state[l].level)"
             }
         }
@@ -594,20 +623,20 @@ public struct FlowNetwork {
             guard state[l].load > capacity * (1 + tolerance) else { return false }
             target = .infinity
         } else {
-            guard state[l].needsScan || abs(capacity - state[l].load) > tolerance * capacity else { return false }
+            guard state[l].needsScan || state[l].isOffCapacity(precision: precision) else { return false }
             target = (capacity - others) / Double(count)
         }
         rebase(l)
         var joining = 0
-        if count == 0 || state[l].needsScan || state[l].fasterBound > target * (1 + tolerance) {
+        if count == 0 || state[l].needsScan || state[l].fasterBound > target * (1 + precision) {
             // Water-filling: a flow outside the group joins it when it is faster than the level it
             // would share. Each joiner is faster than the level, so the level rises as they join (staying
             // below them all): only flows faster than the current level can join, fastest first.
-            let threshold = count == 0 ? -Double.infinity : target * (1 + tolerance)
+            let threshold = count == 0 ? -Double.infinity : target * (1 + precision)
             var fastestLeft = gatherCandidates(crossing: l, fasterThan: threshold)
             resolvedFlows += members[l].count - oldCount
             candidates.sort()
-            while joining < candidates.count && (count == 0 || candidates[joining].rate > target * (1 + tolerance)) {
+            while joining < candidates.count && (count == 0 || candidates[joining].rate > target * (1 + precision)) {
                 others -= candidates[joining].rate
                 count += 1
                 target = (capacity - others) / Double(count)
@@ -672,7 +701,7 @@ public struct FlowNetwork {
                 for entry in paths where entry >= 0 {
                     let m = Int(entry)
                     state[m].load += delta
-                    if state[m].loadMoved(byAFlowAt: rate, rising: rising) { found.append(entry) }
+                    if state[m].loadMoved(byAFlowAt: rate, rising: rising, precision: precision) { found.append(entry) }
                 }
             }
         }
@@ -693,7 +722,7 @@ public struct FlowNetwork {
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let m = Int(pathLinks[p])
             state[m].load += newRate - rate
-            if m != l && state[m].loadMoved(byAFlowAt: newRate, rising: false) { markDirty(m) }
+            if m != l && state[m].loadMoved(byAFlowAt: newRate, rising: false, precision: precision) { markDirty(m) }
         }
     }
 

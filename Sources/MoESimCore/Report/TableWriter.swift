@@ -30,7 +30,8 @@ public enum TableWriter {
         var out = "scenario \(s.name): \(cluster), \(s.model.experts) experts, "
             + "\(s.placement.name) placement, \(s.tokensPerGPU) tokens/GPU, \(s.model.moeLayers) MoE layer(s), \(s.simulation.mode.rawValue), "
             + "capacity factor \(cf), \(s.traceFile.map { "trace \($0.path)" } ?? s.synthetic.summary), "
-            + "\(s.simulation.network.rawValue) network model, "
+            + "\(s.simulation.network.rawValue) network model"
+            + (s.simulation.network == .flow ? " (precision \(s.simulation.flowPrecision)), " : ", ")
             + (s.transport == .rdma ? "rdma transport inside nodes, " : "")
             + (s.selfCopies == .links ? "self copies on links, " : "")
             + "\(s.microbatches) micro-batch(es), "

@@ -113,7 +113,10 @@ extension Scenario {
             mode: try sim.choice("mode", default: SimulationMode.inference),
             steps: steps,
             seed: UInt64(try sim.int("seed", default: 1, in: 0...Int.max)),
-            network: try sim.choice("network", default: NetworkModelKind.flow))
+            network: try sim.choice("network", default: NetworkModelKind.flow),
+            flowPrecision: try sim.double("flowPrecision", default: FlowNetwork.defaultPrecision,
+                                          allowed: "in [1e-9, 0.01] (1e-9 follows the exact max-min trajectory)",
+                                          where: FlowNetwork.precisionRange.contains))
         guard microbatches == 1 || simulation.network == .flow else {
             throw parallelism.fail("microbatches", "\(microbatches) micro-batches need \"simulation\": {\"network\": \"flow\"}; "
                 + "the analytical model has no overlap, so it would ignore them")

@@ -58,12 +58,12 @@ struct FlowLayerSimulation {
     /// When set, every kernel and flow of each run is appended here (for `--timeline`).
     var recording: Timeline.Track?
 
-    init(topology: Topology, stages: [LayerStage], dispatchBytesPerToken: Int64) {
+    init(topology: Topology, stages: [LayerStage], dispatchBytesPerToken: Int64, precision: Double) {
         gpus = topology.cluster.gpuCount
         self.stages = stages
         stageNames = LayerStage.names(of: stages)
         self.dispatchBytesPerToken = dispatchBytesPerToken
-        network = FlowNetwork(topology: topology)
+        network = FlowNetwork(topology: topology, precision: precision)
         queues = [[Int32]](repeating: [], count: gpus)
         queueHead = [Int](repeating: 0, count: gpus)
         running = [Int32](repeating: -1, count: gpus)

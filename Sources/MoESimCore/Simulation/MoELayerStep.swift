@@ -50,7 +50,8 @@ public struct MoELayerStep {
                 stages: LayerStage.pipeline(mode: scenario.simulation.mode,
                                             dispatchBytes: scenario.model.dispatchBytesPerToken,
                                             combineBytes: scenario.model.combineBytesPerToken),
-                dispatchBytesPerToken: scenario.model.dispatchBytesPerToken)
+                dispatchBytesPerToken: scenario.model.dispatchBytesPerToken,
+                precision: scenario.simulation.flowPrecision)
         }
         dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
         let microbatches = scenario.microbatches

@@ -25,12 +25,18 @@ public struct SimulationSpec: Equatable, Sendable {
     public var seed: UInt64
     /// The network model.
     public var network: NetworkModelKind
+    /// The flow model's precision (`FlowNetwork.precision`): how far, relatively, a link may run
+    /// below capacity, or a flow above its share, before rates are recomputed. Ignored by the
+    /// analytical model.
+    public var flowPrecision: Double
 
     /// Creates a simulation description.
-    public init(mode: SimulationMode, steps: Int, seed: UInt64, network: NetworkModelKind) {
+    public init(mode: SimulationMode, steps: Int, seed: UInt64, network: NetworkModelKind,
+                flowPrecision: Double = FlowNetwork.defaultPrecision) {
         self.mode = mode
         self.steps = steps
         self.seed = seed
         self.network = network
+        self.flowPrecision = flowPrecision
     }
 }

@@ -131,7 +131,7 @@ public struct KernelBenchmark: Sendable {
             var network = AnalyticalNetwork(topology: topology)
             return network.cost(of: traffic).time
         case .flow:
-            var network = FlowNetwork(topology: topology)
+            var network = FlowNetwork(topology: topology, precision: scenario.simulation.flowPrecision)
             return network.run(traffic).time
         }
     }
