@@ -58,8 +58,9 @@ final class FlowNetworkTests: XCTestCase {
     }
 
     /// Adds every flow at its time and runs the network dry; returns each flow's finish time.
-    static func finishTimes(_ topology: Topology, _ flows: [PlannedFlow]) -> [Int64] {
-        var network = FlowNetwork(topology: topology)
+    static func finishTimes(_ topology: Topology, _ flows: [PlannedFlow],
+                            precision: Double = FlowNetwork.defaultPrecision) -> [Int64] {
+        var network = FlowNetwork(topology: topology, precision: precision)
         for f in flows {
             network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
         }
@@ -123,6 +124,41 @@ final class FlowNetworkTests: XCTestCase {
         XCTAssertGreaterThan(fullSolves * 2, repairs, "the fallback ran in \(fullSolves) of \(repairs) repairs")
     }
 
+    /// At a coarse precision no link is ever over capacity, (a) and (c) hold within the precision
+    /// at every instant, and finish times stay close to the exact trajectory's; the precision does
+    /// change some (so this compares two different trajectories).
+    func testCoarsePrecisionStaysFeasibleAndNearTheExactTrajectory() {
+        let precision = 1e-3   // ten times the default, to make its effects plain
+        var worstMakespan = 0.0, worstFlow = 0.0, changedFinishes = 0, repairs = 0
+        for seed in UInt64(0)..<200 {
+            let (topology, plan) = Self.randomPlan(seed: seed, heavy: seed % 10 == 0)
+            var network = FlowNetwork(topology: topology, precision: precision)
+            for f in plan {
+                network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
+            }
+            var completed: [Int32] = []
+            while let next = network.nextEventTime() {
+                if let violation = network.maxMinViolation() { return XCTFail("seed \(seed): \(violation)") }
+                network.advance(to: next, completed: &completed)
+            }
+            repairs += network.repairs
+            let exact = Self.finishTimes(topology, plan, precision: FlowNetwork.exactPrecision)
+            let coarse = network.finishedNanos
+            XCTAssertEqual(coarse.count, exact.count)
+            for f in plan.indices where coarse[f] != exact[f] {
+                changedFinishes += 1
+                let took = Double(exact[f] - plan[f].at)
+                worstFlow = max(worstFlow, abs(Double(coarse[f] - exact[f])) / took)
+            }
+            let makespan = Double(exact.max()!), coarseMakespan = Double(coarse.max()!)
+            worstMakespan = max(worstMakespan, abs(coarseMakespan - makespan) / makespan)
+        }
+        // Measured: 336 of the finishes move, by at most 7.9e-4 of the flow's duration; no makespan moves.
+        XCTAssertGreaterThan(changedFinishes, 0, "the precision changed nothing in \(repairs) repairs")
+        XCTAssertLessThanOrEqual(worstMakespan, precision)
+        XCTAssertLessThanOrEqual(worstFlow, precision, "a finish moved by \(worstFlow) of its flow's duration")
+    }
+
     /// What one random run of the incremental check saw.
     struct IncrementalRun {
         var instants: Int
@@ -137,35 +173,7 @@ final class FlowNetworkTests: XCTestCase {
                                  nodes: Int? = nil, flows: Int? = nil, settleBudget: Int? = nil) -> IncrementalRun? {
         var instantsChecked = 0
         var maxConcurrent = 0
-        var rng = SplitMix64(seed: 77_000 + seed)
-        let (cluster, transport) = Self.variant(Int(seed) % Self.variantCount,
-                                                nodes: nodes ?? 2 + Int(seed / UInt64(Self.variantCount)) % 3)
-        let topology = Topology(cluster: cluster, transport: transport)
-        let gpus = cluster.gpuCount
-
-        // Plan the flows: a few hot destinations make contention likely; some times coincide.
-        let flowCount = flows ?? (heavy ? 120 + Int(rng.next() % 60) : 1 + Int(rng.next() % 40))
-        let hot = (0..<3).map { _ in Int(rng.next() % UInt64(gpus)) }
-        var plan: [PlannedFlow] = []
-        for _ in 0..<flowCount {
-            let source = Int(rng.next() % UInt64(gpus))
-            var destination = rng.next() % 2 == 0 ? hot[Int(rng.next() % 3)] : Int(rng.next() % UInt64(gpus))
-            if destination == source { destination = (source + 1 + Int(rng.next() % UInt64(gpus - 1))) % gpus }
-            let bytes: Int64
-            switch rng.next() % 8 {
-            case 0: bytes = 1 + Int64(rng.next() % 1_000)                  // tiny
-            case 1: bytes = 1_000_000                                       // equal sizes: simultaneous finishes
-            default: bytes = 1 + Int64(rng.next() % 4_000_000)
-            }
-            let at: Int64
-            switch rng.next() % 4 {
-            case 0: at = 0
-            case 1: at = Int64(rng.next() % 20) * 1_000                     // a coarse grid: batches
-            default: at = Int64(rng.next() % 100_000)
-            }
-            plan.append(PlannedFlow(source: source, destination: destination, bytes: bytes, at: at))
-        }
-        plan.sort { ($0.at, $0.source, $0.destination) < ($1.at, $1.source, $1.destination) }
+        let (topology, plan) = Self.randomPlan(seed: seed, heavy: heavy, nodes: nodes, flows: flows)
 
         // Routes, for the reference.
         var pathStart: [Int32] = [0]
@@ -180,7 +188,7 @@ final class FlowNetworkTests: XCTestCase {
             slowest.append(pathLinks[before...].map { topology.bytesPerSecond[Int($0)] }.min()!)
         }
 
-        var network = FlowNetwork(topology: topology)
+        var network = FlowNetwork(topology: topology, precision: FlowNetwork.exactPrecision)
         if let settleBudget { network.settleBudget = settleBudget }
         // Odd seeds add flows just in time, interleaved with the network's own events;
         // even seeds add them all up front.
@@ -276,6 +284,41 @@ final class FlowNetworkTests: XCTestCase {
         }
         return IncrementalRun(instants: instantsChecked, maxConcurrent: maxConcurrent, repairs: network.repairs,
                               fullSolves: network.fullSolves)
+    }
+
+    /// Random flows on one of the test topologies: a few hot destinations make contention likely,
+    /// some sizes and start times coincide (simultaneous finishes, batches of starts).
+    static func randomPlan(seed: UInt64, heavy: Bool, nodes: Int? = nil, flows: Int? = nil) -> (Topology, [PlannedFlow]) {
+        var rng = SplitMix64(seed: 77_000 + seed)
+        let (cluster, transport) = Self.variant(Int(seed) % Self.variantCount,
+                                                nodes: nodes ?? 2 + Int(seed / UInt64(Self.variantCount)) % 3)
+        let topology = Topology(cluster: cluster, transport: transport)
+        let gpus = cluster.gpuCount
+
+        // Plan the flows: a few hot destinations make contention likely; some times coincide.
+        let flowCount = flows ?? (heavy ? 120 + Int(rng.next() % 60) : 1 + Int(rng.next() % 40))
+        let hot = (0..<3).map { _ in Int(rng.next() % UInt64(gpus)) }
+        var plan: [PlannedFlow] = []
+        for _ in 0..<flowCount {
+            let source = Int(rng.next() % UInt64(gpus))
+            var destination = rng.next() % 2 == 0 ? hot[Int(rng.next() % 3)] : Int(rng.next() % UInt64(gpus))
+            if destination == source { destination = (source + 1 + Int(rng.next() % UInt64(gpus - 1))) % gpus }
+            let bytes: Int64
+            switch rng.next() % 8 {
+            case 0: bytes = 1 + Int64(rng.next() % 1_000)                  // tiny
+            case 1: bytes = 1_000_000                                       // equal sizes: simultaneous finishes
+            default: bytes = 1 + Int64(rng.next() % 4_000_000)
+            }
+            let at: Int64
+            switch rng.next() % 4 {
+            case 0: at = 0
+            case 1: at = Int64(rng.next() % 20) * 1_000                     // a coarse grid: batches
+            default: at = Int64(rng.next() % 100_000)
+            }
+            plan.append(PlannedFlow(source: source, destination: destination, bytes: bytes, at: at))
+        }
+        plan.sort { ($0.at, $0.source, $0.destination) < ($1.at, $1.source, $1.destination) }
+        return (topology, plan)
     }
 
     /// `reset()` forgets everything: the same flows give the same finish times on a reused network,

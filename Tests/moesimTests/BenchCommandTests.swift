@@ -30,6 +30,21 @@ final class BenchCommandTests: MoesimTestCase {
         XCTAssertGreaterThanOrEqual(Double(table.rows[2]["simulated_us"] ?? "") ?? 0,
                                     Double(table.rows[3]["simulated_us"] ?? "") ?? .infinity)
         XCTAssertTrue(table.rows.allSatisfy { $0["finished"] == "true" })
+        XCTAssertEqual(table.rows.map { $0["precision"] ?? "-" }, ["0.0001", "", "0.0001", ""], "the default, flow rows only")
+    }
+
+    /// One flow row per precision: a coarser one changes fewer rates, and neither beats the bound.
+    func testNetworkBenchComparesPrecisions() throws {
+        let run = try moesim("bench", "network", "--gpus", "64", "--patterns", "zipf", "--precision", "1e-9,1e-3")
+        assertStatus(run, 0)
+        let table = CSV.table(run.stdout)
+        XCTAssertEqual(table.rows.map { $0["model"] ?? "" }, ["flow", "flow", "analytical"])
+        XCTAssertEqual(table.rows.map { $0["precision"] ?? "-" }, ["1e-09", "0.001", ""])
+        let changes = table.rows.map { Int($0["rate_changes"] ?? "") ?? 0 }
+        XCTAssertLessThan(changes[1], changes[0], run.brief)
+        let simulated = table.rows.map { Double($0["simulated_us"] ?? "") ?? 0 }
+        XCTAssertGreaterThanOrEqual(simulated[0], simulated[2], run.brief)
+        XCTAssertGreaterThanOrEqual(simulated[1], simulated[2], run.brief)
     }
 
     func testRoutingBenchPrintsEveryStrategyWithItsFastestTiming() throws {
@@ -54,7 +69,9 @@ final class BenchCommandTests: MoesimTestCase {
 
     func testNetworkBenchRejectsBadOptions() throws {
         for arguments in [["bench", "network", "--gpus", "12"], ["bench", "network", "--patterns", "skewed"],
-                          ["bench", "network", "--budget", "0"], ["bench", "routing", "--repeat", "0"],
+                          ["bench", "network", "--budget", "0"], ["bench", "network", "--precision", "0"],
+                          ["bench", "network", "--precision", "1e-9,0.5"], ["bench", "network", "--precision", "exact"],
+                          ["bench", "routing", "--repeat", "0"],
                           ["bench", "routing", "--experts", "48"], ["bench", "nothing"]] {
             let run = try moesim(arguments)
             assertStatus(run, 64)
