@@ -30,7 +30,7 @@
 /// trajectory is expensive: when a flow finishes, its group's level rises, which squeezes every
 /// member's other links, which moves those groups' levels, and so on, so that nearly every rate
 /// changes a little at every instant. A coarser precision ε (the default, `defaultPrecision`, is
-/// 10⁻⁴, as flow simulators such as SimGrid also use) lets a group's link run up to ε below
+/// 10⁻⁴; SimGrid's flow models also compare rates within a precision, 10⁻⁵ by default) lets a group's link run up to ε below
 /// capacity, and a flow up to ε faster than the level of a link it crosses, before that link is
 /// settled again; that stops the ripples of relative size below ε. No link is ever over capacity,
 /// so the flow model still never beats the bottleneck bound. Should the settling not finish within a budget
