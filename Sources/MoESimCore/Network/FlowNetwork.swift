@@ -91,10 +91,7 @@ public struct FlowNetwork {
     private var pathStart: [Int32] = [0]
     private var pathLinks: [Int32] = []
     private var memberSlot: [Int32] = []      // per path entry: its index in the link's `members`
-    private var bottleneck: [Int32] = []      // the flow's group (−1 unless transmitting)
-    private var groupSlot: [Int32] = []       // its index in the group's member list
-    private var finishKey: [Double] = []      // the group's `served` count at which the flow's last byte is sent
-    private var joinStamp: [UInt32] = []      // bumped on every join, so stale queue entries are recognised
+    private var membership: [Membership] = []  // the flow's group and place in it
     private var solvedRate: [Double] = []     // full-solve scratch
     private var solvedLink: [Int32] = []
     private var solvedRemaining: [Double] = []
@@ -171,6 +168,14 @@ public struct FlowNetwork {
         }
     }
 
+    /// A flow's group and its place in it, kept together: a finish or a move reads them all.
+    private struct Membership {
+        var finishKey = 0.0          // the group's `served` count at which the flow's last byte is sent
+        var bottleneck: Int32 = -1   // the flow's group (−1 unless transmitting)
+        var groupSlot: Int32 = -1    // its index in the group's member list
+        var joinStamp: UInt32 = 0    // bumped on every join, so stale queue entries are recognised
+    }
+
     /// A link waiting to be settled; lowest level first, as progressive filling freezes them.
     private struct DirtyLink: Comparable {
         let level: Double
@@ -215,24 +220,24 @@ public struct FlowNetwork {
     /// Current rate of flow `id`, bytes per second (0 unless transmitting).
     /// - Complexity: O(1), after the repair `nextEventTime()` does.
     public func rate(of id: Int32) -> Double {
-        let l = bottleneck[Int(id)]
+        let l = membership[Int(id)].bottleneck
         return l >= 0 ? state[Int(l)].level : 0
     }
 
     /// Forgets every flow and returns the clock to zero, keeping storage.
     /// - Complexity: O(F + L).
     public mutating func reset() {
-        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.bottleneck,
-                      \.groupSlot, \.solvedLink] {
+        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot,
+                      \.solvedLink] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
         for array in [\FlowNetwork.bytes, \.addedNanos, \.finishedNanos] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
-        for array in [\FlowNetwork.finishKey, \.solvedRate, \.solvedRemaining, \.previousRate] {
+        for array in [\FlowNetwork.solvedRate, \.solvedRemaining, \.previousRate] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
-        joinStamp.removeAll(keepingCapacity: true)
+        membership.removeAll(keepingCapacity: true)
         pathStart.removeAll(keepingCapacity: true)
         pathStart.append(0)
         for l in members.indices {
@@ -303,10 +308,7 @@ public struct FlowNetwork {
         bytes.append(byteCount)
         addedNanos.append(time.nanoseconds)
         finishedNanos.append(-1)
-        bottleneck.append(-1)
-        groupSlot.append(-1)
-        finishKey.append(0)
-        joinStamp.append(0)
+        membership.append(Membership())
         solvedRate.append(0)
         solvedLink.append(-1)
         solvedRemaining.append(0)
@@ -386,9 +388,9 @@ public struct FlowNetwork {
 
     /// Bytes flow `i` still has to send (its group brought to now).
     private mutating func remainingBytes(of i: Int) -> Double {
-        let g = Int(bottleneck[i])
+        let g = Int(membership[i].bottleneck)
         rebase(g)
-        return max(finishKey[i] - served[g], 0)
+        return max(membership[i].finishKey - served[g], 0)
     }
 
     /// Records link `l` as changed in this repair: its group is rescheduled and counted at the end.
@@ -413,16 +415,16 @@ public struct FlowNetwork {
         touch(l)
         let first = Int(pathStart[i]), end = Int(pathStart[i + 1])
         if end - first - 1 > memberStride { widenMemberStride(to: end - first - 1) }
-        groupSlot[i] = state[l].groupSize
+        membership[i].groupSlot = state[l].groupSize
         group[l].append(Int32(i))
         state[l].groupSize += 1
         for p in first..<end { crossingGroup[Int(pathLinks[p])][Int(memberSlot[p])] = Int32(l) }
         appendOtherLinks(of: i, toGroup: l)
-        bottleneck[i] = Int32(l)
-        joinStamp[i] &+= 1
-        finishKey[i] = remaining + served[l]
-        queue[l].push(QueuedFlow(key: finishKey[i], flow: Int32(i), stamp: joinStamp[i]))
-        if finishKey[i] < nextFinishKey[l] { nextFinishKey[l] = finishKey[i] }   // NaN (not known) stays NaN
+        membership[i].bottleneck = Int32(l)
+        membership[i].joinStamp &+= 1
+        membership[i].finishKey = remaining + served[l]
+        queue[l].push(QueuedFlow(key: membership[i].finishKey, flow: Int32(i), stamp: membership[i].joinStamp))
+        if membership[i].finishKey < nextFinishKey[l] { nextFinishKey[l] = membership[i].finishKey }   // NaN (not known) stays NaN
         joinedCount[l] += 1
     }
 
@@ -446,32 +448,32 @@ public struct FlowNetwork {
     /// Pops the entries of flows that have left group `l` (finished or moved) off the top of its queue.
     @inline(__always) private mutating func dropStaleEntries(of l: Int) {
         while let top = queue[l].min,
-              bottleneck[Int(top.flow)] != Int32(l) || joinStamp[Int(top.flow)] != top.stamp {
+              membership[Int(top.flow)].bottleneck != Int32(l) || membership[Int(top.flow)].joinStamp != top.stamp {
             _ = queue[l].popMin()
         }
     }
 
     /// Takes flow `i` out of its group.
     private mutating func leaveGroup(_ i: Int) {
-        let g = Int(bottleneck[i])
+        let g = Int(membership[i].bottleneck)
         touch(g)
-        let slot = Int(groupSlot[i])
+        let slot = Int(membership[i].groupSlot)
         let last = group[g].removeLast()
         state[g].groupSize -= 1
         let stride = memberStride, lastBlock = groupPaths[g].count - stride
         if Int(last) != i {
             group[g][slot] = last
-            groupSlot[Int(last)] = Int32(slot)
+            membership[Int(last)].groupSlot = Int32(slot)
             for k in 0..<stride { groupPaths[g][slot * stride + k] = groupPaths[g][lastBlock + k] }
         }
         groupPaths[g].removeLast(stride)
         if state[g].groupSize == 0 {
             queue[g].removeAll()
             nextFinishKey[g] = .infinity
-        } else if finishKey[i] <= nextFinishKey[g] {
+        } else if membership[i].finishKey <= nextFinishKey[g] {
             nextFinishKey[g] = .nan   // it may have been the smallest: the queue will tell
         }
-        bottleneck[i] = -1
+        membership[i].bottleneck = -1
     }
 
     /// The first max-min condition the current rates break, described, or nil when they are the
@@ -492,7 +494,7 @@ public struct FlowNetwork {
             if sum[l] > capacity * (1 + tolerance) { return "link \(l): \(sum[l]) over capacity \(capacity)" }
             if Int(state[l].groupSize) != group[l].count { return "link \(l): group size \(state[l].groupSize), members \(group[l].count)" }
             guard !group[l].isEmpty else { continue }
-            let smallestKey = group[l].map { finishKey[Int($0)] }.min()!
+            let smallestKey = group[l].map { membership[Int($0)].finishKey }.min()!
             if !nextFinishKey[l].isNaN && nextFinishKey[l] != smallestKey {
                 return "link \(l): next finish key \(nextFinishKey[l]), members' smallest \(smallestKey)"
             }
@@ -527,7 +529,7 @@ public struct FlowNetwork {
 
     /// Takes a finished flow off its links and out of its group.
     private mutating func finish(_ i: Int) {
-        let g = Int(bottleneck[i])
+        let g = Int(membership[i].bottleneck)
         let rate = state[g].level
         leaveGroup(i)
         markDirty(g)
@@ -712,7 +714,7 @@ public struct FlowNetwork {
 
     /// Moves flow `i`, running at `rate`, into group `l` at its (lower) level.
     private mutating func move(_ i: Int, from rate: Double, to l: Int) {
-        let old = Int(bottleneck[i])
+        let old = Int(membership[i].bottleneck)
         let remaining = remainingBytes(of: i)
         leaveGroup(i)
         join(i, group: l, remaining: remaining)
@@ -731,7 +733,7 @@ public struct FlowNetwork {
         fullSolves += 1
         didFullSolve = true
         transmitting.removeAll(keepingCapacity: true)
-        for f in pendingStarts where bottleneck[Int(f)] < 0 {   // not placed yet
+        for f in pendingStarts where membership[Int(f)].bottleneck < 0 {   // not placed yet
             solvedRemaining[Int(f)] = Double(bytes[Int(f)])
             previousRate[Int(f)] = 0
             transmitting.append(f)
@@ -743,7 +745,7 @@ public struct FlowNetwork {
                 transmitting.append(f)
             }
             touch(l)
-            for f in group[l] { bottleneck[Int(f)] = -1 }
+            for f in group[l] { membership[Int(f)].bottleneck = -1 }
             group[l].removeAll(keepingCapacity: true)
             state[l].groupSize = 0
             groupPaths[l].removeAll(keepingCapacity: true)
