@@ -35,11 +35,12 @@ final class BenchCommandTests: MoesimTestCase {
 
     /// One flow row per precision: a coarser one changes fewer rates, and neither beats the bound.
     func testNetworkBenchComparesPrecisions() throws {
-        let run = try moesim("bench", "network", "--gpus", "64", "--patterns", "zipf", "--precision", "1e-9,1e-3")
+        let run = try moesim("bench", "network", "--gpus", "64", "--patterns", "zipf", "--precision", "1e-9,1e-3", "--repeat", "2")
         assertStatus(run, 0)
         let table = CSV.table(run.stdout)
         XCTAssertEqual(table.rows.map { $0["model"] ?? "" }, ["flow", "flow", "analytical"])
         XCTAssertEqual(table.rows.map { $0["precision"] ?? "-" }, ["1e-09", "0.001", ""])
+        XCTAssertEqual(table.rows.map { $0["repeats"] ?? "-" }, ["2", "2", "2"])
         let changes = table.rows.map { Int($0["rate_changes"] ?? "") ?? 0 }
         XCTAssertLessThan(changes[1], changes[0], run.brief)
         let simulated = table.rows.map { Double($0["simulated_us"] ?? "") ?? 0 }
@@ -71,6 +72,7 @@ final class BenchCommandTests: MoesimTestCase {
         for arguments in [["bench", "network", "--gpus", "12"], ["bench", "network", "--patterns", "skewed"],
                           ["bench", "network", "--budget", "0"], ["bench", "network", "--precision", "0"],
                           ["bench", "network", "--precision", "1e-9,0.5"], ["bench", "network", "--precision", "exact"],
+                          ["bench", "network", "--repeat", "0"],
                           ["bench", "routing", "--repeat", "0"],
                           ["bench", "routing", "--experts", "48"], ["bench", "nothing"]] {
             let run = try moesim(arguments)

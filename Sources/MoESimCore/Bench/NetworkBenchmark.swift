@@ -8,7 +8,7 @@ import Foundation
 public enum NetworkBenchmark {
     /// The CSV header of `bench network`.
     public static let columns = ["benchmark", "model", "precision", "gpus", "flows", "events", "instants", "repairs", "resolved_flows",
-                                 "rate_changes", "full_solves", "wall_s", "events_per_s", "simulated_us", "finished", "peak_rss_mb"]
+                                 "rate_changes", "full_solves", "wall_s", "events_per_s", "simulated_us", "finished", "repeats", "peak_rss_mb"]
 
     /// Traffic pattern.
     public enum Pattern: String, CaseIterable, Sendable {
