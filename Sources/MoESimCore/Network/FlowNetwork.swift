@@ -656,7 +656,7 @@ public struct FlowNetwork {
         if oldCount > 0 && delta != 0 {
             resolvedFlows += oldCount
             state[l].load += delta * Double(oldCount)
-            moveLoad(by: delta, onOtherLinksOf: l, now: target)
+            moveLoad(by: delta, onOtherLinksOf: l, membersAt: target)
         }
         state[l].level = target
         for j in 0..<joining { move(Int(candidates[j].flow), from: candidates[j].rate, to: l) }
@@ -693,7 +693,7 @@ public struct FlowNetwork {
     /// Adds `delta` to the load of every member's other links in group `l`, whose members now run
     /// at `rate`, and queues those links that must be settled again.
     /// - Complexity: O(members × stride); the repair's innermost loop, so it runs on raw buffers.
-    private mutating func moveLoad(by delta: Double, onOtherLinksOf l: Int, now rate: Double) {
+    private mutating func moveLoad(by delta: Double, onOtherLinksOf l: Int, membersAt rate: Double) {
         let rising = delta > 0
         let paths = groupPaths[l]   // not mutated below
         var found = newlyDirty      // taken out of self so that the loop holds no access to it
