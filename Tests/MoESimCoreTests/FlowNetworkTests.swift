@@ -126,10 +126,12 @@ final class FlowNetworkTests: XCTestCase {
 
     /// At a coarse precision no link is ever over capacity, (a) and (c) hold within the precision
     /// at every instant, and finish times stay close to the exact trajectory's; the precision does
-    /// change some (so this compares two different trajectories).
+    /// change some (so this compares two different trajectories). A repair after completions may
+    /// wait for `precision` of the finished flow's time, so a finish can move by a few `precision`
+    /// of the run, not of the (perhaps much shorter) flow's own duration.
     func testCoarsePrecisionStaysFeasibleAndNearTheExactTrajectory() {
         let precision = 1e-3   // ten times the default, to make its effects plain
-        var worstMakespan = 0.0, worstFlow = 0.0, changedFinishes = 0, repairs = 0
+        var worstMakespan = 0.0, worstFinish = 0.0, changedFinishes = 0, repairs = 0, instants = 0
         for seed in UInt64(0)..<200 {
             let (topology, plan) = Self.randomPlan(seed: seed, heavy: seed % 10 == 0)
             var network = FlowNetwork(topology: topology, precision: precision)
@@ -142,21 +144,25 @@ final class FlowNetworkTests: XCTestCase {
                 network.advance(to: next, completed: &completed)
             }
             repairs += network.repairs
+            instants += network.instants
             let exact = Self.finishTimes(topology, plan, precision: FlowNetwork.exactPrecision)
             let coarse = network.finishedNanos
             XCTAssertEqual(coarse.count, exact.count)
+            let makespan = Double(exact.max()!), coarseMakespan = Double(coarse.max()!)
             for f in plan.indices where coarse[f] != exact[f] {
                 changedFinishes += 1
-                let took = Double(exact[f] - plan[f].at)
-                worstFlow = max(worstFlow, abs(Double(coarse[f] - exact[f])) / took)
+                worstFinish = max(worstFinish, abs(Double(coarse[f] - exact[f])) / makespan)
             }
-            let makespan = Double(exact.max()!), coarseMakespan = Double(coarse.max()!)
             worstMakespan = max(worstMakespan, abs(coarseMakespan - makespan) / makespan)
         }
-        // Measured: 336 of the finishes move, by at most 7.9e-4 of the flow's duration; no makespan moves.
+        // Measured: 3802 finishes move, by at most 2.3e-3 of the makespan (the worst makespan moves as much);
+        // 11067 repairs for 11204 instants (these small random runs rarely have completions close together).
+        print("coarse precision: \(changedFinishes) finishes moved, worst by \(worstFinish) of the makespan; "
+              + "worst makespan \(worstMakespan); \(repairs) repairs for \(instants) instants")
         XCTAssertGreaterThan(changedFinishes, 0, "the precision changed nothing in \(repairs) repairs")
-        XCTAssertLessThanOrEqual(worstMakespan, precision)
-        XCTAssertLessThanOrEqual(worstFlow, precision, "a finish moved by \(worstFlow) of its flow's duration")
+        XCTAssertLessThan(repairs, instants, "no completions were repaired together")
+        XCTAssertLessThanOrEqual(worstMakespan, 5 * precision)
+        XCTAssertLessThanOrEqual(worstFinish, 5 * precision, "a finish moved by \(worstFinish) of the makespan")
     }
 
     /// What one random run of the incremental check saw.
@@ -411,6 +417,35 @@ final class FlowNetworkTests: XCTestCase {
         XCTAssertEqual(path.count, 4)
         XCTAssertEqual(Self.finishTimes(pcieTopology, [PlannedFlow(source: 0, destination: 7, bytes: 2_560_000, at: 0)]),
                        [102_000])
+    }
+
+    /// GPUs 1 and 2 send 1.8 and 3.6 MB to GPU 0 of one DGX H100 node, sharing its 360 GB/s ingress
+    /// from α = 2 µs: both at 180 GB/s until the first finishes at 12 µs, then the second alone at
+    /// 360 GB/s, done at 17 µs. At precision ε the second keeps 180 GB/s for ⌊ε · 12000⌋ ns more,
+    /// which costs it half that: ε = 10⁻² → 120 ns idle at half rate → 17060; ε = 10⁻⁴ → 1 ns → 17000.5 → 17001.
+    func testRepairAfterACompletionWaitsPrecisionOfTheFlowsTime() {
+        let topology = Topology(cluster: Self.dgxH100(nodes: 1), transport: .nvlink)
+        let plan = [PlannedFlow(source: 1, destination: 0, bytes: 1_800_000, at: 0),
+                    PlannedFlow(source: 2, destination: 0, bytes: 3_600_000, at: 0)]
+        XCTAssertEqual(Self.finishTimes(topology, plan, precision: FlowNetwork.exactPrecision), [12_000, 17_000])
+        XCTAssertEqual(Self.finishTimes(topology, plan, precision: 1e-4), [12_000, 17_001])
+        XCTAssertEqual(Self.finishTimes(topology, plan, precision: 1e-2), [12_000, 17_060])
+
+        // The wait is one more event (a repair, nothing completes) but not an instant.
+        var network = FlowNetwork(topology: topology, precision: 1e-2)
+        for f in plan {
+            network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
+        }
+        var times: [Int64] = []
+        var completed: [Int32] = []
+        while let next = network.nextEventTime() {
+            times.append(next.nanoseconds)
+            network.advance(to: next, completed: &completed)
+            XCTAssertEqual(network.rate(of: 0), 0, "a finished flow has no rate, even before its repair")
+        }
+        XCTAssertEqual(times, [2_000, 12_000, 12_120, 17_060])
+        XCTAssertEqual(network.instants, 3)
+        XCTAssertEqual(network.repairs, 3)
     }
 
     /// N GPUs of one NVSwitch node all send b to GPU 0: GPU 0's ingress is shared N ways,

@@ -1,7 +1,7 @@
 extension FlowNetwork {
     /// What running one all-to-all phase on its own through the flow model took.
     public struct PhaseRun: Equatable, Sendable {
-        /// When the last byte arrived (all flows start at time zero); when stopped early, the last instant reached.
+        /// When the last byte arrived (all flows start at time zero); when stopped early, the last completion before.
         public var time: SimTime
         /// Whether every flow finished (false when `shouldStop` ended the run early).
         public var finished: Bool
@@ -11,7 +11,7 @@ extension FlowNetwork {
         public var flows: Int
         /// Distinct instants at which flows started or finished.
         public var instants: Int
-        /// Rate repairs (one per instant at which flows started or finished).
+        /// Rate repairs (one per instant at which flows started, one per batch of completions).
         public var repairs: Int
         /// Flows the repairs visited, summed over all repairs (see `FlowNetwork.resolvedFlows`).
         public var resolvedFlows: Int
@@ -41,7 +41,7 @@ extension FlowNetwork {
         }
         var completed: [Int32] = []
         var last = SimTime.zero
-        var instants = 0, completedFlows = 0
+        var completedFlows = 0
         var finished = true
         while let next = nextEventTime() {
             if shouldStop() {
@@ -51,8 +51,7 @@ extension FlowNetwork {
             completed.removeAll(keepingCapacity: true)
             advance(to: next, completed: &completed)
             completedFlows += completed.count
-            last = next
-            instants += 1
+            if !completed.isEmpty { last = next }
         }
         return PhaseRun(time: last, finished: finished, completedFlows: completedFlows, flows: flowCount,
                         instants: instants, repairs: repairs, resolvedFlows: resolvedFlows,

@@ -32,7 +32,10 @@
 /// changes a little at every instant. A coarser precision ε (the default, `defaultPrecision`, is
 /// 10⁻⁴; SimGrid's flow models also compare rates within a precision, 10⁻⁵ by default) lets a group's link run up to ε below
 /// capacity, and a flow up to ε faster than the level of a link it crosses, before that link is
-/// settled again; that stops the ripples of relative size below ε. No link is ever over capacity,
+/// settled again; that stops the ripples of relative size below ε. And a finished flow's bandwidth
+/// may stay unused for up to ε of the time the flow spent in the network before the rates are
+/// settled again: completions that close in time are repaired as one batch. Each completion still
+/// happens at its exact time; only the rise of the others' rates waits (at `exactPrecision`, nothing waits). No link is ever over capacity,
 /// so the flow model still never beats the bottleneck bound. Should the settling not finish within a budget
 /// proportional to the links, or a batch of starts be a large share of the flows, every rate is
 /// recomputed by progressive filling instead (`fullSolves` counts these).
@@ -55,7 +58,10 @@ public struct FlowNetwork {
     public private(set) var addedNanos: [Int64] = []
     /// When each flow's last byte arrived (−1 while in flight).
     public private(set) var finishedNanos: [Int64] = []
-    /// Rate repairs so far: one per instant at which flows started or finished.
+    /// Distinct instants at which flows started or finished.
+    public private(set) var instants = 0
+    /// Rate repairs so far: one per instant at which flows started, and one per batch of
+    /// completions (see `precision`).
     public private(set) var repairs = 0
     /// Flows the repairs visited, summed over repairs: the members of a group whose level changed
     /// (once per change), the flows scanned on a link whose level fell, and every transmitting flow
@@ -71,7 +77,8 @@ public struct FlowNetwork {
     public private(set) var fullSolves = 0
 
     /// How far, relatively, a group's link may run below capacity and a flow above the level of a
-    /// link it crosses before the repair settles that link again (see the type's documentation).
+    /// link it crosses before the repair settles that link again, and for what share of its time in
+    /// the network a finished flow's bandwidth may stay unused (see the type's documentation).
     public let precision: Double
     /// The default `precision`: link utilisations within 0.01 % of max-min, far inside what link
     /// efficiencies are known to.
@@ -127,6 +134,7 @@ public struct FlowNetwork {
     private var pendingRemovals: [Int32] = []
     private var pendingStarts: [Int32] = []
     private var didFullSolve = false
+    private var repairDeadline = Int64.max   // when the flows in `pendingRemovals` must be taken off (.max: none)
 
     /// A group member in its group's completion queue.
     private struct QueuedFlow: Comparable {
@@ -220,6 +228,12 @@ public struct FlowNetwork {
     /// Current rate of flow `id`, bytes per second (0 unless transmitting).
     /// - Complexity: O(1), after the repair `nextEventTime()` does.
     public func rate(of id: Int32) -> Double {
+        finishedNanos[Int(id)] < 0 ? allocatedRate(of: id) : 0
+    }
+
+    /// The bandwidth flow `id` holds on its links: its rate, or, once finished, the rate it held
+    /// until the repair that takes it off them.
+    private func allocatedRate(of id: Int32) -> Double {
         let l = membership[Int(id)].bottleneck
         return l >= 0 ? state[Int(l)].level : 0
     }
@@ -259,6 +273,8 @@ public struct FlowNetwork {
         pendingStarts.removeAll(keepingCapacity: true)
         transmittingCount = 0
         now = 0
+        repairDeadline = .max
+        instants = 0
         repairs = 0
         resolvedFlows = 0
         rateChanges = 0
@@ -317,54 +333,63 @@ public struct FlowNetwork {
         return id
     }
 
-    /// The time of the next flow start or completion, or nil when no flow is waiting or in flight.
-    /// Repairs the rates first if flows started or finished since the last call.
+    /// The time of the next flow start or completion, or of a repair of the rates after completions,
+    /// or nil when no flow is waiting or in flight and no repair is due.
+    /// Repairs the rates first if flows started since the last call, or a repair is due now.
     /// - Complexity: O(1) without a pending change; otherwise the repair's: for each link settled,
     ///   O(log L) plus its group's members × path length when its level changes, plus the flows
     ///   crossing it when its level falls below a faster one (a full solve: O(F · P + F log F)).
     public mutating func nextEventTime() -> SimTime? {
         repairIfNeeded()
-        let next = min(completions.minKey ?? .max, waiting.nextTime?.nanoseconds ?? .max)
+        let next = min(completions.minKey ?? .max, waiting.nextTime?.nanoseconds ?? .max, repairDeadline)
         return next == .max ? nil : SimTime(nanoseconds: next)
     }
 
     /// Moves the network to `time` and appends to `completed` the flows whose last byte arrives then,
-    /// in flow-id order.
+    /// in flow-id order (none when `time` is only a repair's).
     /// - Precondition: `time` is not later than `nextEventTime()` (no event is skipped).
     /// - Complexity: O(k log F) for k flows finishing or starting at `time`.
     public mutating func advance(to time: SimTime, completed: inout [Int32]) {
         let t = time.nanoseconds
         precondition(t >= now, "the network clock may only move forward")
         repairIfNeeded()
-        precondition(t <= (completions.minKey ?? .max) && t <= (waiting.nextTime?.nanoseconds ?? .max),
-                     "an event would be skipped")
+        precondition(t <= (completions.minKey ?? .max) && t <= (waiting.nextTime?.nanoseconds ?? .max)
+                     && t <= repairDeadline, "an event would be skipped")
         now = t
         let first = completed.count
         while let (link, key) = completions.min, key == t {
-            completions.removeMin()
             let l = Int(link)
-            var finishedHere = false
             while true {
                 dropStaleEntries(of: l)
-                guard let top = queue[l].min else { break }
+                guard let top = queue[l].min else {
+                    completions.remove(l)
+                    break
+                }
                 let f = Int(top.flow)
                 let finish = finishTime(key: top.key, in: l)
                 guard finish <= t else {
-                    // Only rounding could leave the scheduled member unfinished; keep the group queued.
-                    if !finishedHere { completions.set(l, key: finish) }
+                    // The group's next member (or, after rounding, the one scheduled) finishes later.
+                    completions.set(l, key: finish)
                     break
                 }
-                finishedHere = true
                 _ = queue[l].popMin()
                 finishedNanos[f] = t
                 completed.append(top.flow)
                 pendingRemovals.append(top.flow)
+                // Its bandwidth may stay unused for `precision` of its time in the network (see the type's documentation).
+                let wait = precision > Self.exactPrecision ? Int64((precision * Double(t - addedNanos[f])).rounded(.down)) : 0
+                repairDeadline = min(repairDeadline, t + wait)
             }
         }
+        // With every transmitting flow finished, no rate would gain from waiting.
+        if pendingRemovals.count == transmittingCount { repairDeadline = min(repairDeadline, t) }
         completed[first...].sort()
+        var started = false
         while let next = waiting.nextTime, next.nanoseconds == t, let (_, f) = waiting.pop() {
             pendingStarts.append(f)
+            started = true
         }
+        if started || completed.count > first { instants += 1 }
     }
 
     // MARK: Groups
@@ -478,7 +503,7 @@ public struct FlowNetwork {
 
     /// The first max-min condition the current rates break, described, or nil when they are the
     /// max-min fair allocation within `precision`: every link's load is the sum of its flows'
-    /// rates and within capacity (both within `tolerance`), every group's link is saturated and no
+    /// rates (a finished flow awaiting its repair at the rate it held) and within capacity (both within `tolerance`), every group's link is saturated and no
     /// flow crossing a link with a group is faster than its level (both within `precision`), and
     /// the bookkeeping (group sizes, cached finish keys) agrees. For tests.
     /// - Complexity: O(F · P + L).
@@ -486,7 +511,7 @@ public struct FlowNetwork {
         let tolerance = Self.tolerance
         var sum = [Double](repeating: 0, count: state.count)
         for l in members.indices {
-            for f in crossing[l] { sum[l] += rate(of: f) }
+            for f in crossing[l] { sum[l] += allocatedRate(of: f) }
         }
         for l in members.indices {
             let capacity = topology.bytesPerSecond[l]
@@ -499,8 +524,8 @@ public struct FlowNetwork {
                 return "link \(l): next finish key \(nextFinishKey[l]), members' smallest \(smallestKey)"
             }
             if sum[l] < capacity * (1 - precision - tolerance) { return "link \(l): group of \(group[l].count) at \(state[l].level) but load \(sum[l]) < \(capacity)" }
-            for f in crossing[l] where rate(of: f) > state[l].level * (1 + precision + tolerance) {
-                return "link \(l): flow \(f) at \(rate(of: f)) faster than level \(state[l].level)"
+            for f in crossing[l] where allocatedRate(of: f) > state[l].level * (1 + precision + tolerance) {
+                return "link \(l): flow \(f) at \(allocatedRate(of: f)) faster than level \(state[l].level)"
             }
         }
         return nil
@@ -508,8 +533,10 @@ public struct FlowNetwork {
 
     // MARK: Repair
 
+    /// Repairs the rates if flows started, or if finished flows are due to be taken off their links.
     private mutating func repairIfNeeded() {
-        guard !pendingRemovals.isEmpty || !pendingStarts.isEmpty else { return }
+        guard !pendingStarts.isEmpty || now >= repairDeadline else { return }
+        repairDeadline = .max
         repairs += 1
         didFullSolve = false
         for f in pendingRemovals { finish(Int(f)) }
