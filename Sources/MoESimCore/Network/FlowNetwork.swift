@@ -112,6 +112,7 @@ public struct FlowNetwork {
     private var crossingGroup: [[Int32]]      // and those flows' groups (−1 before placing): what scans read
     private var state: [LinkState]            // load, level, group size and repair flags (the hot fields)
     private var group: [[Int32]]              // flows bottlenecked here
+    private var risers: [[Int32]]             // flows outside the group that rose above its level since it was settled (may repeat)
     private var groupPaths: [[Int32]]         // the members' other links, `memberStride` entries each (−1 padded), in `group` order
     private var memberStride = 1              // the most other links a member has so far (widened on demand)
     private let neverLimits: [Bool]           // links left out of routes (`Topology.neverLimits`)
@@ -127,6 +128,7 @@ public struct FlowNetwork {
     private var dirty = BinaryHeap<DirtyLink>()
     private var touched: [Int32] = []
     private var newlyDirty: [Int32] = []
+    private var newRisers: [Int32] = []       // moveLoad's scratch: entries of `groupPaths` whose member overtook that link
     private var candidates: [Candidate] = []
     private var transmitting: [Int32] = []
     private var solver = MaxMinFairShare()
@@ -150,30 +152,41 @@ public struct FlowNetwork {
         let capacity: Double       // bytes per second
         var load = 0.0             // bytes per second of the flows crossing it
         var level = 0.0            // the rate of its group (meaningless without one)
-        var fasterBound = 0.0      // no flow crossing the link outside its group is faster
+        var fasterBound = 0.0      // no flow crossing the link outside its group and outside `risers` is faster
         var groupSize: Int32 = 0   // group[l].count
         var isDirty = false        // queued for settling
-        var needsScan = false      // a flow outside the group may be faster than the level
+        var needsScan = false      // any flow outside the group may be faster than the level: scan them all
+        var hasRisers = false      // `risers` lists flows that rose above the level
         var isTouched = false      // changed in this repair
 
         init(capacity: Double) { self.capacity = capacity }
 
-        /// Records that the load moved because a flow crossing the link now runs at `rate` (faster
-        /// than before when `rising`); true when the link must be settled again.
-        @inline(__always) mutating func loadMoved(byAFlowAt rate: Double, rising: Bool, precision: Double) -> Bool {
+        /// Records that the load moved because a flow crossing the link outside its group now runs at
+        /// `rate` (faster than before when `rising`), and says what that asks of the link.
+        @inline(__always) mutating func loadMoved(byAFlowAt rate: Double, rising: Bool, precision: Double) -> LoadChange {
             let tolerance = FlowNetwork.tolerance
-            guard groupSize > 0 else { return rising && load > capacity * (1 + tolerance) }
+            guard groupSize > 0 else { return rising && load > capacity * (1 + tolerance) ? .unsettled : .settled }
             if rising {
+                if rate > level * (1 + precision) {
+                    hasRisers = true
+                    return .overtaken
+                }
                 if rate > fasterBound { fasterBound = rate }
-                if rate > level * (1 + precision) { needsScan = true }
             }
-            return !isDirty && (needsScan || isOffCapacity(precision: precision))
+            return !isDirty && (needsScan || isOffCapacity(precision: precision)) ? .unsettled : .settled
         }
 
         /// Whether the load is over capacity, or more than `precision` under it.
         @inline(__always) func isOffCapacity(precision: Double) -> Bool {
             load - capacity > FlowNetwork.tolerance * capacity || capacity - load > precision * capacity
         }
+    }
+
+    /// What a change of load asks of a link (`LinkState.loadMoved`).
+    private enum LoadChange {
+        case settled      // nothing (or it is already queued)
+        case unsettled    // it must be settled again
+        case overtaken    // the flow now runs faster than the link's level: settle it, the flow a riser
     }
 
     /// A flow's group and its place in it, kept together: a finish or a move reads them all.
@@ -208,6 +221,7 @@ public struct FlowNetwork {
         members = [[Int32]](repeating: [], count: links)
         state = topology.bytesPerSecond.map(LinkState.init(capacity:))
         group = members
+        risers = members
         crossing = members
         crossingGroup = members
         groupPaths = members
@@ -259,6 +273,7 @@ public struct FlowNetwork {
             crossing[l].removeAll(keepingCapacity: true)
             crossingGroup[l].removeAll(keepingCapacity: true)
             group[l].removeAll(keepingCapacity: true)
+            risers[l].removeAll(keepingCapacity: true)
             groupPaths[l].removeAll(keepingCapacity: true)
             queue[l].removeAll()
             nextFinishKey[l] = .infinity
@@ -518,6 +533,7 @@ public struct FlowNetwork {
             if abs(sum[l] - state[l].load) > tolerance * capacity { return "link \(l): load \(state[l].load), flows sum to \(sum[l])" }
             if sum[l] > capacity * (1 + tolerance) { return "link \(l): \(sum[l]) over capacity \(capacity)" }
             if Int(state[l].groupSize) != group[l].count { return "link \(l): group size \(state[l].groupSize), members \(group[l].count)" }
+            if state[l].hasRisers || !risers[l].isEmpty { return "link \(l): risers left after the repair" }
             guard !group[l].isEmpty else { continue }
             let smallestKey = group[l].map { membership[Int($0)].finishKey }.min()!
             if !nextFinishKey[l].isNaN && nextFinishKey[l] != smallestKey {
@@ -630,6 +646,7 @@ public struct FlowNetwork {
                 while let rest = dirty.popMin() {
                     state[Int(rest.link)].isDirty = false
                     state[Int(rest.link)].needsScan = false
+                    clearRisers(of: Int(rest.link))
                 }
                 return false
             }
@@ -648,23 +665,32 @@ public struct FlowNetwork {
         var count = oldCount
         var others = state[l].load - Double(count) * state[l].level   // the flows crossing l outside its group
         var target: Double
+        defer { clearRisers(of: l) }
         if count == 0 {
             guard state[l].load > capacity * (1 + tolerance) else { return false }
             target = .infinity
         } else {
-            guard state[l].needsScan || state[l].isOffCapacity(precision: precision) else { return false }
+            guard state[l].needsScan || state[l].hasRisers || state[l].isOffCapacity(precision: precision) else { return false }
             target = (capacity - others) / Double(count)
         }
         rebase(l)
         var joining = 0
-        if count == 0 || state[l].needsScan || state[l].fasterBound > target * (1 + precision) {
-            // Water-filling: a flow outside the group joins it when it is faster than the level it
-            // would share. Each joiner is faster than the level, so the level rises as they join (staying
-            // below them all): only flows faster than the current level can join, fastest first.
-            let threshold = count == 0 ? -Double.infinity : target * (1 + precision)
-            var fastestLeft = gatherCandidates(crossing: l, fasterThan: threshold)
-            resolvedFlows += members[l].count - oldCount
-            candidates.sort()
+        // Water-filling: a flow outside the group joins it when it is faster than the level it would
+        // share. Each joiner is faster than the level, so the level rises as they join (staying below
+        // them all): only flows faster than the current level can join, fastest first. Those are among
+        // the risers unless the flows outside them may be too (`fasterBound`), or any flow may be.
+        let threshold = count == 0 ? -Double.infinity : target * (1 + precision)
+        let scanAll = count == 0 || state[l].needsScan || state[l].fasterBound > threshold
+        if scanAll || state[l].hasRisers {
+            var fastestLeft: Double
+            if scanAll {
+                fastestLeft = gatherCandidates(crossing: l, fasterThan: threshold)
+                resolvedFlows += members[l].count - oldCount
+                candidates.sort()
+            } else {
+                fastestLeft = max(state[l].fasterBound, gatherRisers(of: l, fasterThan: threshold))   // sorted
+                resolvedFlows += risers[l].count
+            }
             while joining < candidates.count && (count == 0 || candidates[joining].rate > target * (1 + precision)) {
                 others -= candidates[joining].rate
                 count += 1
@@ -717,26 +743,73 @@ public struct FlowNetwork {
         return fastestLeft
     }
 
+    /// Fills `candidates` with the risers of link `l` (see `risers`) that still cross it outside its
+    /// group and run faster than `threshold`, and returns the fastest rate of the others (0 if none).
+    /// A flow that rose twice is listed once.
+    /// - Complexity: O(r log r) for r risers of `l`.
+    private mutating func gatherRisers(of l: Int, fasterThan threshold: Double) -> Double {
+        candidates.removeAll(keepingCapacity: true)
+        var fastestLeft = 0.0
+        for f in risers[l] {
+            let b = Int(membership[Int(f)].bottleneck)
+            guard b != l && b >= 0 else { continue }   // joined it since, or finished
+            let rate = state[b].level
+            if rate > threshold {
+                candidates.append(Candidate(rate: rate, flow: f))
+            } else if rate > fastestLeft {
+                fastestLeft = rate
+            }
+        }
+        candidates.sort()   // a flow listed twice has one rate: its entries are neighbours
+        var kept = 0
+        for c in candidates where kept == 0 || candidates[kept - 1].flow != c.flow {
+            candidates[kept] = c
+            kept += 1
+        }
+        candidates.removeLast(candidates.count - kept)
+        return fastestLeft
+    }
+
+    /// Forgets link `l`'s risers.
+    @inline(__always) private mutating func clearRisers(of l: Int) {
+        guard state[l].hasRisers else { return }
+        state[l].hasRisers = false
+        risers[l].removeAll(keepingCapacity: true)
+    }
+
     /// Adds `delta` to the load of every member's other links in group `l`, whose members now run
-    /// at `rate`, and queues those links that must be settled again.
+    /// at `rate`, queues those links that must be settled again, and lists each member that now
+    /// runs faster than another link's level among that link's risers.
     /// - Complexity: O(members × stride); the repair's innermost loop, so it runs on raw buffers.
     private mutating func moveLoad(by delta: Double, onOtherLinksOf l: Int, membersAt rate: Double) {
         let rising = delta > 0
         let paths = groupPaths[l]   // not mutated below
         var found = newlyDirty      // taken out of self so that the loop holds no access to it
+        var overtaken = newRisers
         newlyDirty = []
+        newRisers = []
         state.withUnsafeMutableBufferPointer { state in
             paths.withUnsafeBufferPointer { paths in
-                for entry in paths where entry >= 0 {
-                    let m = Int(entry)
+                for i in paths.indices where paths[i] >= 0 {
+                    let m = Int(paths[i])
                     state[m].load += delta
-                    if state[m].loadMoved(byAFlowAt: rate, rising: rising, precision: precision) { found.append(entry) }
+                    switch state[m].loadMoved(byAFlowAt: rate, rising: rising, precision: precision) {
+                    case .settled: break
+                    case .unsettled: found.append(paths[i])
+                    case .overtaken:
+                        found.append(paths[i])
+                        overtaken.append(Int32(i))
+                    }
                 }
             }
         }
+        let stride = memberStride
+        for i in overtaken { risers[Int(paths[Int(i)])].append(group[l][Int(i) / stride]) }
         for m in found { markDirty(Int(m)) }
         found.removeAll(keepingCapacity: true)
+        overtaken.removeAll(keepingCapacity: true)
         newlyDirty = found
+        newRisers = overtaken
     }
 
     /// Moves flow `i`, running at `rate`, into group `l` at its (lower) level.
@@ -751,7 +824,7 @@ public struct FlowNetwork {
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let m = Int(pathLinks[p])
             state[m].load += newRate - rate
-            if m != l && state[m].loadMoved(byAFlowAt: newRate, rising: false, precision: precision) { markDirty(m) }
+            if m != l && state[m].loadMoved(byAFlowAt: newRate, rising: false, precision: precision) != .settled { markDirty(m) }
         }
     }
 
