@@ -98,6 +98,7 @@ public struct FlowNetwork {
     private var pathStart: [Int32] = [0]
     private var pathLinks: [Int32] = []
     private var memberSlot: [Int32] = []      // per path entry: its index in the link's `members`
+    private var entryFlow: [Int32] = []       // per path entry: its flow
     private var membership: [Membership] = []  // the flow's group and place in it
     private var solvedRate: [Double] = []     // full-solve scratch
     private var solvedLink: [Int32] = []
@@ -108,8 +109,7 @@ public struct FlowNetwork {
 
     // Per link.
     private var members: [[Int32]]            // path entries crossing the link
-    private var crossing: [[Int32]]           // their flows, in the same order
-    private var crossingGroup: [[Int32]]      // and those flows' groups (−1 before placing): what scans read
+    private var crossingGroup: [[Int32]]      // their flows' groups, in the same order (−1 before placing): what scans read
     private var state: [LinkState]            // load, level, group size and repair flags (the hot fields)
     private var group: [[Int32]]              // flows bottlenecked here
     private var risers: [[Int32]]             // flows outside the group that rose above its level since it was settled (may repeat)
@@ -222,7 +222,6 @@ public struct FlowNetwork {
         state = topology.bytesPerSecond.map(LinkState.init(capacity:))
         group = members
         risers = members
-        crossing = members
         crossingGroup = members
         groupPaths = members
         neverLimits = (0..<links).map(topology.neverLimits)
@@ -255,7 +254,7 @@ public struct FlowNetwork {
     /// Forgets every flow and returns the clock to zero, keeping storage.
     /// - Complexity: O(F + L).
     public mutating func reset() {
-        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot,
+        for array in [\FlowNetwork.sources, \.destinations, \.tags, \.pathLinks, \.memberSlot, \.entryFlow,
                       \.solvedLink] {
             self[keyPath: array].removeAll(keepingCapacity: true)
         }
@@ -270,7 +269,6 @@ public struct FlowNetwork {
         pathStart.append(0)
         for l in members.indices {
             members[l].removeAll(keepingCapacity: true)
-            crossing[l].removeAll(keepingCapacity: true)
             crossingGroup[l].removeAll(keepingCapacity: true)
             group[l].removeAll(keepingCapacity: true)
             risers[l].removeAll(keepingCapacity: true)
@@ -333,6 +331,7 @@ public struct FlowNetwork {
         let id = Int32(sources.count)
         pathStart.append(Int32(pathLinks.count))
         memberSlot.append(contentsOf: repeatElement(-1, count: pathLinks.count - memberSlot.count))
+        entryFlow.append(contentsOf: repeatElement(id, count: pathLinks.count - entryFlow.count))
         sources.append(Int32(source))
         destinations.append(Int32(destination))
         tags.append(tag)
@@ -517,16 +516,17 @@ public struct FlowNetwork {
     }
 
     /// The first max-min condition the current rates break, described, or nil when they are the
-    /// max-min fair allocation within `precision`: every link's load is the sum of its flows'
-    /// rates (a finished flow awaiting its repair at the rate it held) and within capacity (both within `tolerance`), every group's link is saturated and no
-    /// flow crossing a link with a group is faster than its level (both within `precision`), and
-    /// the bookkeeping (group sizes, cached finish keys) agrees. For tests.
+    /// max-min fair allocation within `precision`: every link's load is the sum of its flows' rates
+    /// (a finished flow awaiting its repair at the rate it held) and within capacity (both within
+    /// `tolerance`), every group's link is saturated and no flow crossing a link with a group is
+    /// faster than its level (both within `precision`), and the bookkeeping (group sizes, cached
+    /// finish keys, risers) agrees. For tests.
     /// - Complexity: O(F · P + L).
     func maxMinViolation() -> String? {
         let tolerance = Self.tolerance
         var sum = [Double](repeating: 0, count: state.count)
         for l in members.indices {
-            for f in crossing[l] { sum[l] += allocatedRate(of: f) }
+            for p in members[l] { sum[l] += allocatedRate(of: entryFlow[Int(p)]) }
         }
         for l in members.indices {
             let capacity = topology.bytesPerSecond[l]
@@ -540,7 +540,7 @@ public struct FlowNetwork {
                 return "link \(l): next finish key \(nextFinishKey[l]), members' smallest \(smallestKey)"
             }
             if sum[l] < capacity * (1 - precision - tolerance) { return "link \(l): group of \(group[l].count) at \(state[l].level) but load \(sum[l]) < \(capacity)" }
-            for f in crossing[l] where allocatedRate(of: f) > state[l].level * (1 + precision + tolerance) {
+            for f in members[l].map({ entryFlow[Int($0)] }) where allocatedRate(of: f) > state[l].level * (1 + precision + tolerance) {
                 return "link \(l): flow \(f) at \(allocatedRate(of: f)) faster than level \(state[l].level)"
             }
         }
@@ -581,11 +581,9 @@ public struct FlowNetwork {
             state[l].load -= rate
             let slot = Int(memberSlot[p])
             let moved = members[l].removeLast()
-            let movedFlow = crossing[l].removeLast()
             let movedGroup = crossingGroup[l].removeLast()
             if Int(moved) != p {
                 members[l][slot] = moved
-                crossing[l][slot] = movedFlow
                 crossingGroup[l][slot] = movedGroup
                 memberSlot[Int(moved)] = Int32(slot)
             }
@@ -600,7 +598,6 @@ public struct FlowNetwork {
             let l = Int(pathLinks[p])
             memberSlot[p] = Int32(members[l].count)
             members[l].append(Int32(p))
-            crossing[l].append(Int32(i))
             crossingGroup[l].append(-1)
         }
         transmittingCount += 1
@@ -724,7 +721,7 @@ public struct FlowNetwork {
         candidates = []
         found.removeAll(keepingCapacity: true)
         var fastestLeft = 0.0
-        let groups = crossingGroup[l], flows = crossing[l]   // not mutated below
+        let groups = crossingGroup[l], entries = members[l]   // not mutated below
         state.withUnsafeBufferPointer { state in
             groups.withUnsafeBufferPointer { groups in
                 for k in groups.indices {
@@ -732,7 +729,7 @@ public struct FlowNetwork {
                     guard b != l && b >= 0 else { continue }
                     let rate = state[b].level
                     if rate > threshold {
-                        found.append(Candidate(rate: rate, flow: flows[k]))
+                        found.append(Candidate(rate: rate, flow: entryFlow[Int(entries[k])]))
                     } else if rate > fastestLeft {
                         fastestLeft = rate
                     }
