@@ -23,7 +23,7 @@ enum ValidateCommand {
       --tolerance PCT   Largest |error| in percent a row may have (default 10).
       --network MODEL   Price every kernel with this network model, flow or analytical, instead of
                         each scenario's own (the shipped ones use analytical; all of them under
-                        flow take about 14 s of CPU).
+                        flow take about 9 s of CPU).
       --jobs N          Rows simulated at once (default: all cores, here \(ProcessInfo.processInfo.activeProcessorCount)).
       -h, --help        Show this help.
 

@@ -22,23 +22,27 @@
 /// so that it is saturated again; if that level would fall below a faster flow crossing it, those
 /// flows join the group by water-filling on the link; a link without a group that is over capacity
 /// forms one the same way. A level change moves the load of every member's other links, which may
-/// dirty them in turn. When no link is dirty, (a)–(c) hold on every link: (b) always (within
-/// floating-point noise, `tolerance`), (a) and (c) within `precision`.
+/// dirty them in turn. To find the faster flows a link keeps those that rose above its level since it
+/// was last settled (its *risers*) and a bound on the speed of the others (`fasterBound`); it scans
+/// every flow crossing it only when that bound allows one of them to be faster. When no link is
+/// dirty, (a)–(c) hold on every link: (b) always (within floating-point noise, `tolerance`), (a)
+/// and (c) within `precision`.
 ///
 /// **Precision.** At `precision` = 1e-9 (`exactPrecision`) that characterises the unique max-min
 /// allocation, and the network follows the exact max-min trajectory. Under skewed traffic that
 /// trajectory is expensive: when a flow finishes, its group's level rises, which squeezes every
 /// member's other links, which moves those groups' levels, and so on, so that nearly every rate
 /// changes a little at every instant. A coarser precision ε (the default, `defaultPrecision`, is
-/// 10⁻⁴; SimGrid's flow models also compare rates within a precision, 10⁻⁵ by default) lets a group's link run up to ε below
-/// capacity, and a flow up to ε faster than the level of a link it crosses, before that link is
-/// settled again; that stops the ripples of relative size below ε. And a finished flow's bandwidth
-/// may stay unused for up to ε of the time the flow spent in the network before the rates are
-/// settled again: completions that close in time are repaired as one batch. Each completion still
-/// happens at its exact time; only the rise of the others' rates waits (at `exactPrecision`, nothing waits). No link is ever over capacity,
-/// so the flow model still never beats the bottleneck bound. Should the settling not finish within a budget
-/// proportional to the links, or a batch of starts be a large share of the flows, every rate is
-/// recomputed by progressive filling instead (`fullSolves` counts these).
+/// 10⁻⁴; SimGrid's flow models also compare rates within a precision, 10⁻⁵ by default) relaxes
+/// that trajectory in two ways. A group's link may run up to ε below capacity, and a flow up to ε
+/// faster than the level of a link it crosses, before that link is settled again, which stops the
+/// ripples of relative size below ε. And a finished flow's bandwidth may stay unused for up to ε
+/// of the time the flow spent in the network before the rates are settled again, so completions
+/// close in time are repaired as one batch: each still happens at its exact time, only the rise of
+/// the others' rates waits (at `exactPrecision` nothing waits). No link is ever over capacity, so
+/// the flow model still never beats the bottleneck bound. Should the settling not finish within a
+/// budget proportional to the links, or a batch of starts be a large share of the flows, every
+/// rate is recomputed by progressive filling instead (`fullSolves` counts these).
 ///
 /// Flows are parallel arrays (no object per flow); nothing is allocated per event once
 /// the arrays have grown. Drive it with `nextEventTime()` and `advance(to:completed:)`,
@@ -64,8 +68,9 @@ public struct FlowNetwork {
     /// completions (see `precision`).
     public private(set) var repairs = 0
     /// Flows the repairs visited, summed over repairs: the members of a group whose level changed
-    /// (once per change), the flows scanned on a link whose level fell, and every transmitting flow
-    /// of a full solve. The work of the repairs, for the benchmark.
+    /// (once per change), the flows scanned on a link whose level fell or that flows overtook (all
+    /// of its flows, or only those that rose above it), and every transmitting flow of a full solve.
+    /// The work of the repairs, for the benchmark.
     public private(set) var resolvedFlows = 0
     /// Flows whose rate a repair changed, summed over repairs: the members of every group whose level
     /// moved beyond `tolerance`, plus the flows that joined a group whose level did not (a starting
