@@ -438,6 +438,10 @@ final class FlowNetworkTests: XCTestCase {
         }
         var times: [Int64] = []
         var completed: [Int32] = []
+        // Moving to a time at which nothing happens repairs nothing.
+        network.advance(to: SimTime(nanoseconds: 1_000), completed: &completed)
+        XCTAssertEqual(network.nextEventTime(), SimTime(nanoseconds: 2_000))
+        XCTAssertEqual(network.repairs, 0)
         while let next = network.nextEventTime() {
             times.append(next.nanoseconds)
             network.advance(to: next, completed: &completed)

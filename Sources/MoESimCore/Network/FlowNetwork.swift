@@ -401,7 +401,7 @@ public struct FlowNetwork {
             }
         }
         // With every transmitting flow finished, no rate would gain from waiting.
-        if pendingRemovals.count == transmittingCount { repairDeadline = min(repairDeadline, t) }
+        if !pendingRemovals.isEmpty && pendingRemovals.count == transmittingCount { repairDeadline = min(repairDeadline, t) }
         completed[first...].sort()
         var started = false
         while let next = waiting.nextTime, next.nanoseconds == t, let (_, f) = waiting.pop() {
@@ -763,9 +763,9 @@ public struct FlowNetwork {
             }
         }
         candidates.sort()   // a flow listed twice has one rate: its entries are neighbours
-        var kept = 0
-        for c in candidates where kept == 0 || candidates[kept - 1].flow != c.flow {
-            candidates[kept] = c
+        var kept = 0   // (by index: iterating the array itself would copy it on the first write)
+        for k in candidates.indices where kept == 0 || candidates[kept - 1].flow != candidates[k].flow {
+            candidates[kept] = candidates[k]
             kept += 1
         }
         candidates.removeLast(candidates.count - kept)
