@@ -37,12 +37,13 @@
 /// that trajectory in two ways. A group's link may run up to ε below capacity, and a flow up to ε
 /// faster than the level of a link it crosses, before that link is settled again, which stops the
 /// ripples of relative size below ε. And a finished flow's bandwidth may stay unused for up to ε
-/// of the time the flow spent in the network before the rates are settled again, so completions
-/// close in time are repaired as one batch: each still happens at its exact time, only the rise of
-/// the others' rates waits (at `exactPrecision` nothing waits). No link is ever over capacity, so
-/// the flow model still never beats the bottleneck bound. Should the settling not finish within a
-/// budget proportional to the links, or a batch of starts be a large share of the flows, every
-/// rate is recomputed by progressive filling instead (`fullSolves` counts these).
+/// of the time the youngest flow on its links has been transmitting before the rates are settled
+/// again, so completions close in time are repaired as one batch: each still happens at its exact
+/// time, only the rise of the others' rates waits, and no flow sharing a link with the finished
+/// one waits more than ε of its own time (at `exactPrecision` nothing waits). No link is ever over
+/// capacity, so the flow model still never beats the bottleneck bound. Should the settling not
+/// finish within a budget proportional to the links, or a batch of starts be a large share of the
+/// flows, every rate is recomputed by progressive filling instead (`fullSolves` counts these).
 ///
 /// Flows are parallel arrays (no object per flow); nothing is allocated per event once
 /// the arrays have grown. Drive it with `nextEventTime()` and `advance(to:completed:)`,
@@ -82,8 +83,9 @@ public struct FlowNetwork {
     public private(set) var fullSolves = 0
 
     /// How far, relatively, a group's link may run below capacity and a flow above the level of a
-    /// link it crosses before the repair settles that link again, and for what share of its time in
-    /// the network a finished flow's bandwidth may stay unused (see the type's documentation).
+    /// link it crosses before the repair settles that link again, and for what share of the time the
+    /// flows on its links have been transmitting a finished flow's bandwidth may stay unused (see the
+    /// type's documentation).
     public let precision: Double
     /// The default `precision`: link utilisations within 0.01 % of max-min, far inside what link
     /// efficiencies are known to.
@@ -125,6 +127,7 @@ public struct FlowNetwork {
     private var nextFinishKey: [Double]       // the smallest key in it (NaN: not known, read the queue; ∞: no member)
     private var served: [Double]              // bytes sent to each member since the group's origin, at `servedAt`
     private var servedAt: [Int64]
+    private var lastStartNanos: [Int64]       // when a flow last started crossing the link
     private var completions = IndexedMinHeap()  // by link: its group's next completion
 
     // Repair scratch.
@@ -234,6 +237,7 @@ public struct FlowNetwork {
         nextFinishKey = [Double](repeating: .infinity, count: links)
         served = [Double](repeating: 0, count: links)
         servedAt = [Int64](repeating: 0, count: links)
+        lastStartNanos = servedAt
         levelBefore = served
         joinedCount = [Int32](repeating: 0, count: links)
         completions.grow(to: links)
@@ -283,6 +287,7 @@ public struct FlowNetwork {
             state[l] = LinkState(capacity: topology.bytesPerSecond[l])
             served[l] = 0
             servedAt[l] = 0
+            lastStartNanos[l] = 0
         }
         completions.removeAll()
         completions.grow(to: topology.linkCount)
@@ -395,9 +400,7 @@ public struct FlowNetwork {
                 finishedNanos[f] = t
                 completed.append(top.flow)
                 pendingRemovals.append(top.flow)
-                // Its bandwidth may stay unused for `precision` of its time in the network (see the type's documentation).
-                let wait = precision > Self.exactPrecision ? Int64((precision * Double(t - addedNanos[f])).rounded(.down)) : 0
-                repairDeadline = min(repairDeadline, t + wait)
+                repairDeadline = min(repairDeadline, t + repairWait(afterFinishing: f))
             }
         }
         // With every transmitting flow finished, no rate would gain from waiting.
@@ -409,6 +412,16 @@ public struct FlowNetwork {
             started = true
         }
         if started || completed.count > first { instants += 1 }
+    }
+
+    /// How long the repair after flow `f` finishes now may wait: `precision` of the time since the
+    /// youngest flow on its links started, so that no flow it shares a link with waits more than
+    /// `precision` of its own time (0 at `exactPrecision`).
+    @inline(__always) private func repairWait(afterFinishing f: Int) -> Int64 {
+        guard precision > Self.exactPrecision else { return 0 }
+        var youngest = addedNanos[f]
+        for p in Int(pathStart[f])..<Int(pathStart[f + 1]) { youngest = max(youngest, lastStartNanos[Int(pathLinks[p])]) }
+        return Int64((precision * Double(now - youngest)).rounded(.down))
     }
 
     // MARK: Groups
@@ -602,6 +615,7 @@ public struct FlowNetwork {
         for p in Int(pathStart[i])..<Int(pathStart[i + 1]) {
             let l = Int(pathLinks[p])
             memberSlot[p] = Int32(members[l].count)
+            lastStartNanos[l] = now
             members[l].append(Int32(p))
             crossingGroup[l].append(-1)
         }
