@@ -22,12 +22,13 @@ enum BenchCommand {
     each copy's destination GPU drawn from the law), under the flow model and, for comparison,
     the analytical bound. precision = the flow model's (simulation.flowPrecision; 1e-9 follows
     the exact max-min trajectory); wall_s times the network model alone (traffic generation excluded);
-    events = flow starts + completions; instants = distinct event times; resolved_flows = flows
-    the rate repairs visited; rate_changes = flows whose rate a repair changed (the max-min
-    trajectory's own changes); full_solves = repairs that recomputed every rate from scratch
-    (a large batch of starts, or a repair past its budget); simulated_us = the
-    phase's predicted duration (or the instant reached, when unfinished); finished = false when a
-    flow run was stopped at its time budget; repeats = runs per row, wall_s the fastest (--repeat);
+    events = flow starts + completions; instants = distinct times at which flows start or finish;
+    repairs = rate repairs (one per instant with starts, one per batch of completions that the
+    precision lets wait together); resolved_flows = flows the rate repairs visited;
+    rate_changes = flows whose rate a repair changed (the max-min trajectory's own changes);
+    full_solves = repairs that recomputed every rate from scratch (a large batch of starts, or
+    a repair past its budget); simulated_us = the phase's predicted duration (or the instant
+    reached, when unfinished); finished = false when a flow run was stopped at its time budget; repeats = runs per row, wall_s the fastest (--repeat);
     peak_rss_mb = the process's peak resident memory so far.
 
     bench sweep prints CSV on stdout: the wall time of a 500-point sweep of a 64-GPU scenario
