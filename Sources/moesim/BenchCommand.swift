@@ -28,8 +28,9 @@ enum BenchCommand {
     rate_changes = flows whose rate a repair changed (the max-min trajectory's own changes);
     full_solves = repairs that recomputed every rate from scratch (a large batch of starts, or
     a repair past its budget); simulated_us = the phase's predicted duration (or the instant
-    reached, when unfinished); finished = false when a flow run was stopped at its time budget; repeats = runs per row, wall_s the fastest (--repeat);
-    peak_rss_mb = the process's peak resident memory so far.
+    reached, when unfinished); finished = false when a flow run was stopped at its time budget;
+    repeats = runs per row, wall_s the fastest (--repeat); peak_rss_mb = the process's peak
+    resident memory so far.
 
     bench sweep prints CSV on stdout: the wall time of a 500-point sweep of a 64-GPU scenario
     (8 DGX H100 nodes, 128 experts, 512 tokens per GPU, Switch / top-2 / SAM-2, analytical model;

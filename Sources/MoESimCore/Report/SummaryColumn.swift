@@ -64,7 +64,7 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "transport", meaning: "nvlink (NVLink inside a node, NICs between) or rdma (every byte through the NICs)") { s, _ in .text(s.transport.rawValue) },
         SummaryColumn(name: "mode", meaning: "inference (forward) or training (forward + backward)") { s, _ in .text(s.simulation.mode.rawValue) },
         SummaryColumn(name: "network", meaning: "network model: flow (max-min fair flows, events) or analytical (bottleneck bound)") { s, _ in .text(s.simulation.network.rawValue) },
-        SummaryColumn(name: "flow_precision", meaning: "flow model only: relative precision of its max-min fair rates (simulation.flowPrecision; 1e-9 = exact)") { s, _ in
+        SummaryColumn(name: "flow_precision", meaning: "flow model only: relative precision of its max-min fair rates and of when they are recomputed (simulation.flowPrecision; 1e-9 = exact)") { s, _ in
             s.simulation.network == .flow ? .text(String(describing: s.simulation.flowPrecision)) : .empty
         },
         SummaryColumn(name: "fabric", meaning: "fabric between nodes: non-blocking, fat-tree or rail") { s, _ in .text(s.cluster.fabric.kindName) },

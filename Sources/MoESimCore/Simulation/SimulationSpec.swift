@@ -26,7 +26,8 @@ public struct SimulationSpec: Equatable, Sendable {
     /// The network model.
     public var network: NetworkModelKind
     /// The flow model's precision (`FlowNetwork.precision`): how far, relatively, a link may run
-    /// below capacity, or a flow above its share, before rates are recomputed. Ignored by the
+    /// below capacity, or a flow above its share, before rates are recomputed, and for what share
+    /// of the sharing flows' time a finished flow's bandwidth may wait for that. Ignored by the
     /// analytical model.
     public var flowPrecision: Double
 
