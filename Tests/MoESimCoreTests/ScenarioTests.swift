@@ -187,6 +187,6 @@ final class JSONParserTests: XCTestCase {
 
     func testWriterQuotesStringsTheParserReadsBack() throws {
         let text = "a\"b\\c\t\u{01}é"
-        XCTAssertEqual(try JSONParser.parse(JSONWriter.quoted(text)), .string(text))
+        XCTAssertEqual(try JSONParser.parse(JSONValue.quoted(text)), .string(text))
     }
 }

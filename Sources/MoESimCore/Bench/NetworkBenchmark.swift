@@ -113,10 +113,10 @@ public enum NetworkBenchmark {
         switch model {
         case .analytical:
             var network = AnalyticalNetwork(topology: topology)
-            let cost = network.cost(of: traffic)
+            let time = network.time(of: traffic)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: 0, events: 0, finished: true, instants: 0,
-                       repairs: 0, resolvedFlows: 0, rateChanges: 0, fullSolves: 0, wallSeconds: seconds, simulated: cost.time)
+                       repairs: 0, resolvedFlows: 0, rateChanges: 0, fullSolves: 0, wallSeconds: seconds, simulated: time)
         case .flow:
             var network = FlowNetwork(topology: topology, precision: precision)
             let deadline = start + UInt64(min(budgetSeconds, 1e9) * 1e9)

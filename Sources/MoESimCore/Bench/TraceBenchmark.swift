@@ -74,7 +74,7 @@ public enum TraceBenchmark {
             let text = """
             {"version": 1, "name": "bench-trace", "cluster": {"preset": "dgx-h100", "nodes": 1},
              "model": {"experts": \(header.experts)}, "routing": {"strategies": [{"name": "switch"}]},
-             "trace": {"file": \(JSONWriter.quoted(path))}, "simulation": {"network": "analytical"}}
+             "trace": {"file": \(JSONValue.quoted(path))}, "simulation": {"network": "analytical"}}
             """
             let scenario = try Scenario.decode(try JSONParser.parse(text))
             _ = try Simulator.run(scenario)

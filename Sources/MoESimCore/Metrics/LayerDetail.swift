@@ -32,41 +32,21 @@ public struct LayerDetail: Equatable, Sendable {
         expertDropped = [Int64](repeating: 0, count: placement.expertCount)
     }
 
-    /// Adds one evaluated batch: `step` has just priced `buffer` into `outcome`.
-    /// - Complexity: O(G² + slots).
-    mutating func add(_ step: MoELayerStep, outcome: LayerOutcome, buffer: RoutingBuffer) {
-        let scenario = step.scenario
-        let gpus = placement.gpuCount
-        let traffic = step.dispatchTraffic
-        // Combine (and, in training, both backward transfers) mirror dispatch at the combine element size.
-        func combineSized(_ dispatchBytes: Int64) -> Int64 {
-            dispatchBytes / scenario.model.dispatchBytesPerToken * scenario.model.combineBytesPerToken
-        }
-        let passes: Int64 = scenario.simulation.mode == .training ? 2 : 1
-        for g in 0..<gpus {
-            var sentDispatch: Int64 = 0, receivedDispatch: Int64 = 0
-            tokensIn[g] += Int64(step.tokensArrived[g])
-            for other in 0..<gpus where other != g {
-                sentDispatch += traffic[g, other]
-                receivedDispatch += traffic[other, g]
-            }
-            for kind in TrafficMatrix.Loopback.allCases {
-                sentDispatch += traffic.loopback(of: g, through: kind)
-                receivedDispatch += traffic.loopback(of: g, through: kind)
-            }
-            // Forward: dispatch out, combine back; training adds combine-grad out (combine size) and dispatch-grad back.
-            let sent = sentDispatch + combineSized(receivedDispatch)
-            let received = receivedDispatch + combineSized(sentDispatch)
-            let backwardSent = combineSized(sentDispatch + receivedDispatch)
-            bytesSent[g] += sent + (passes - 1) * backwardSent
-            bytesReceived[g] += received + (passes - 1) * backwardSent
-            let compute = step.gpuCompute[g].nanoseconds
-            computeNanos[g] += compute
-            idleNanos[g] += outcome.layerTime.nanoseconds - compute
+    /// Adds one evaluated batch of `buffer`'s tokens: the tokens that arrived at each GPU, the kept slots of each
+    /// replica, each GPU's compute, where the bytes went, and the layer's time.
+    /// - Complexity: O(G + replicas + slots).
+    mutating func add(tokensArrived: [Int], replicaSlots: [Int], gpuCompute: [SimTime], traffic: TrafficAccount,
+                      layerTime: SimTime, buffer: RoutingBuffer) {
+        for g in 0..<placement.gpuCount {
+            tokensIn[g] += Int64(tokensArrived[g])
+            bytesSent[g] += traffic.bytesSent[g]
+            bytesReceived[g] += traffic.bytesReceived[g]
+            computeNanos[g] += gpuCompute[g].nanoseconds
+            idleNanos[g] += layerTime.nanoseconds - gpuCompute[g].nanoseconds
         }
         for replica in 0..<placement.replicaCount {
-            replicaTokens[replica] += Int64(step.replicaTokens[replica])
-            if step.replicaTokens[replica] > 0 { expertsRun[Int(placement.replicaGPUs[replica])] += 1 }
+            replicaTokens[replica] += Int64(replicaSlots[replica])
+            if replicaSlots[replica] > 0 { expertsRun[Int(placement.replicaGPUs[replica])] += 1 }
         }
         for slot in 0..<buffer.slotCount where buffer.dropped[slot] {
             expertDropped[Int(buffer.experts[slot])] += 1

@@ -19,8 +19,6 @@ public struct AnalyticalNetwork {
     public let topology: Topology
     private var linkBytes: [Int64]
     private var linkLatency: [Int64]
-    private var sent: [Int64]
-    private var received: [Int64]
     private var path: [Int32] = []
 
     /// A model of `cluster` with scratch space for its link loads.
@@ -33,59 +31,41 @@ public struct AnalyticalNetwork {
         self.topology = topology
         linkBytes = [Int64](repeating: 0, count: topology.linkCount)
         linkLatency = linkBytes
-        sent = [Int64](repeating: 0, count: topology.cluster.gpuCount)
-        received = sent
         path.reserveCapacity(16)
     }
 
-    /// The cost of moving `traffic` as one all-to-all phase.
+    /// How long moving `traffic` as one all-to-all phase takes at least. Where the bytes went (per node,
+    /// per GPU) is accounted by `PhaseCost`, from the same traffic.
     /// - Complexity: O(G² · P) for G GPUs and routes of P ≤ 10 links; allocates nothing.
-    public mutating func cost(of traffic: TrafficMatrix) -> PhaseCost {
-        let cluster = topology.cluster
-        precondition(traffic.gpuCount == cluster.gpuCount, "traffic matrix size differs from the cluster")
+    public mutating func time(of traffic: some PhaseTraffic) -> SimTime {
+        precondition(traffic.gpuCount == topology.cluster.gpuCount, "traffic matrix size differs from the cluster")
         for i in linkBytes.indices { linkBytes[i] = 0; linkLatency[i] = .max }
-        for i in sent.indices { sent[i] = 0; received[i] = 0 }
-
-        let gpus = cluster.gpuCount
-        var intraBytes: Int64 = 0
-        var interBytes: Int64 = 0
+        let gpus = traffic.gpuCount
         var slowestTransfer = SimTime.zero
         for source in 0..<gpus {
             for destination in 0..<gpus where destination != source {
-                let bytes = traffic[source, destination]
+                let bytes = traffic.bytes(from: source, to: destination)
                 if bytes == 0 { continue }
-                sent[source] += bytes
-                received[destination] += bytes
-                if cluster.node(of: source) == cluster.node(of: destination) {
-                    intraBytes += bytes
-                } else {
-                    interBytes += bytes
-                }
                 path.removeAll(keepingCapacity: true)
                 let latency = topology.route(from: source, to: destination, into: &path)
                 slowestTransfer = max(slowestTransfer, chargePath(bytes, latency: latency))
             }
         }
-
         for kind in TrafficMatrix.Loopback.allCases {
-            for gpu in 0..<gpus where traffic.loopback(of: gpu, through: kind) > 0 {
-                let bytes = traffic.loopback(of: gpu, through: kind)
-                sent[gpu] += bytes
-                received[gpu] += bytes
-                intraBytes += bytes
+            for gpu in 0..<gpus {
+                let bytes = traffic.loopbackBytes(of: gpu, through: kind)
+                if bytes == 0 { continue }
                 path.removeAll(keepingCapacity: true)
                 let latency = topology.loopbackRoute(of: gpu, through: kind, into: &path)
                 slowestTransfer = max(slowestTransfer, chargePath(bytes, latency: latency))
             }
         }
-
         var time = slowestTransfer
         for (link, bytes) in linkBytes.enumerated() where bytes > 0 {
             time = max(time, SimTime(nanoseconds: linkLatency[link])
                 + SimTime.duration(work: Double(bytes), ratePerSecond: topology.bytesPerSecond[link]))
         }
-        return PhaseCost(time: time, intraNodeBytes: intraBytes, interNodeBytes: interBytes,
-                         maxGPUSentBytes: sent.max() ?? 0, maxGPUReceivedBytes: received.max() ?? 0)
+        return time
     }
 
     /// Adds `bytes` to every link of `path` and returns when the transfer alone would end:

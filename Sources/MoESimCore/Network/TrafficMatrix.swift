@@ -1,5 +1,6 @@
-/// Bytes to move from every GPU to every GPU in one all-to-all phase.
-public struct TrafficMatrix: Equatable, Sendable {
+/// Bytes to move from every GPU to every GPU in one all-to-all phase, stored per pair: what benchmarks
+/// and validation build directly (the simulation reads its phases off a `CopyMatrix` instead).
+public struct TrafficMatrix: PhaseTraffic, Equatable, Sendable {
     /// Number of GPUs G.
     public let gpuCount: Int
     /// `bytes[src · G + dst]`; the diagonal is local data that never touches a link.
@@ -51,18 +52,19 @@ public struct TrafficMatrix: Equatable, Sendable {
         for i in loopback.indices { loopback[i] = 0 }
     }
 
-    /// The reverse phase: `transposed[d, s] = self[s, d] · numerator / denominator`
-    /// (combine returns what dispatch sent, possibly at another element size).
+    /// The bytes of `phase`, stored per pair.
     /// - Complexity: O(G²).
-    public func transposed(scaledBy numerator: Int64, over denominator: Int64) -> TrafficMatrix {
-        var result = TrafficMatrix(gpuCount: gpuCount)
-        for s in 0..<gpuCount {
-            for d in 0..<gpuCount { result[d, s] = self[s, d] * numerator / denominator }
+    public init(_ phase: some PhaseTraffic) {
+        self.init(gpuCount: phase.gpuCount)
+        for source in 0..<gpuCount {
+            for destination in 0..<gpuCount { self[source, destination] = phase.bytes(from: source, to: destination) }
+            for kind in Loopback.allCases {
+                loopback[kind.rawValue * gpuCount + source] = phase.loopbackBytes(of: source, through: kind)
+            }
         }
-        for i in loopback.indices { result.loopback[i] = loopback[i] * numerator / denominator }
-        return result
     }
 
-    /// All bytes of the phase, including those whose destination is their own GPU (the diagonal) and loopbacks.
-    public var totalBytes: Int64 { bytes.reduce(0, +) + loopback.reduce(0, +) }
+    @inline(__always) public func bytes(from source: Int, to destination: Int) -> Int64 { self[source, destination] }
+
+    @inline(__always) public func loopbackBytes(of gpu: Int, through links: Loopback) -> Int64 { loopback(of: gpu, through: links) }
 }

@@ -22,7 +22,7 @@ public enum ReportCell: Equatable, Sendable {
     /// The cell as JSON text; integers keep every digit (no trip through Double).
     public var jsonText: String {
         switch self {
-        case .text(let s): return JSONWriter.quoted(s)
+        case .text(let s): return JSONValue.quoted(s)
         case .integer, .real: return text
         case .empty: return "null"
         }

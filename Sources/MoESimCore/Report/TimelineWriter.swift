@@ -23,7 +23,7 @@ public enum TimelineWriter {
         var flowID = 0
         for (index, track) in timeline.tracks.enumerated() {
             let pid = index + 1
-            emit("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":\(pid),\"args\":{\"name\":\(JSONWriter.quoted(track.strategy))}}")
+            emit("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":\(pid),\"args\":{\"name\":\(JSONValue.quoted(track.strategy))}}")
             for g in 0..<timeline.gpuCount {
                 for (offset, role) in ["compute", "send", "receive"].enumerated() {
                     let tid = 3 * g + offset
@@ -33,7 +33,7 @@ public enum TimelineWriter {
             }
             for span in track.compute {
                 let name = "L\(span.layer) \(span.stage) mb\(span.microbatch)"
-                emit("{\"ph\":\"X\",\"cat\":\"compute\",\"name\":\(JSONWriter.quoted(name)),\"pid\":\(pid),"
+                emit("{\"ph\":\"X\",\"cat\":\"compute\",\"name\":\(JSONValue.quoted(name)),\"pid\":\(pid),"
                      + "\"tid\":\(3 * Int(span.gpu)),\"ts\":\(micros(span.startNanos)),"
                      + "\"dur\":\(micros(span.endNanos - span.startNanos))}")
             }
@@ -42,7 +42,7 @@ public enum TimelineWriter {
                 let args = "\"args\":{\"bytes\":\(flow.bytes)}"
                 for (category, tid) in [("send", 3 * Int(flow.source) + 1), ("receive", 3 * Int(flow.destination) + 2)] {
                     flowID += 1
-                    let common = "\"cat\":\"\(category)\",\"name\":\(JSONWriter.quoted(name)),\"id\":\(flowID),\"pid\":\(pid),\"tid\":\(tid)"
+                    let common = "\"cat\":\"\(category)\",\"name\":\(JSONValue.quoted(name)),\"id\":\(flowID),\"pid\":\(pid),\"tid\":\(tid)"
                     emit("{\"ph\":\"b\",\(common),\"ts\":\(micros(flow.startNanos)),\(args)}")
                     emit("{\"ph\":\"e\",\(common),\"ts\":\(micros(flow.endNanos))}")
                 }

@@ -52,10 +52,10 @@ public indirect enum JSONValue: Equatable, Sendable {
     public var compactText: String {
         switch self {
         case .null, .bool, .number: return brief
-        case .string(let s): return JSONWriter.quoted(s)
+        case .string(let s): return JSONValue.quoted(s)
         case .array(let elements): return "[" + elements.map(\.compactText).joined(separator: ",") + "]"
         case .object(let members):
-            return "{" + members.map { JSONWriter.quoted($0.key) + ":" + $0.value.compactText }.joined(separator: ",") + "}"
+            return "{" + members.map { JSONValue.quoted($0.key) + ":" + $0.value.compactText }.joined(separator: ",") + "}"
         }
     }
 
@@ -63,5 +63,26 @@ public indirect enum JSONValue: Equatable, Sendable {
     static func format(_ n: Double) -> String {
         if n == n.rounded(), abs(n) < 1e15 { return String(Int64(n)) }
         return String(n)
+    }
+}
+
+extension JSONValue {
+    /// `s` as a JSON string literal.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }

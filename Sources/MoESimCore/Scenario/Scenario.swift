@@ -43,6 +43,11 @@ public struct Scenario: Equatable, Sendable {
         placement.basePlacement(experts: model.experts, gpuCount: cluster.gpuCount)
     }
 
+    /// Where each token of a (step, layer) batch comes from, and its micro-batch.
+    public var tokenLayout: TokenLayout {
+        TokenLayout(gpuCount: cluster.gpuCount, tokensPerGPU: tokensPerGPU, microbatches: microbatches)
+    }
+
     /// Reads, parses and validates a scenario file.
     /// - Throws: `ScenarioError` naming the file and the key path of the first problem.
     /// - Complexity: O(file size).

@@ -15,31 +15,14 @@
 /// each kernel or flow on that chain adds its duration to its phase. The four
 /// phases therefore sum to the layer time, and the communication on the path is
 /// exactly the communication no compute hid.
-struct FlowLayerSimulation {
-    /// What the layer took.
-    struct Run {
-        /// From the first kernel to the last byte or kernel of the layer.
-        var layerTime = SimTime.zero
-        /// Dispatch-direction transfers on the critical path (route latency included).
-        var dispatchTime = SimTime.zero
-        /// Combine-direction transfers on the critical path.
-        var combineTime = SimTime.zero
-        /// Gate kernels on the critical path.
-        var gateTime = SimTime.zero
-        /// Expert kernels on the critical path.
-        var expertTime = SimTime.zero
-        /// Transfers on the critical path: dispatch + combine.
-        var exposedCommunication: SimTime { dispatchTime + combineTime }
-    }
-
+struct FlowLayerSimulation: LayerNetworkModel {
     private enum Event {
         case computeDone(gpu: Int32)
     }
 
     let gpus: Int
-    let stages: [LayerStage]
-    private let stageNames: [String]
-    let dispatchBytesPerToken: Int64
+    /// The pipeline of the current run.
+    private var stages: [LayerStage] = []
     private(set) var network: FlowNetwork
     /// Compute time of each GPU in the last run (all stages, all micro-batches).
     private(set) var gpuCompute: [SimTime]
@@ -58,11 +41,9 @@ struct FlowLayerSimulation {
     /// When set, every kernel and flow of each run is appended here (for `--timeline`).
     var recording: Timeline.Track?
 
-    init(topology: Topology, stages: [LayerStage], dispatchBytesPerToken: Int64, precision: Double) {
+    /// A model over `topology`; `precision` is the flow network's (`SimulationSpec.flowPrecision`).
+    init(topology: Topology, precision: Double) {
         gpus = topology.cluster.gpuCount
-        self.stages = stages
-        stageNames = LayerStage.names(of: stages)
-        self.dispatchBytesPerToken = dispatchBytesPerToken
         network = FlowNetwork(topology: topology, precision: precision)
         queues = [[Int32]](repeating: [], count: gpus)
         queueHead = [Int](repeating: 0, count: gpus)
@@ -72,15 +53,13 @@ struct FlowLayerSimulation {
         gpuCompute = [SimTime](repeating: .zero, count: gpus)
     }
 
-    /// Simulates the layer.
-    /// - Parameters:
-    ///   - traffic: dispatch bytes of each micro-batch (`dispatchBytesPerToken` per copy), source × destination.
-    ///   - gateNanos, expertNanos: forward kernel time of micro-batch m on GPU g at `m · G + g`.
-    ///   - layer, offset: label and time shift of the spans appended to `recording` (when set).
+    /// Simulates the layer, micro-batch by micro-batch (`work.microbatchCopies` and kernel times).
     /// - Complexity: O(M · S · G² + network work) for M micro-batches of S stages.
-    mutating func run(traffic: [TrafficMatrix], gateNanos: [Int64], expertNanos: [Int64],
-                      layer: Int = 0, offset: Int64 = 0) -> Run {
-        let microbatches = traffic.count
+    mutating func run(_ work: LayerWork, layer: Int, offset: SimTime) -> LayerTiming {
+        stages = work.stages
+        let copies = work.microbatchCopies
+        let gateNanos = work.gateNanos, expertNanos = work.expertNanos
+        let microbatches = copies.count
         let stageCount = stages.count
         engine = Engine(seed: 0)
         network.reset()
@@ -101,13 +80,14 @@ struct FlowLayerSimulation {
         // Stage s+1 of micro-batch m on GPU g waits for g itself and for every flow into g of stage s.
         for m in 0..<microbatches {
             for s in 0..<stageCount {
+                let traffic = stages[s].traffic(of: copies[m])
                 for g in 0..<gpus {
                     var waits: Int32 = 1
-                    if stages[s].isCommunication {
-                        for other in 0..<gpus where other != g && flowBytes(traffic[m], stage: s, from: other, to: g) > 0 {
+                    if let traffic {
+                        for other in 0..<gpus where other != g && traffic.bytes(from: other, to: g) > 0 {
                             waits += 1
                         }
-                        for kind in TrafficMatrix.Loopback.allCases where loopbackBytes(traffic[m], stage: s, gpu: g, kind) > 0 {
+                        for kind in TrafficMatrix.Loopback.allCases where traffic.loopbackBytes(of: g, through: kind) > 0 {
                             waits += 1
                         }
                     }
@@ -116,7 +96,7 @@ struct FlowLayerSimulation {
             }
         }
 
-        var run = Run()
+        var run = LayerTiming()
         var finished = 0
         var lastEntry = -1
 
@@ -131,15 +111,15 @@ struct FlowLayerSimulation {
                 }
                 return
             }
-            if stages[s].isCommunication {
+            if let traffic = stages[s].traffic(of: copies[m]) {
                 let tag = Int32(m * stageCount + s)
                 for other in 0..<gpus where other != g {
-                    let amount = flowBytes(traffic[m], stage: s, from: g, to: other)
+                    let amount = traffic.bytes(from: g, to: other)
                     if amount == 0 { continue }
                     network.addFlow(from: g, to: other, bytes: amount, at: SimTime(nanoseconds: now), tag: tag)
                 }
                 for kind in TrafficMatrix.Loopback.allCases {
-                    let amount = loopbackBytes(traffic[m], stage: s, gpu: g, kind)
+                    let amount = traffic.loopbackBytes(of: g, through: kind)
                     if amount > 0 { network.addLoopbackFlow(gpu: g, through: kind, bytes: amount, at: SimTime(nanoseconds: now), tag: tag) }
                 }
                 release(m, s + 1, g, now, by: -2)
@@ -180,6 +160,7 @@ struct FlowLayerSimulation {
             engine.schedule(.computeDone(gpu: Int32(g)), at: SimTime(nanoseconds: now + duration))
         }
 
+        let stageNames = recording == nil ? [] : LayerStage.names(of: stages)
         for m in 0..<microbatches {
             for g in 0..<gpus { enter(m, 0, g, 0) }
         }
@@ -199,7 +180,7 @@ struct FlowLayerSimulation {
                 let now = engine.now.nanoseconds
                 let task = Int(running[g])
                 recording?.compute.append(Timeline.ComputeSpan(
-                    gpu: gpu, startNanos: offset + kernelStart[Int(lastKernel[g])], endNanos: offset + now, layer: Int32(layer),
+                    gpu: gpu, startNanos: offset.nanoseconds + kernelStart[Int(lastKernel[g])], endNanos: offset.nanoseconds + now, layer: Int32(layer),
                     microbatch: Int32(task / stageCount), stage: stageNames[task % stageCount]))
                 running[g] = -1
                 release(task / stageCount, task % stageCount + 1, g, now, by: -2)
@@ -215,31 +196,23 @@ struct FlowLayerSimulation {
                 let tag = Int(network.tags[f])
                 recording?.flows.append(Timeline.FlowSpan(
                     source: network.sources[f], destination: network.destinations[f],
-                    startNanos: offset + network.addedNanos[f], endNanos: offset + network.finishedNanos[f],
+                    startNanos: offset.nanoseconds + network.addedNanos[f], endNanos: offset.nanoseconds + network.finishedNanos[f],
                     bytes: network.bytes[f], layer: Int32(layer), microbatch: Int32(tag / stageCount),
                     stage: stageNames[tag % stageCount]))
             }
         }
         for g in 0..<gpus { gpuCompute[g] = SimTime(nanoseconds: busy[g]) }
         attributeCriticalPath(from: lastEntry, to: &run)
-        precondition(run.gateTime + run.expertTime + run.exposedCommunication == run.layerTime,
+        precondition(run.gateTime + run.expertTime + run.dispatchTime + run.combineTime == run.layerTime,
                      "the critical path does not add up to the layer time")
         return run
     }
 
     /// Walks back from entry `last` (the layer's final event) along what released each step,
     /// adding every kernel and flow met to its phase.
-    private func attributeCriticalPath(from last: Int, to run: inout Run) {
+    private func attributeCriticalPath(from last: Int, to run: inout LayerTiming) {
         let stageCount = stages.count
-        var gate: Int64 = 0, experts: Int64 = 0, dispatch: Int64 = 0, combine: Int64 = 0
-        func add(stage: Int, _ nanos: Int64) {
-            switch stages[stage] {
-            case .gate: gate += nanos
-            case .experts: experts += nanos
-            case .dispatch: dispatch += nanos
-            case .combine: combine += nanos
-            }
-        }
+        func add(stage: Int, _ nanos: Int64) { run.add(nanos, to: stages[stage]) }
         var entry = last
         while entry >= 0 {
             let g = entry % gpus
@@ -267,39 +240,9 @@ struct FlowLayerSimulation {
                 entry = kernel
             }
         }
-        run.gateTime = SimTime(nanoseconds: gate)
-        run.expertTime = SimTime(nanoseconds: experts)
-        run.dispatchTime = SimTime(nanoseconds: dispatch)
-        run.combineTime = SimTime(nanoseconds: combine)
     }
 
     @inline(__always) private func index(_ m: Int, _ s: Int, _ g: Int) -> Int {
         (m * (stages.count + 1) + s) * gpus + g
-    }
-
-    /// Bytes GPU `source` sends GPU `destination` in stage `stage`: the dispatch matrix (or its
-    /// transpose for combine-direction stages) rescaled to the stage's token size.
-    @inline(__always)
-    private func flowBytes(_ traffic: TrafficMatrix, stage: Int, from source: Int, to destination: Int) -> Int64 {
-        switch stages[stage] {
-        case let .dispatch(bytesPerToken):
-            return traffic[source, destination] / dispatchBytesPerToken * bytesPerToken
-        case let .combine(bytesPerToken):
-            return traffic[destination, source] / dispatchBytesPerToken * bytesPerToken
-        case .gate, .experts:
-            return 0
-        }
-    }
-
-    /// Bytes GPU `gpu` loops back to itself through `kind` in stage `stage` (either direction), rescaled
-    /// to the stage's token size.
-    @inline(__always)
-    private func loopbackBytes(_ traffic: TrafficMatrix, stage: Int, gpu: Int, _ kind: TrafficMatrix.Loopback) -> Int64 {
-        switch stages[stage] {
-        case let .dispatch(bytesPerToken), let .combine(bytesPerToken):
-            return traffic.loopback(of: gpu, through: kind) / dispatchBytesPerToken * bytesPerToken
-        case .gate, .experts:
-            return 0
-        }
     }
 }

@@ -1,4 +1,6 @@
-/// One stage of an MoE layer's per-micro-batch pipeline, as the flow model runs it.
+/// One stage of an MoE layer's per-micro-batch pipeline: the one description of a layer that both
+/// network models run (the analytical bound stage after stage, the flow model as events) and that the
+/// byte accounting reads.
 ///
 /// Inference: gate → dispatch → experts → combine. Training continues with the
 /// backward pass: the combine's gradient travels the dispatch direction, the
@@ -29,6 +31,16 @@ public enum LayerStage: Equatable, Sendable {
         switch self {
         case .dispatch, .combine: return true
         case .gate, .experts: return false
+        }
+    }
+
+    /// The bytes this stage moves when the layer's tokens make `copies`; nil for compute stages.
+    /// - Complexity: O(1).
+    public func traffic(of copies: CopyMatrix) -> CopyTraffic? {
+        switch self {
+        case let .dispatch(bytesPerToken): return copies.traffic(bytesPerCopy: bytesPerToken, direction: .dispatch)
+        case let .combine(bytesPerToken): return copies.traffic(bytesPerCopy: bytesPerToken, direction: .combine)
+        case .gate, .experts: return nil
         }
     }
 

@@ -16,75 +16,96 @@ public struct MoELayerStep {
     /// The scenario being simulated.
     public let scenario: Scenario
     private let compute: ComputeModel
-    private var network: AnalyticalNetwork
-    private var flowModel: FlowLayerSimulation?
-    /// Dispatch bytes of the last evaluated layer, source × destination (local copies on the diagonal).
-    public private(set) var dispatchTraffic: TrafficMatrix
+    private let layout: TokenLayout
+    /// The layer's pipeline, which the network model runs and the byte accounting reads.
+    private let stages: [LayerStage]
+    private var network: any LayerNetworkModel
+    /// Dispatch copies of the last evaluated layer, source × destination (local copies on the diagonal).
+    public private(set) var dispatchCopies: CopyMatrix
     /// The same per micro-batch (only kept when there are several).
-    private var microbatchTraffic: [TrafficMatrix]
+    private var microbatchCopies: [CopyMatrix]
     /// Tokens of each GPU in each micro-batch.
     private let microbatchTokens: [Int]
     private var microbatchReplicaTokens: [Int] = []
     private var gateNanos: [Int64] = []
     private var expertNanos: [Int64] = []
+    private var layerExpertNanos: [Int64]
     private var expertTokens: [Int]
     private var gpuTokens: [Int]
     /// Tokens that arrived at each GPU for its experts in the last evaluated layer (one per token and GPU).
     public private(set) var tokensArrived: [Int]
     /// Kept slots per expert replica (indexed like `placement.replicaGPUs`) in the last evaluated layer.
     public private(set) var replicaTokens: [Int] = []
-    /// Forward expert FFN time of each GPU in the last evaluated layer (scratch of the analytical pricing).
-    private var gpuBusy: [SimTime]
-    /// All compute (gate and experts, forward and backward, every micro-batch) of each GPU in the last evaluated layer.
-    public private(set) var gpuCompute: [SimTime]
+    /// Where the last evaluated layer's bytes went, per GPU over all its phases.
+    public private(set) var traffic: TrafficAccount
 
     /// Prepares scratch space for `scenario`.
     public init(scenario: Scenario) {
         self.scenario = scenario
         compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
+        layout = scenario.tokenLayout
+        stages = LayerStage.pipeline(mode: scenario.simulation.mode, dispatchBytes: scenario.model.dispatchBytesPerToken,
+                                     combineBytes: scenario.model.combineBytesPerToken)
         let topology = Topology(cluster: scenario.cluster, transport: scenario.transport)
-        network = AnalyticalNetwork(topology: topology)
-        if scenario.simulation.network == .flow {
-            flowModel = FlowLayerSimulation(
-                topology: topology,
-                stages: LayerStage.pipeline(mode: scenario.simulation.mode,
-                                            dispatchBytes: scenario.model.dispatchBytesPerToken,
-                                            combineBytes: scenario.model.combineBytesPerToken),
-                dispatchBytesPerToken: scenario.model.dispatchBytesPerToken,
-                precision: scenario.simulation.flowPrecision)
+        switch scenario.simulation.network {
+        case .analytical: network = AnalyticalLayerModel(topology: topology)
+        case .flow: network = FlowLayerSimulation(topology: topology, precision: scenario.simulation.flowPrecision)
         }
-        dispatchTraffic = TrafficMatrix(gpuCount: scenario.cluster.gpuCount)
-        let microbatches = scenario.microbatches
-        microbatchTraffic = microbatches > 1
-            ? [TrafficMatrix](repeating: dispatchTraffic, count: microbatches) : []
-        var counts = [Int](repeating: 0, count: microbatches)
-        for t in 0..<scenario.tokensPerGPU { counts[t * microbatches / scenario.tokensPerGPU] += 1 }
-        microbatchTokens = counts
+        let gpus = scenario.cluster.gpuCount
+        dispatchCopies = CopyMatrix(gpuCount: gpus)
+        microbatchCopies = layout.microbatches > 1
+            ? [CopyMatrix](repeating: dispatchCopies, count: layout.microbatches) : []
+        microbatchTokens = layout.microbatchTokenCounts
         expertTokens = [Int](repeating: 0, count: scenario.model.experts)
-        gpuTokens = [Int](repeating: 0, count: scenario.cluster.gpuCount)
+        gpuTokens = [Int](repeating: 0, count: gpus)
         tokensArrived = gpuTokens
-        gpuBusy = [SimTime](repeating: .zero, count: scenario.cluster.gpuCount)
-        gpuCompute = gpuBusy
+        layerExpertNanos = [Int64](repeating: 0, count: gpus)
+        traffic = TrafficAccount(gpuCount: gpus, gpusPerNode: scenario.cluster.gpusPerNode)
     }
 
     /// When set (flow model only), every kernel and flow of the following evaluations is recorded here.
     public var recording: Timeline.Track? {
-        get { flowModel?.recording }
-        set { flowModel?.recording = newValue }
+        get { network.recording }
+        set { network.recording = newValue }
     }
 
-    /// Prices the layer for the tokens routed in `buffer` (token t comes from GPU t / tokensPerGPU;
+    /// All compute (gate and experts, forward and backward, every micro-batch) of each GPU in the last evaluated layer.
+    public var gpuCompute: [SimTime] { network.gpuCompute }
+
+    /// Prices the layer for the tokens routed in `buffer` (laid out as `Scenario.tokenLayout`;
     /// every slot's GPU must be assigned).
     /// - Parameter deduplication: how a token's kept experts become copies on the wire.
-    /// - Complexity: O(T · k² + G² + E log E).
+    /// - Complexity: O(T · k² + S · G² + E log E) for S pipeline stages.
     public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
                                   deduplication: Deduplication, layer: Int = 0, timeOffset: SimTime = .zero) -> LayerOutcome {
-        let bytesPerToken = scenario.model.dispatchBytesPerToken
+        let unrouted = countCopies(buffer, placement: placement, deduplication: deduplication)
+        let work = kernelWork(placement: placement)
+        let timing = network.run(work, layer: layer, offset: timeOffset)
+        var dispatch = PhaseCost.zero, combine = PhaseCost.zero
+        traffic.reset()
+        for stage in stages {
+            guard let phase = stage.traffic(of: dispatchCopies) else { continue }
+            switch phase.direction {
+            case .dispatch: traffic.charge(phase, to: &dispatch)
+            case .combine: traffic.charge(phase, to: &combine)
+            }
+        }
+        dispatch.time = timing.dispatchTime
+        combine.time = timing.combineTime
+        return LayerOutcome(gate: timing.gateTime, dispatch: dispatch, expert: timing.expertTime, combine: combine,
+                            gpuLoad: LoadStatistics(gpuTokens), expertLoad: LoadStatistics(expertTokens),
+                            unroutedTokens: unrouted, layerTime: timing.layerTime)
+    }
+
+    /// Counts the copies every kept slot of `buffer` puts on the wire (whole layer and per micro-batch)
+    /// and the tokens each GPU, expert and replica gets; returns the tokens that reached no expert.
+    /// - Complexity: O(T · k²).
+    private mutating func countCopies(_ buffer: RoutingBuffer, placement: ExpertPlacement,
+                                      deduplication: Deduplication) -> Int {
         let gpusPerNode = scenario.cluster.gpusPerNode
-        let microbatches = scenario.microbatches
-        let tokensPerGPU = scenario.tokensPerGPU
-        dispatchTraffic.clear()
-        for m in microbatchTraffic.indices { microbatchTraffic[m].clear() }
+        let microbatches = layout.microbatches
+        dispatchCopies.clear()
+        for m in microbatchCopies.indices { microbatchCopies[m].clear() }
         let replicas = placement.replicaCount
         if microbatchReplicaTokens.count != microbatches * replicas {
             microbatchReplicaTokens = [Int](repeating: 0, count: microbatches * replicas)
@@ -92,8 +113,8 @@ public struct MoELayerStep {
             for i in microbatchReplicaTokens.indices { microbatchReplicaTokens[i] = 0 }
         }
         for e in expertTokens.indices { expertTokens[e] = 0 }
-        if replicaTokens.count != placement.replicaCount {
-            replicaTokens = [Int](repeating: 0, count: placement.replicaCount)
+        if replicaTokens.count != replicas {
+            replicaTokens = [Int](repeating: 0, count: replicas)
         } else {
             for r in replicaTokens.indices { replicaTokens[r] = 0 }
         }
@@ -107,19 +128,19 @@ public struct MoELayerStep {
         let ownPort: TrafficMatrix.Loopback = scenario.transport == .rdma ? .nic : .intraNode
         var unrouted = 0
         for token in 0..<buffer.tokenCount {
-            let source = token / tokensPerGPU
+            let source = layout.sourceGPU(of: token)
             let sourceNode = source / gpusPerNode
-            let microbatch = token % tokensPerGPU * microbatches / tokensPerGPU
-            // Adds dispatch bytes to the whole layer's matrix and to the micro-batch's.
+            let microbatch = layout.microbatch(of: token)
+            // Counts a copy in the whole layer's matrix and in the micro-batch's.
             func send(from sender: Int, to receiver: Int) {
-                dispatchTraffic.add(bytesPerToken, from: sender, to: receiver)
-                if microbatches > 1 { microbatchTraffic[microbatch].add(bytesPerToken, from: sender, to: receiver) }
+                dispatchCopies.add(from: sender, to: receiver)
+                if microbatches > 1 { microbatchCopies[microbatch].add(from: sender, to: receiver) }
             }
             // A copy through a loopback, when the sender's own copies cost a link (`SelfCopies.links`).
             func loopback(_ gpu: Int, through links: TrafficMatrix.Loopback) {
                 guard throughLinks else { return }
-                dispatchTraffic.addLoopback(bytesPerToken, gpu: gpu, through: links)
-                if microbatches > 1 { microbatchTraffic[microbatch].addLoopback(bytesPerToken, gpu: gpu, through: links) }
+                dispatchCopies.addLoopback(gpu: gpu, through: links)
+                if microbatches > 1 { microbatchCopies[microbatch].addLoopback(gpu: gpu, through: links) }
             }
             // One copy from `sender` to `receiver`: over the links, or looped back when they are the same GPU.
             func copy(from sender: Int, to receiver: Int) {
@@ -164,64 +185,25 @@ public struct MoELayerStep {
             }
             if !reached { unrouted += 1 }
         }
-
-        let combineBytes = scenario.model.combineBytesPerToken
-        let combineTraffic = dispatchTraffic.transposed(scaledBy: combineBytes, over: bytesPerToken)
-        var dispatch = network.cost(of: dispatchTraffic)
-        var combine = network.cost(of: combineTraffic)
-        var gate = compute.gateTime(tokens: scenario.tokensPerGPU)
-        for g in gpuBusy.indices { gpuBusy[g] = .zero }
-        for replica in 0..<placement.replicaCount {
-            gpuBusy[Int(placement.replicaGPUs[replica])] += compute.expertTime(tokens: replicaTokens[replica])
-        }
-        var expert = gpuBusy.max() ?? .zero
-        var dispatchBytes = dispatchTraffic.totalBytes
-        var combineSent = combineTraffic.totalBytes
-
-        let training = scenario.simulation.mode == .training
-        if training {
-            let backwardDispatch = network.cost(of: combineTraffic.transposed(scaledBy: 1, over: 1))
-            dispatch = dispatch.adding(backwardDispatch)
-            combine = combine.adding(combine)
-            gate = gate + gate + gate
-            expert = expert + expert + expert
-            dispatchBytes += combineSent
-            combineSent += combineSent
-        }
-        var layerTime = gate + dispatch.time + expert + combine.time
-        let computeFactor: Int64 = training ? 3 : 1
-        for g in gpuCompute.indices {
-            gpuCompute[g] = gate + SimTime(nanoseconds: gpuBusy[g].nanoseconds * computeFactor)
-        }
-        if var flow = flowModel {
-            flowModel = nil   // keeps `flow` uniquely referenced while it runs
-            let run = runFlowModel(&flow, placement: placement, layer: layer, offset: timeOffset)
-            flowModel = flow
-            gate = run.gateTime
-            expert = run.expertTime
-            dispatch.time = run.dispatchTime
-            combine.time = run.combineTime
-            layerTime = run.layerTime
-            gpuCompute = flow.gpuCompute
-        }
-        return LayerOutcome(gate: gate, dispatch: dispatch, expert: expert, combine: combine,
-                            gpuLoad: LoadStatistics(gpuTokens), expertLoad: LoadStatistics(expertTokens),
-                            dispatchBytes: dispatchBytes, unroutedTokens: unrouted, combineBytes: combineSent,
-                            layerTime: layerTime)
+        return unrouted
     }
 
-    /// Runs the layer through the flow model: per-micro-batch kernel times from the roofline, traffic
-    /// from the matrices just built.
-    private mutating func runFlowModel(_ flow: inout FlowLayerSimulation, placement: ExpertPlacement,
-                                       layer: Int, offset: SimTime) -> FlowLayerSimulation.Run {
+    /// The kernel times of the counted tokens: per micro-batch for the flow model, and for the whole
+    /// layer as one batch (the analytical bound).
+    /// - Complexity: O(M · (G + replicas)).
+    private mutating func kernelWork(placement: ExpertPlacement) -> LayerWork {
         let gpus = scenario.cluster.gpuCount
-        let microbatches = scenario.microbatches
+        let microbatches = layout.microbatches
         let replicas = placement.replicaCount
         if gateNanos.count != microbatches * gpus {
             gateNanos = [Int64](repeating: 0, count: microbatches * gpus)
             expertNanos = gateNanos
         } else {
             for i in expertNanos.indices { expertNanos[i] = 0 }
+        }
+        for g in layerExpertNanos.indices { layerExpertNanos[g] = 0 }
+        for replica in 0..<replicas {
+            layerExpertNanos[Int(placement.replicaGPUs[replica])] += compute.expertTime(tokens: replicaTokens[replica]).nanoseconds
         }
         for m in 0..<microbatches {
             let gateTime = compute.gateTime(tokens: microbatchTokens[m]).nanoseconds
@@ -231,8 +213,10 @@ public struct MoELayerStep {
                 expertNanos[m * gpus + g] += compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds
             }
         }
-        return flow.run(traffic: microbatches > 1 ? microbatchTraffic : [dispatchTraffic], gateNanos: gateNanos,
-                        expertNanos: expertNanos, layer: layer, offset: offset.nanoseconds)
+        return LayerWork(stages: stages, microbatchCopies: microbatches > 1 ? microbatchCopies : [dispatchCopies],
+                         gateNanos: gateNanos, expertNanos: expertNanos, layerCopies: dispatchCopies,
+                         layerGateNanos: compute.gateTime(tokens: layout.tokensPerGPU).nanoseconds,
+                         layerExpertNanos: layerExpertNanos)
     }
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).
@@ -255,15 +239,5 @@ public struct MoELayerStep {
             earlier += 1
         }
         return false
-    }
-}
-
-extension PhaseCost {
-    /// Two phases run back to back: times and bytes add, per-GPU maxima take the larger.
-    func adding(_ other: PhaseCost) -> PhaseCost {
-        PhaseCost(time: time + other.time, intraNodeBytes: intraNodeBytes + other.intraNodeBytes,
-                  interNodeBytes: interNodeBytes + other.interNodeBytes,
-                  maxGPUSentBytes: max(maxGPUSentBytes, other.maxGPUSentBytes),
-                  maxGPUReceivedBytes: max(maxGPUReceivedBytes, other.maxGPUReceivedBytes))
     }
 }

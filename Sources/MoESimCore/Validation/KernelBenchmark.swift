@@ -91,16 +91,14 @@ public struct KernelBenchmark: Sendable {
         let model = scenario.model
         let combine = spec.phase == .combine
         let tokenBytes = combine ? model.combineBytesPerToken : model.dispatchBytesPerToken
-        let traffic = combine
-            ? step.dispatchTraffic.transposed(scaledBy: model.combineBytesPerToken, over: model.dispatchBytesPerToken)
-            : step.dispatchTraffic
-        let time = phaseTime(traffic)
+        let time = phaseTime(TrafficMatrix(step.dispatchCopies.traffic(bytesPerCopy: tokenBytes,
+                                                                       direction: combine ? .combine : .dispatch)))
         guard spec.kernel == .deepEPNormal else {
             return Prediction(metric: metric, value: time.microseconds, unit: unit, kernelTime: time, countedBytes: 0)
         }
         let tokens = scenario.cluster.nodes == 1
             ? Int64(step.tokensArrived[0])
-            : Self.nodePairsOfRankZero(router.buffer, tokensPerGPU: scenario.tokensPerGPU, cluster: scenario.cluster)
+            : Self.nodePairsOfRankZero(router.buffer, layout: scenario.tokenLayout, cluster: scenario.cluster)
         let counted = tokens * tokenBytes
         return Prediction(metric: metric, value: Double(counted) / time.seconds / 1e9, unit: unit,
                           kernelTime: time, countedBytes: counted)
@@ -108,10 +106,10 @@ public struct KernelBenchmark: Sendable {
 
     /// (token, destination node) pairs of GPU 0's tokens, the token's own node included:
     /// `num_rdma_token_sent` of DeepEP's `test_internode.py` on rank 0.
-    static func nodePairsOfRankZero(_ buffer: RoutingBuffer, tokensPerGPU: Int, cluster: ClusterSpec) -> Int64 {
+    static func nodePairsOfRankZero(_ buffer: RoutingBuffer, layout: TokenLayout, cluster: ClusterSpec) -> Int64 {
         var pairs: Int64 = 0
         var lastToken = [Int](repeating: -1, count: cluster.nodes)
-        for token in 0..<tokensPerGPU {
+        for token in layout.tokens(of: 0) {
             for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
                 let node = cluster.node(of: Int(buffer.gpus[slot]))
                 if lastToken[node] != token {
@@ -129,7 +127,7 @@ public struct KernelBenchmark: Sendable {
         switch scenario.simulation.network {
         case .analytical:
             var network = AnalyticalNetwork(topology: topology)
-            return network.cost(of: traffic).time
+            return network.time(of: traffic)
         case .flow:
             var network = FlowNetwork(topology: topology, precision: scenario.simulation.flowPrecision)
             return network.run(traffic).time

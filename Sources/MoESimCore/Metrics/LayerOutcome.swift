@@ -12,14 +12,15 @@ public struct LayerOutcome: Equatable, Sendable {
     public var gpuLoad: LoadStatistics
     /// Tokens per expert.
     public var expertLoad: LoadStatistics
-    /// Dispatch-direction bytes of every token copy, including copies to the token's own GPU.
-    public var dispatchBytes: Int64
     /// Tokens that reached no expert (all slots dropped, or expert choice picked none).
     public var unroutedTokens: Int
-    /// Combine-direction bytes of every returned copy, including those from the token's own GPU.
-    public var combineBytes: Int64
-    /// The whole layer, first kernel to last result (analytical: the four phases back to back).
+    /// The whole layer, first kernel to last result (analytical: the phases back to back).
     public var layerTime: SimTime
+
+    /// Dispatch-direction bytes of every token copy, including copies to the token's own GPU.
+    public var dispatchBytes: Int64 { dispatch.totalBytes }
+    /// Combine-direction bytes of every returned copy, including those from the token's own GPU.
+    public var combineBytes: Int64 { combine.totalBytes }
     /// Communication no compute hid: dispatch + combine (the flow model's are the transfers on the
     /// layer's critical path; under the analytical model nothing overlaps).
     public var exposedCommunication: SimTime { dispatch.time + combine.time }

@@ -1,0 +1,35 @@
+/// The analytical bound on a layer: its stages run back to back for the whole layer as one batch
+/// (micro-batches do not overlap), each compute stage as long as its slowest GPU, each transfer
+/// stage as long as `AnalyticalNetwork`'s bottleneck-link bound on its bytes.
+struct AnalyticalLayerModel: LayerNetworkModel {
+    private var network: AnalyticalNetwork
+    private(set) var gpuCompute: [SimTime]
+    /// Unused: the bound has no events to record.
+    var recording: Timeline.Track?
+
+    /// A model over `topology`.
+    init(topology: Topology) {
+        network = AnalyticalNetwork(topology: topology)
+        gpuCompute = [SimTime](repeating: .zero, count: topology.cluster.gpuCount)
+    }
+
+    /// - Complexity: O(S · G² · P) for S stages and routes of P links.
+    mutating func run(_ work: LayerWork, layer: Int, offset: SimTime) -> LayerTiming {
+        var timing = LayerTiming()
+        for g in gpuCompute.indices { gpuCompute[g] = .zero }
+        for stage in work.stages {
+            switch stage {
+            case let .gate(factor):
+                timing.add(work.layerGateNanos * factor, to: stage)
+                for g in gpuCompute.indices { gpuCompute[g] += SimTime(nanoseconds: work.layerGateNanos * factor) }
+            case let .experts(factor):
+                timing.add((work.layerExpertNanos.max() ?? 0) * factor, to: stage)
+                for g in gpuCompute.indices { gpuCompute[g] += SimTime(nanoseconds: work.layerExpertNanos[g] * factor) }
+            case .dispatch, .combine:
+                timing.add(network.time(of: stage.traffic(of: work.layerCopies)!).nanoseconds, to: stage)
+            }
+        }
+        timing.layerTime = timing.gateTime + timing.dispatchTime + timing.expertTime + timing.combineTime
+        return timing
+    }
+}
