@@ -24,7 +24,7 @@ final class CapacityTests: XCTestCase {
                     ? CapacityLimiter.deviceCapacity(capacityFactor: cf, tokens: tokens, devices: gpus)
                     : CapacityLimiter.expertCapacity(capacityFactor: cf, tokens: tokens, k: 2, experts: experts)
                 var limiter = CapacityLimiter()
-                let dropped = limiter.apply(to: &buffer, placement: placement, capacity: capacity, perDevice: perDevice)
+                let dropped = limiter.apply(to: &buffer, placement: placement, limit: .init(capacity: capacity, perDevice: perDevice))
                 var perGroup = [Int](repeating: 0, count: perDevice ? gpus : experts)
                 for slot in 0..<tokens * 2 where !buffer.dropped[slot] {
                     let expert = Int(buffer.experts[slot])
@@ -51,7 +51,7 @@ final class CapacityTests: XCTestCase {
         let placement = ExpertPlacement.contiguous(experts: 2, gpuCount: 1)
         var buffer = TestSupport.route(SwitchRouting(), scores: scores, tokens: 4, placement: placement)
         var limiter = CapacityLimiter()
-        XCTAssertEqual(limiter.apply(to: &buffer, placement: placement, capacity: 2, perDevice: false), 2)
+        XCTAssertEqual(limiter.apply(to: &buffer, placement: placement, limit: .init(capacity: 2, perDevice: false)), 2)
         XCTAssertEqual(buffer.dropped, [false, true, true, false])
     }
 

@@ -21,10 +21,11 @@ final class ClosedFormTests: XCTestCase {
         var traffic = TrafficMatrix(gpuCount: 8)
         traffic[0, 1] = 36_000_000
         var network = AnalyticalNetwork(cluster: cluster)
-        let cost = network.cost(of: traffic)
+        let time = network.time(of: traffic)
+        let cost = TestSupport.bytes(of: traffic, gpusPerNode: cluster.gpusPerNode)
         // 36 MB over 450 GB/s × 0.8 = 360 GB/s → 100 µs, plus NVLink α = 2 µs.
-        XCTAssertEqual(cost.time, SimTime(nanoseconds: 102_000))
-        XCTAssertEqual(cost.time, cluster.intraNodeLink.transferTime(bytes: 36_000_000))
+        XCTAssertEqual(time, SimTime(nanoseconds: 102_000))
+        XCTAssertEqual(time, cluster.intraNodeLink.transferTime(bytes: 36_000_000))
         XCTAssertEqual(cost.intraNodeBytes, 36_000_000)
         XCTAssertEqual(cost.interNodeBytes, 0)
     }
@@ -35,9 +36,10 @@ final class ClosedFormTests: XCTestCase {
         var traffic = TrafficMatrix(gpuCount: 16)
         traffic[3, 11] = 43_000_000
         var network = AnalyticalNetwork(cluster: cluster)
-        let cost = network.cost(of: traffic)
+        let time = network.time(of: traffic)
+        let cost = TestSupport.bytes(of: traffic, gpusPerNode: cluster.gpusPerNode)
         // NIC: 400 Gb/s = 50 GB/s × 0.86 = 43 GB/s → 1000 µs (PCIe Gen5 at 51.2 GB/s is faster), α = 3 µs.
-        XCTAssertEqual(cost.time, SimTime(nanoseconds: 1_003_000))
+        XCTAssertEqual(time, SimTime(nanoseconds: 1_003_000))
         XCTAssertEqual(cost.interNodeBytes, 43_000_000)
     }
 
@@ -48,13 +50,14 @@ final class ClosedFormTests: XCTestCase {
         var traffic = TrafficMatrix(gpuCount: n)
         for s in 0..<n { for d in 0..<n { traffic[s, d] = bytesPerGPU / Int64(n) } }
         var network = AnalyticalNetwork(cluster: cluster)
-        let cost = network.cost(of: traffic)
+        let time = network.time(of: traffic)
+        let cost = TestSupport.bytes(of: traffic, gpusPerNode: cluster.gpusPerNode)
         // α + (N−1)/N · bytesPerGPU / bandwidth = 2 µs + 63 MB / 360 GB/s = 2 µs + 175 µs.
-        XCTAssertEqual(cost.time, SimTime(nanoseconds: 177_000))
+        XCTAssertEqual(time, SimTime(nanoseconds: 177_000))
         let closedForm = SimTime(nanoseconds: cluster.intraNodeLink.latencyNanos)
             + SimTime.duration(work: Double(bytesPerGPU) * Double(n - 1) / Double(n),
                                ratePerSecond: cluster.intraNodeLink.effectiveBytesPerSecond)
-        XCTAssertEqual(cost.time, closedForm)
+        XCTAssertEqual(time, closedForm)
         XCTAssertEqual(cost.intraNodeBytes, 63_000_000 * 8)
     }
 
@@ -68,7 +71,7 @@ final class ClosedFormTests: XCTestCase {
         // GPU 0's PCIe egress carries 25.6 MB at 32 GB/s × 0.8 = 25.6 GB/s → 1000 µs;
         // its NIC (25 GB/s × 0.86 = 21.5 GB/s) carries 12.8 MB → 595.3 µs. The PCIe link can start with
         // the intra-node transfer (α 2 µs; the inter-node one waits 3 µs), so the bound is 2 + 1000 µs.
-        XCTAssertEqual(network.cost(of: traffic).time, SimTime(nanoseconds: 1_002_000))
+        XCTAssertEqual(network.time(of: traffic), SimTime(nanoseconds: 1_002_000))
     }
 
     func testGEMMComputeBound() {
@@ -172,7 +175,7 @@ final class DeduplicationTests: XCTestCase {
 
     func testPerGPUSendsOneCopyPerDestinationGPU() throws {
         let (step, outcome) = try layer(.perGPU)
-        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 1000,  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0])
+        XCTAssertEqual(step.dispatchCopies.copies, [0, 1, 1, 1,  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0])
         XCTAssertEqual(outcome.dispatch.intraNodeBytes, 1000)
         XCTAssertEqual(outcome.dispatch.interNodeBytes, 2000)
         XCTAssertEqual(outcome.combine.interNodeBytes, 4000, "combine returns the same copies at 2 bytes/element")
@@ -184,7 +187,7 @@ final class DeduplicationTests: XCTestCase {
 
     func testNoDedupSendsOneCopyPerExpert() throws {
         let (step, outcome) = try layer(.none)
-        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 2000, 1000,  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0])
+        XCTAssertEqual(step.dispatchCopies.copies, [0, 1, 2, 1,  0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0])
         XCTAssertEqual(outcome.dispatch.interNodeBytes, 3000)
         XCTAssertEqual(outcome.dispatchBytes, 4000)
     }
@@ -193,7 +196,7 @@ final class DeduplicationTests: XCTestCase {
         let (step, outcome) = try layer(.perNode)
         // GPU 0 → GPU 1 over NVLink; GPU 0 → GPU 2 (its rail peer on node 1) once over RDMA;
         // GPU 2 keeps that copy for its own experts (no extra hop) and forwards one to GPU 3 over NVLink.
-        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 0,  0, 0, 0, 0,  0, 0, 0, 1000,  0, 0, 0, 0])
+        XCTAssertEqual(step.dispatchCopies.copies, [0, 1, 1, 0,  0, 0, 0, 0,  0, 0, 0, 1,  0, 0, 0, 0])
         XCTAssertEqual(step.tokensArrived, [0, 1, 1, 1], "the token arrives once at each GPU with its experts")
         XCTAssertEqual(outcome.dispatch.interNodeBytes, 1000)
         XCTAssertEqual(outcome.dispatch.intraNodeBytes, 2000)
@@ -207,13 +210,13 @@ final class DeduplicationTests: XCTestCase {
     /// and forwards to GPU 3.
     func testPerNodeWithSelfCopiesOnLinks() throws {
         let (step, outcome) = try layer(.perNode, selfCopies: .links)
-        XCTAssertEqual(step.dispatchTraffic.bytes, [0, 1000, 1000, 0,  0, 0, 0, 0,  0, 0, 0, 1000,  0, 0, 0, 0])
-        XCTAssertEqual(step.dispatchTraffic.loopback, [0, 0, 1000, 0,  1000, 0, 0, 0], "intra-node GPU 2; NIC GPU 0")
+        XCTAssertEqual(step.dispatchCopies.copies, [0, 1, 1, 0,  0, 0, 0, 0,  0, 0, 0, 1,  0, 0, 0, 0])
+        XCTAssertEqual(step.dispatchCopies.loopback, [0, 0, 1, 0,  1, 0, 0, 0], "intra-node GPU 2; NIC GPU 0")
         // GPU 0's NIC carries 1000 B to node 1 and 1000 B of loopback: 2000 B / 43 GB/s = 46.5 → 47 ns, α = 3 µs.
         XCTAssertEqual(outcome.dispatch.time, SimTime(nanoseconds: 3_000 + 47))
         XCTAssertEqual(outcome.dispatchBytes, 5000, "three copies over links and two loopbacks")
         let (local, _) = try layer(.perNode)
-        XCTAssertEqual(local.dispatchTraffic.loopback, [0, 0, 0, 0,  0, 0, 0, 0], "local self copies cost nothing")
+        XCTAssertEqual(local.dispatchCopies.loopback, [0, 0, 0, 0,  0, 0, 0, 0], "local self copies cost nothing")
     }
 
     func testRDMATransportSendsIntraNodeBytesThroughTheNIC() throws {
@@ -225,7 +228,7 @@ final class DeduplicationTests: XCTestCase {
         var alone = TrafficMatrix(gpuCount: 4)
         alone[0, 1] = 43_000
         var network = AnalyticalNetwork(cluster: rdmaCluster(), transport: .rdma)
-        XCTAssertEqual(network.cost(of: alone).time, SimTime(nanoseconds: 3_000 + 1_000), "one intra-node flow at NIC speed")
+        XCTAssertEqual(network.time(of: alone), SimTime(nanoseconds: 3_000 + 1_000), "one intra-node flow at NIC speed")
     }
 
     func rdmaCluster() -> ClusterSpec {

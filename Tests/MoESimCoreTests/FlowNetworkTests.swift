@@ -84,7 +84,7 @@ final class FlowNetworkTests: XCTestCase {
 
     static func analyticalTime(_ cluster: ClusterSpec, _ traffic: TrafficMatrix, transport: Transport = .nvlink) -> SimTime {
         var model = AnalyticalNetwork(cluster: cluster, transport: transport)
-        return model.cost(of: traffic).time
+        return model.time(of: traffic)
     }
 
     // MARK: 3. Incremental repair against a fresh solve
@@ -488,9 +488,10 @@ final class FlowNetworkTests: XCTestCase {
         var network = FlowNetwork(topology: Topology(cluster: cluster, transport: .nvlink))
         let run = network.run(traffic)
         var analytical = AnalyticalNetwork(cluster: cluster)
-        let cost = analytical.cost(of: traffic)
+        let time = analytical.time(of: traffic)
+        let cost = TestSupport.bytes(of: traffic, gpusPerNode: cluster.gpusPerNode)
         XCTAssertEqual(run.time.nanoseconds, 21_445)
-        XCTAssertEqual(cost.time.nanoseconds, 21_445)
+        XCTAssertEqual(time.nanoseconds, 21_445)
         XCTAssertEqual(run.flows, 56)
         XCTAssertEqual(run.instants, 2)
         XCTAssertEqual(cost.intraNodeBytes, 56_000_000)
@@ -674,7 +675,7 @@ final class FlowNetworkTests: XCTestCase {
                 var halfNetwork = FlowNetwork(topology: Topology(cluster: half, transport: .nvlink))
                 let fullRun = fullNetwork.run(traffic), halfRun = halfNetwork.run(traffic)
                 var fullModel = AnalyticalNetwork(cluster: full), halfModel = AnalyticalNetwork(cluster: half)
-                let fullCost = fullModel.cost(of: traffic), halfCost = halfModel.cost(of: traffic)
+                let fullCost = fullModel.time(of: traffic), halfCost = halfModel.time(of: traffic)
                 if nodes == 1 {
                     XCTAssertEqual(fullRun, halfRun)
                     XCTAssertEqual(fullNetwork.finishedNanos, halfNetwork.finishedNanos)
@@ -683,17 +684,17 @@ final class FlowNetworkTests: XCTestCase {
                     XCTAssertEqual(fullRun.time, Self.flowTime(Self.dgxH100(nodes: 1), traffic))
                 } else {
                     XCTAssertGreaterThan(halfRun.time, fullRun.time, "\(nodes) nodes, \(bytes) B")
-                    XCTAssertGreaterThan(halfCost.time, fullCost.time, "\(nodes) nodes, \(bytes) B")
+                    XCTAssertGreaterThan(halfCost, fullCost, "\(nodes) nodes, \(bytes) B")
                     // At 1:1 the fat-tree is as good as a non-blocking switch.
                     XCTAssertEqual(fullRun.time, Self.flowTime(Self.dgxH100(nodes: nodes), traffic))
-                    XCTAssertEqual(fullCost.time, Self.analyticalTime(Self.dgxH100(nodes: nodes), traffic))
+                    XCTAssertEqual(fullCost, Self.analyticalTime(Self.dgxH100(nodes: nodes), traffic))
                     // By hand: a node sends 64·(nodes−1)·b through a 172 GB/s uplink at 2:1
                     // (NICs alone: 8·(nodes−1)·b ÷ 43 GB/s, the same as 344 GB/s at 1:1).
                     let inter = Double(64 * (nodes - 1)) * Double(bytes)
-                    XCTAssertEqual(halfCost.time.nanoseconds, 3_000 + Int64((inter / 172e9 * 1e9 - 1e-6).rounded(.up)))
-                    XCTAssertEqual(fullCost.time.nanoseconds, 3_000 + Int64((inter / 344e9 * 1e9 - 1e-6).rounded(.up)))
+                    XCTAssertEqual(halfCost.nanoseconds, 3_000 + Int64((inter / 172e9 * 1e9 - 1e-6).rounded(.up)))
+                    XCTAssertEqual(fullCost.nanoseconds, 3_000 + Int64((inter / 344e9 * 1e9 - 1e-6).rounded(.up)))
                 }
-                XCTAssertGreaterThanOrEqual(halfRun.time, halfCost.time)
+                XCTAssertGreaterThanOrEqual(halfRun.time, halfCost)
             }
         }
     }

@@ -42,13 +42,24 @@ final class KernelAndStatisticsTests: XCTestCase {
         XCTAssertEqual(LoadStatistics([0, 0]).maxOverMean, 0)
     }
 
-    func testTrafficMatrixTransposeScalesExactly() {
-        var m = TrafficMatrix(gpuCount: 3)
-        m[0, 2] = 10
-        m[1, 0] = 4
-        let t = m.transposed(scaledBy: 2, over: 1)
-        XCTAssertEqual(t[2, 0], 20)
-        XCTAssertEqual(t[0, 1], 8)
-        XCTAssertEqual(t.totalBytes, 28)
+    /// A phase reads the counted copies at its own size: the combine direction reverses every pair,
+    /// loopbacks stay with their GPU, and nothing is rounded.
+    func testCopiesBecomeBytesInEitherDirection() {
+        var copies = CopyMatrix(gpuCount: 3)
+        for _ in 0..<5 { copies.add(from: 0, to: 2) }
+        copies.add(from: 1, to: 0)
+        copies.add(from: 1, to: 1)
+        copies.addLoopback(gpu: 1, through: .nic)
+        let dispatch = copies.traffic(bytesPerCopy: 7_169, direction: .dispatch)
+        let combine = copies.traffic(bytesPerCopy: 14_336, direction: .combine)
+        XCTAssertEqual(dispatch.bytes(from: 0, to: 2), 5 * 7_169)
+        XCTAssertEqual(dispatch.bytes(from: 2, to: 0), 0)
+        XCTAssertEqual(combine.bytes(from: 2, to: 0), 5 * 14_336)
+        XCTAssertEqual(combine.bytes(from: 0, to: 1), 14_336)
+        XCTAssertEqual(combine.loopbackBytes(of: 1, through: .nic), 14_336)
+        XCTAssertEqual(combine.loopbackBytes(of: 1, through: .intraNode), 0)
+        XCTAssertEqual(combine.totalBytes, 8 * 14_336, "the diagonal and the loopback count in the total")
+        XCTAssertEqual(TrafficMatrix(combine)[2, 0], 5 * 14_336)
+        XCTAssertEqual(TrafficMatrix(combine).totalBytes, combine.totalBytes)
     }
 }

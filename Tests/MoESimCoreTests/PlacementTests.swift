@@ -100,7 +100,7 @@ final class PlacementTests: XCTestCase {
         buffer.reset(tokenCount: 6, k: 1)
         for t in 0..<6 { buffer.experts[t] = 0; buffer.probabilities[t] = Float(t) }
         var limiter = CapacityLimiter()
-        XCTAssertEqual(limiter.apply(to: &buffer, placement: placement, capacity: 2, perDevice: false), 2)
+        XCTAssertEqual(limiter.apply(to: &buffer, placement: placement, limit: .init(capacity: 2, perDevice: false)), 2)
         XCTAssertEqual(buffer.dropped, [true, true, false, false, false, false])
     }
 

@@ -43,4 +43,12 @@ enum TestSupport {
         var assigner = ReplicaAssigner()
         assigner.assign(&buffer, placement: placement)
     }
+
+    /// Where `traffic`'s bytes went, accounted as the simulation accounts a phase.
+    static func bytes(of traffic: some PhaseTraffic, gpusPerNode: Int) -> PhaseCost {
+        var account = TrafficAccount(gpuCount: traffic.gpuCount, gpusPerNode: gpusPerNode)
+        var cost = PhaseCost.zero
+        account.charge(traffic, to: &cost)
+        return cost
+    }
 }

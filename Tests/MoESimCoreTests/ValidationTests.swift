@@ -71,7 +71,7 @@ final class ValidationTests: XCTestCase {
         buffer.reset(slotCounts: [2, 2, 0, 1, 1], k: 2)
         let gpus: [Int32] = [1, 3,  2, 3,  0,  0]
         for slot in gpus.indices { buffer.gpus[slot] = gpus[slot] }
-        XCTAssertEqual(KernelBenchmark.nodePairsOfRankZero(buffer, tokensPerGPU: 4, cluster: cluster), 4)
+        XCTAssertEqual(KernelBenchmark.nodePairsOfRankZero(buffer, layout: TokenLayout(gpuCount: cluster.gpuCount, tokensPerGPU: 4), cluster: cluster), 4)
     }
 
     func testMismatchedOrMissingScenariosAreClearErrors() throws {

@@ -47,11 +47,28 @@ public struct ReplicationBalancer {
         return mean > 0 ? loads.max()! / mean : 0
     }
 
+    /// A constraint node-limited routing puts on a placement: any `maxNodes` nodes of `gpusPerNode`
+    /// GPUs must host at least `k` experts.
+    public struct NodeLimit: Equatable, Sendable {
+        /// Most nodes a token may reach (M).
+        public var maxNodes: Int
+        /// Experts a token activates.
+        public var k: Int
+        /// GPUs per node.
+        public var gpusPerNode: Int
+
+        /// The constraint of top-`k` routing within `maxNodes` nodes of `gpusPerNode` GPUs.
+        public init(maxNodes: Int, k: Int, gpusPerNode: Int) {
+            self.maxNodes = maxNodes
+            self.k = k
+            self.gpusPerNode = gpusPerNode
+        }
+    }
+
     /// Fits replicas to `expertLoads` starting from `base`.
-    /// - Parameter nodeLimit: (M, k, GPUs per node) for node-limited routing: any M nodes must host ≥ k experts.
+    /// - Parameter nodeLimit: a placement the fit may not break (node-limited routing); nil for none.
     /// - Complexity: O(S · E + R · G) for S spare slots and R replicas.
-    public func fit(base: ExpertPlacement, expertLoads: [Double],
-                    nodeLimit: (maxNodes: Int, k: Int, gpusPerNode: Int)? = nil) -> Fit {
+    public func fit(base: ExpertPlacement, expertLoads: [Double], nodeLimit: NodeLimit? = nil) -> Fit {
         let experts = base.expertCount, gpus = base.gpuCount
         let before = ReplicationBalancer.maxOverMean(ReplicationBalancer.gpuLoads(base, expertLoads: expertLoads))
         let keep = Fit(placement: base, maxOverMeanBefore: before, maxOverMeanAfter: before, extraReplicas: 0)

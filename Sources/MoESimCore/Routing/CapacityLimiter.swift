@@ -10,6 +10,21 @@ import Foundation
 /// whole, ranked by the sum of its k gate probabilities. Ties in probability
 /// keep the lower token index, so the outcome never depends on sort stability.
 public struct CapacityLimiter {
+    /// What a capacity factor allows one strategy on one placement.
+    public struct Limit: Equatable, Sendable {
+        /// The limit per expert replica (slots) or per device (tokens).
+        public var capacity: Int
+        /// True to limit tokens per device and drop whole tokens (SAM; slot GPUs must be set), false to
+        /// limit slots per expert (a replicated expert gets `capacity` per replica).
+        public var perDevice: Bool
+
+        /// A limit of `capacity` per expert replica, or per device when `perDevice`.
+        public init(capacity: Int, perDevice: Bool) {
+            self.capacity = capacity
+            self.perDevice = perDevice
+        }
+    }
+
     private var order: [Int32] = []
     private var groupStart: [Int] = []
     private var priority: [Float] = []
@@ -31,14 +46,10 @@ public struct CapacityLimiter {
         return Int(min(max((exact - 1e-9).rounded(.up), 1), Double(tokens)))
     }
 
-    /// Marks overflowing slots of `buffer` as dropped and returns how many slots were dropped.
-    /// - Parameters:
-    ///   - perDevice: true for SAM (limit tokens per device, drop whole tokens; slot GPUs must be set),
-    ///     false to limit slots per expert (a replicated expert gets `capacity` per replica).
-    ///   - capacity: the limit per expert replica (slots) or per device (tokens).
+    /// Marks the slots of `buffer` that overflow `limit` as dropped and returns how many slots were dropped.
     /// - Complexity: O(S + Σ over full groups of n log n), S = slots.
-    public mutating func apply(to buffer: inout RoutingBuffer, placement: ExpertPlacement,
-                               capacity: Int, perDevice: Bool) -> Int {
+    public mutating func apply(to buffer: inout RoutingBuffer, placement: ExpertPlacement, limit: Limit) -> Int {
+        let capacity = limit.capacity, perDevice = limit.perDevice
         let units = perDevice ? buffer.tokenCount : buffer.slotCount
         let groups = perDevice ? placement.gpuCount : placement.expertCount
         func group(of unit: Int) -> Int {
@@ -67,14 +78,14 @@ public struct CapacityLimiter {
         }
         var droppedSlots = 0
         for g in 0..<groups {
-            let limit = perDevice ? capacity : capacity * placement.replicas(of: g).count
-            guard groupStart[g + 1] - groupStart[g] > limit else { continue }
+            let groupLimit = perDevice ? capacity : capacity * placement.replicas(of: g).count
+            guard groupStart[g + 1] - groupStart[g] > groupLimit else { continue }
             let range = groupStart[g]..<groupStart[g + 1]
             order[range].sort { a, b in
                 let pa = priority[Int(a)], pb = priority[Int(b)]
                 return pa != pb ? pa > pb : a < b
             }
-            for position in range.lowerBound + limit..<range.upperBound {
+            for position in range.lowerBound + groupLimit..<range.upperBound {
                 let unit = Int(order[position])
                 let slots = perDevice ? buffer.slots(of: unit) : unit..<unit + 1
                 for slot in slots { buffer.dropped[slot] = true }

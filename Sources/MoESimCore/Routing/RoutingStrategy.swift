@@ -14,6 +14,21 @@ public protocol RoutingStrategy {
     /// - Complexity: O(tokenCount · E · k) at worst; no allocation per token.
     func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                into buffer: inout RoutingBuffer)
+
+    /// Routes as `route(scores:tokenCount:placement:into:)`, given also the device logits a trace may
+    /// carry (`tokenCount × placement.gpuCount`, row-major; nil when it has none). A strategy that
+    /// routes by device logits (SAM with `DeviceScore.trace`) implements this; the others ignore them.
+    /// - Complexity: as `route(scores:tokenCount:placement:into:)`.
+    func route(scores: UnsafeBufferPointer<Float>, deviceLogits: UnsafeBufferPointer<Float>?, tokenCount: Int,
+               placement: ExpertPlacement, into buffer: inout RoutingBuffer)
+}
+
+extension RoutingStrategy {
+    /// Ignores the device logits.
+    public func route(scores: UnsafeBufferPointer<Float>, deviceLogits: UnsafeBufferPointer<Float>?, tokenCount: Int,
+                      placement: ExpertPlacement, into buffer: inout RoutingBuffer) {
+        route(scores: scores, tokenCount: tokenCount, placement: placement, into: &buffer)
+    }
 }
 
 extension RoutingStrategySpec {

@@ -63,8 +63,28 @@ public struct RoutingStrategySpec: Equatable, Sendable {
         self.normalize = normalize
     }
 
-    /// Whether the capacity limit applies per device (SAM) rather than per expert; expert choice has its own.
-    public var capacityIsPerDevice: Bool { kind == .sam }
+    /// What capacity factor `factor` allows this strategy for a batch of `tokens` tokens on `placement`:
+    /// per device for SAM (a token brings all its experts to one device), per expert otherwise; nil for
+    /// expert choice, whose router sizes its own per-expert capacity.
+    /// - Complexity: O(1).
+    public func capacityLimit(factor: Double, tokens: Int, placement: ExpertPlacement) -> CapacityLimiter.Limit? {
+        switch kind {
+        case .expertChoice:
+            return nil
+        case .sam:
+            return .init(capacity: CapacityLimiter.deviceCapacity(capacityFactor: factor, tokens: tokens,
+                                                                 devices: placement.gpuCount), perDevice: true)
+        case .switch, .topk, .nodeLimited, .hash:
+            return .init(capacity: CapacityLimiter.expertCapacity(capacityFactor: factor, tokens: tokens, k: k,
+                                                                 experts: placement.expertCount), perDevice: false)
+        }
+    }
+
+    /// What a placement must keep for this strategy to route on a cluster of `gpusPerNode` GPUs per node:
+    /// node-limited top-k needs k experts within any M nodes; nil when any placement will do.
+    public func nodeLimit(gpusPerNode: Int) -> ReplicationBalancer.NodeLimit? {
+        kind == .nodeLimited ? .init(maxNodes: maxNodes, k: k, gpusPerNode: gpusPerNode) : nil
+    }
 
     /// A short human label: "switch", "top-2", "top-2 (no dedup)", "sam-2", "top-8, <=4 nodes".
     public var label: String {

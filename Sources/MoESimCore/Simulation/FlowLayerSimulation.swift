@@ -57,6 +57,7 @@ struct FlowLayerSimulation: LayerNetworkModel {
     /// - Complexity: O(M · S · G² + network work) for M micro-batches of S stages.
     mutating func run(_ work: LayerWork, layer: Int, offset: SimTime) -> LayerTiming {
         stages = work.stages
+        let offsetNanos = offset.nanoseconds
         let copies = work.microbatchCopies
         let gateNanos = work.gateNanos, expertNanos = work.expertNanos
         let microbatches = copies.count
@@ -180,8 +181,8 @@ struct FlowLayerSimulation: LayerNetworkModel {
                 let now = engine.now.nanoseconds
                 let task = Int(running[g])
                 recording?.compute.append(Timeline.ComputeSpan(
-                    gpu: gpu, startNanos: offset.nanoseconds + kernelStart[Int(lastKernel[g])], endNanos: offset.nanoseconds + now, layer: Int32(layer),
-                    microbatch: Int32(task / stageCount), stage: stageNames[task % stageCount]))
+                    gpu: gpu, startNanos: offsetNanos + kernelStart[Int(lastKernel[g])], endNanos: offsetNanos + now,
+                    layer: Int32(layer), microbatch: Int32(task / stageCount), stage: stageNames[task % stageCount]))
                 running[g] = -1
                 release(task / stageCount, task % stageCount + 1, g, now, by: -2)
                 if running[g] < 0 { startNext(g, now) }
@@ -196,7 +197,7 @@ struct FlowLayerSimulation: LayerNetworkModel {
                 let tag = Int(network.tags[f])
                 recording?.flows.append(Timeline.FlowSpan(
                     source: network.sources[f], destination: network.destinations[f],
-                    startNanos: offset.nanoseconds + network.addedNanos[f], endNanos: offset.nanoseconds + network.finishedNanos[f],
+                    startNanos: offsetNanos + network.addedNanos[f], endNanos: offsetNanos + network.finishedNanos[f],
                     bytes: network.bytes[f], layer: Int32(layer), microbatch: Int32(tag / stageCount),
                     stage: stageNames[tag % stageCount]))
             }

@@ -1,14 +1,17 @@
 /// Prices one MoE layer for one batch of routed tokens: gate → dispatch
-/// all-to-all → expert FFNs → combine all-to-all. Under the analytical model each
-/// phase ends when its slowest GPU (or link) finishes and phases run back to back;
-/// under the flow model the layer runs as events (`FlowLayerSimulation`), micro-batch
-/// by micro-batch, with contention and overlap.
+/// all-to-all → expert FFNs → combine all-to-all, as the scenario's `LayerStage` pipeline.
+///
+/// It counts, once, the copies the routed tokens put on the wire (`CopyMatrix`, for the layer and
+/// for each micro-batch) and the tokens each GPU, expert and replica gets; prices the kernels with
+/// the `ComputeModel`; has the scenario's `LayerNetworkModel` time the pipeline (the analytical
+/// bound back to back, or the flow model as events with contention and overlap); and accounts
+/// where every phase's bytes went (`TrafficAccount`).
 ///
 /// Dispatch sends a token's hidden state from its source GPU to the GPUs of its
 /// kept experts: once per destination GPU (Switch and SAM always reach a single
 /// GPU), once per expert, or once per destination node and then forwarded over
 /// NVLink (see `Deduplication`). Copies to the token's own GPU (and, per node, to its own node) stay
-/// local, or with `SelfCopies.links` loop through the sender's port or NIC (`TrafficMatrix.loopback`).
+/// local, or with `SelfCopies.links` loop through the sender's port or NIC (`CopyMatrix.loopback`).
 /// Combine returns one result per copy, at the combine element size. Training adds the backward
 /// pass: the gradient of the combine travels the dispatch direction and that of the dispatch the
 /// combine direction, both at the combine element size, with twice the forward compute.

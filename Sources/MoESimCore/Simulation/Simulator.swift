@@ -98,8 +98,7 @@ public enum Simulator {
         }
         let balancer = ReplicationBalancer(slotsPerGPU: slotsPerGPU)
         return scenario.strategies.enumerated().map { s, spec in
-            let nodeLimit = spec.kind == .nodeLimited
-                ? (maxNodes: spec.maxNodes, k: spec.k, gpusPerNode: scenario.cluster.gpusPerNode) : nil
+            let nodeLimit = spec.nodeLimit(gpusPerNode: scenario.cluster.gpusPerNode)
             return (0..<layers).map { balancer.fit(base: base, expertLoads: loads[s][$0], nodeLimit: nodeLimit) }
         }
     }
@@ -121,7 +120,7 @@ struct BatchRouter {
 
     init(scenario: Scenario) throws {
         self.scenario = scenario
-        tokens = scenario.cluster.gpuCount * scenario.tokensPerGPU
+        tokens = scenario.tokenLayout.tokenCount
         generator = SyntheticScoreGenerator(spec: scenario.synthetic, experts: scenario.model.experts,
                                             layers: scenario.model.moeLayers, seed: scenario.simulation.seed)
         trace = try scenario.traceFile.map { try TraceSource(file: $0.path) }
@@ -155,25 +154,18 @@ struct BatchRouter {
         let router = routers[index]
         if let header = trace?.header, header.payload == .choices {
             buffer.replay(experts: batch.experts, weights: batch.weights, tokenCount: tokens, k: header.k)
-        } else if let sam = router as? SAMRouting, sam.deviceScore == .trace {
-            batch.scores.withUnsafeBufferPointer { scores in
-                batch.deviceLogits.withUnsafeBufferPointer { logits in
-                    sam.route(scores: scores, deviceLogits: logits, tokenCount: tokens, placement: placement, into: &buffer)
-                }
-            }
         } else {
             batch.scores.withUnsafeBufferPointer { scores in
-                router.route(scores: scores, tokenCount: tokens, placement: placement, into: &buffer)
+                batch.deviceLogits.withUnsafeBufferPointer { logits in
+                    router.route(scores: scores, deviceLogits: logits.isEmpty ? nil : logits, tokenCount: tokens,
+                                 placement: placement, into: &buffer)
+                }
             }
         }
         var dropped = 0
-        if let cf = scenario.capacityFactor, spec.kind != .expertChoice {
-            let capacity = spec.capacityIsPerDevice
-                ? CapacityLimiter.deviceCapacity(capacityFactor: cf, tokens: tokens, devices: placement.gpuCount)
-                : CapacityLimiter.expertCapacity(capacityFactor: cf, tokens: tokens, k: spec.k,
-                                                 experts: placement.expertCount)
-            dropped = limiter.apply(to: &buffer, placement: placement, capacity: capacity,
-                                    perDevice: spec.capacityIsPerDevice)
+        if let factor = scenario.capacityFactor,
+           let limit = spec.capacityLimit(factor: factor, tokens: tokens, placement: placement) {
+            dropped = limiter.apply(to: &buffer, placement: placement, limit: limit)
         }
         assigner.assign(&buffer, placement: placement)
         return dropped

@@ -64,11 +64,12 @@ public enum TraceCSV {
             try check("step", step, below: header.steps, "steps = \(header.steps)")
             try check("layer", layer, below: header.layers, "layers = \(header.layers)")
             try check("token", token, below: header.tokensPerStep, "tokens_per_step = \(header.tokensPerStep)")
-            guard source == token / header.tokensPerGPU else {
+            let expectedSource = header.tokenLayout.sourceGPU(of: token)
+            guard source == expectedSource else {
                 throw TraceError.invalidField(file: file, at: .row(row.line), field: "src_gpu", value: String(source),
-                                              allowed: "\(token / header.tokensPerGPU): tokens are in source-GPU order, "
+                                              allowed: "\(expectedSource): tokens are in source-GPU order, "
                                                   + "\(header.tokensPerGPU) per GPU, so token \(token) comes from GPU "
-                                                  + "\(token / header.tokensPerGPU)")
+                                                  + "\(expectedSource)")
             }
             let batch = step * header.layers + layer
             guard !seen[batch * header.tokensPerStep + token] else {
@@ -99,7 +100,7 @@ public enum TraceCSV {
         while try source.nextBatch(into: &batch) {
             let step = index / header.layers, layer = index % header.layers
             for token in 0..<header.tokensPerStep {
-                var fields = [String(step), String(layer), String(token), String(token / header.tokensPerGPU)]
+                var fields = [String(step), String(layer), String(token), String(header.tokenLayout.sourceGPU(of: token))]
                 switch header.payload {
                 case .scores:
                     let format: (Float) -> String = header.scoreType == .f16 ? { Float16($0).description } : { $0.description }

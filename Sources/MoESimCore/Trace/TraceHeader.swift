@@ -84,6 +84,10 @@ public struct TraceHeader: Equatable, Sendable {
 
     /// Tokens each GPU contributes to a batch.
     public var tokensPerGPU: Int { tokensPerStep / max(gpus, 1) }
+
+    /// Where each token of a batch comes from.
+    public var tokenLayout: TokenLayout { TokenLayout(gpuCount: gpus, tokensPerGPU: tokensPerGPU) }
+
     /// Batches in the trace (steps × layers).
     public var batchCount: Int { steps * layers }
     /// Values stored per token: E scores (+ G device logits), or k ids + k weights.
