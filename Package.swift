@@ -13,6 +13,10 @@ let coreCodegen: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "nehalem"])]
 let coreCodegen: [SwiftSetting] = []
 #endif
 
+// Each folder of the core opens with a README.md (what lives there, what it may depend on); they are docs, not resources.
+let coreFolders = ["Bench", "Cluster", "Engine", "Files", "Metrics", "Model", "Network", "Placement", "Plot", "Report",
+                   "Routing", "Scenario", "Simulation", "Sweep", "Trace", "Validation"]
+
 let package = Package(
     name: "moesim",
     products: [
@@ -22,7 +26,7 @@ let package = Package(
     targets: [
         // The core is optimised even in debug builds: its vectorised softmax runs through generic,
         // unspecialised SIMD code at -Onone, ~50x slower, which made `swift test` crawl.
-        .target(name: "MoESimCore", path: "Sources/MoESimCore",
+        .target(name: "MoESimCore", path: "Sources/MoESimCore", exclude: coreFolders.map { "\($0)/README.md" },
                 swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))] + coreCodegen),
         .executableTarget(name: "moesim", dependencies: ["MoESimCore"], path: "Sources/moesim"),
         .testTarget(name: "MoESimCoreTests", dependencies: ["MoESimCore"], path: "Tests/MoESimCoreTests"),

@@ -87,4 +87,13 @@ final class ArchitectureTests: XCTestCase {
         }
         for folder in graph.keys.sorted() { visit(folder, path: []) }
     }
+
+    /// Package.swift excludes every folder's README from the target (else SwiftPM warns on every build).
+    func testPackageExcludesEveryFolderReadme() throws {
+        let manifest = try String(contentsOf: Self.sources.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Package.swift"), encoding: .utf8)
+        for folder in try folders().keys.sorted() {
+            XCTAssertTrue(manifest.contains("\"\(folder)\""), "Package.swift's coreFolders lacks \(folder)")
+        }
+    }
 }
