@@ -4,7 +4,7 @@
 /// Bandwidths are per direction, in bytes per second, from vendor sheets.
 /// Efficiencies and latencies are the model's calibration: the achievable
 /// fraction a real collective reaches, taken from public measurements
-/// (nccl-tests issue 212 and the DeepEP README; README "Calibration" lists each check).
+/// (nccl-tests issue 212 and the DeepEP README; docs/model.md, "Calibration", lists each check).
 public struct ClusterPreset: Sendable {
     /// The name a scenario uses.
     public let name: String

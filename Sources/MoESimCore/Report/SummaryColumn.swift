@@ -34,7 +34,7 @@ public enum ReportCell: Equatable, Sendable {
 public struct SummaryColumn: Sendable {
     /// Column name as it appears in CSV headers and JSON keys.
     public let name: String
-    /// What the column means, with its unit (README's metric reference mirrors this).
+    /// What the column means, with its unit (docs/metrics.md documents every column in full).
     public let meaning: String
     let value: @Sendable (Scenario, StrategyResult) -> ReportCell
 

@@ -6,15 +6,18 @@
 struct ObjectReader {
     /// Key path of this object ("" for the top level).
     let path: String
+    /// Collects every key path this reader and the readers nested in it ask for, or nil.
+    let recorder: KeyPathRecorder?
     private let members: [(key: String, value: JSONValue)]
     private var known: [String] = []
 
-    /// Wraps `value`, which must be an object.
-    init(_ value: JSONValue, path: String) throws {
+    /// Wraps `value`, which must be an object; `recorder`, if any, is told every key asked for.
+    init(_ value: JSONValue, path: String, recorder: KeyPathRecorder? = nil) throws {
         guard case .object(let members) = value else {
             throw ScenarioError.invalid(file: nil, keyPath: path, message: "expected an object (got \(value.typeName))")
         }
         self.path = path
+        self.recorder = recorder
         self.members = members
     }
 
@@ -25,9 +28,10 @@ struct ObjectReader {
         ScenarioError.invalid(file: nil, keyPath: path(of: key), message: message)
     }
 
-    /// The raw value of `key`, or nil when absent; marks the key as known.
+    /// The raw value of `key`, or nil when absent; marks the key as known (and records its path).
     mutating func raw(_ key: String) -> JSONValue? {
         known.append(key)
+        recorder?.record(path(of: key))
         return members.first { $0.key == key }?.value
     }
 
@@ -98,7 +102,13 @@ struct ObjectReader {
 
     /// The nested object `key`, or an empty one when absent (so its defaults apply).
     mutating func object(_ key: String) throws -> ObjectReader {
-        try ObjectReader(raw(key) ?? .object([]), path: path(of: key))
+        try ObjectReader(raw(key) ?? .object([]), path: path(of: key), recorder: recorder)
+    }
+
+    /// Reads `value`, an object found under this one at `path` (an array element, or a member
+    /// that may also be a string), with the same recorder.
+    func nested(_ value: JSONValue, path: String) throws -> ObjectReader {
+        try ObjectReader(value, path: path, recorder: recorder)
     }
 
     /// Throws if the object has a key that was never read: a typo must not pass silently.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Decoding and validation of the scenario JSON, section by section.
-/// Defaults here are the ones README's scenario reference documents.
+/// Defaults here are the ones docs/scenarios.md documents; `acceptedKeyPaths` lists every key read here.
 extension Scenario {
     /// Most experts a token may activate.
     public static let maxK = 128
@@ -16,7 +16,12 @@ extension Scenario {
     /// - Throws: `ScenarioError.invalid` with the key path of the first problem, `.trace` for a bad trace file.
     /// - Complexity: O(size of the document) (plus the whole file for a CSV trace).
     public static func decode(_ json: JSONValue, baseDirectory: String = "") throws -> Scenario {
-        var root = try ObjectReader(json, path: "")
+        try decode(json, baseDirectory: baseDirectory, recorder: nil)
+    }
+
+    /// `decode(_:baseDirectory:)`, telling `recorder` every key path it asks for (`acceptedKeyPaths`).
+    static func decode(_ json: JSONValue, baseDirectory: String, recorder: KeyPathRecorder?) throws -> Scenario {
+        var root = try ObjectReader(json, path: "", recorder: recorder)
         guard let versionValue = root.raw("version") else {
             throw root.fail("version", "missing (add \"version\": \(currentVersion))")
         }
@@ -324,7 +329,7 @@ extension Scenario {
         case .string("round-robin")?:
             spec = .roundRobin
         case .object(let members)?:
-            var reader = try ObjectReader(.object(members), path: path)
+            var reader = try parallelism.nested(.object(members), path: path)
             switch try reader.string("kind", default: "") {
             case "explicit":
                 spec = .explicit(try decodeExplicitMap(&reader, experts: experts, gpus: gpus))
@@ -402,7 +407,7 @@ extension Scenario {
             let defaults = JSONValue.array([.object([("name", .string("switch"))]),
                                             .object([("name", .string("topk")), ("k", .number(2))]),
                                             .object([("name", .string("sam")), ("k", .number(2))])])
-            var implicit = try ObjectReader(.object([("strategies", defaults)]), path: routing.path)
+            var implicit = try routing.nested(.object([("strategies", defaults)]), path: routing.path)
             do {
                 return try decodeStrategies(&implicit, experts: experts, placement: placement, nodes: nodes,
                                             gpusPerNode: gpusPerNode)
@@ -417,7 +422,7 @@ extension Scenario {
         }
         var result: [RoutingStrategySpec] = []
         for (index, item) in items.enumerated() {
-            var reader = try ObjectReader(item, path: "\(listPath)[\(index)]")
+            var reader = try routing.nested(item, path: "\(listPath)[\(index)]")
             guard reader.raw("name") != nil else {
                 let names = RoutingStrategySpec.Kind.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                 throw reader.fail("name", "missing (one of \(names))")
