@@ -1,6 +1,6 @@
-/// The analytical bound on a layer: its stages run back to back for the whole layer as one batch
-/// (micro-batches do not overlap), each compute stage as long as its slowest GPU, each transfer
-/// stage as long as `AnalyticalNetwork`'s bottleneck-link bound on its bytes.
+/// The analytical bound on a layer: its stages run back to back, each compute stage as long as its
+/// slowest GPU, each transfer stage as long as `AnalyticalNetwork`'s bottleneck-link bound on its
+/// bytes. It has no notion of overlap, so a layer is one micro-batch (scenario validation refuses more).
 struct AnalyticalLayerModel: LayerNetworkModel {
     private var network: AnalyticalNetwork
     private(set) var gpuCompute: [SimTime]
@@ -15,18 +15,20 @@ struct AnalyticalLayerModel: LayerNetworkModel {
 
     /// - Complexity: O(S · G² · P) for S stages and routes of P links.
     mutating func run(_ work: LayerWork, layer: Int, offset: SimTime) -> LayerTiming {
+        precondition(work.microbatchCopies.count == 1, "the analytical bound prices a layer of one micro-batch")
+        let copies = work.microbatchCopies[0]
         var timing = LayerTiming()
         for g in gpuCompute.indices { gpuCompute[g] = .zero }
         for stage in work.stages {
             switch stage {
             case let .gate(factor):
-                timing.add(work.layerGateNanos * factor, to: stage)
-                for g in gpuCompute.indices { gpuCompute[g] += SimTime(nanoseconds: work.layerGateNanos * factor) }
+                timing.add((work.gateNanos.max() ?? 0) * factor, to: stage)
+                for g in gpuCompute.indices { gpuCompute[g] += SimTime(nanoseconds: work.gateNanos[g] * factor) }
             case let .experts(factor):
-                timing.add((work.layerExpertNanos.max() ?? 0) * factor, to: stage)
-                for g in gpuCompute.indices { gpuCompute[g] += SimTime(nanoseconds: work.layerExpertNanos[g] * factor) }
+                timing.add((work.expertNanos.max() ?? 0) * factor, to: stage)
+                for g in gpuCompute.indices { gpuCompute[g] += SimTime(nanoseconds: work.expertNanos[g] * factor) }
             case .dispatch, .combine:
-                timing.add(network.time(of: stage.traffic(of: work.layerCopies)!).nanoseconds, to: stage)
+                timing.add(network.time(of: stage.traffic(of: copies)!).nanoseconds, to: stage)
             }
         }
         timing.layerTime = timing.gateTime + timing.dispatchTime + timing.expertTime + timing.combineTime

@@ -27,12 +27,6 @@ struct LayerWork {
     let gateNanos: [Int64]
     /// Forward expert kernels of micro-batch m on GPU g, nanoseconds, at `m · G + g`.
     let expertNanos: [Int64]
-    /// The whole layer's copies (the sum of the micro-batches').
-    let layerCopies: CopyMatrix
-    /// The whole layer's forward gate kernel on each GPU, as one batch.
-    let layerGateNanos: Int64
-    /// The whole layer's forward expert kernels on each GPU, as one batch.
-    let layerExpertNanos: [Int64]
 }
 
 /// What one layer took, split along its critical path: gate + dispatch + expert + combine = layer.

@@ -32,7 +32,6 @@ public struct MoELayerStep {
     private var microbatchReplicaTokens: [Int] = []
     private var gateNanos: [Int64] = []
     private var expertNanos: [Int64] = []
-    private var layerExpertNanos: [Int64]
     private var expertTokens: [Int]
     private var gpuTokens: [Int]
     /// Tokens that arrived at each GPU for its experts in the last evaluated layer (one per token and GPU).
@@ -62,7 +61,6 @@ public struct MoELayerStep {
         expertTokens = [Int](repeating: 0, count: scenario.model.experts)
         gpuTokens = [Int](repeating: 0, count: gpus)
         tokensArrived = gpuTokens
-        layerExpertNanos = [Int64](repeating: 0, count: gpus)
         traffic = TrafficAccount(gpuCount: gpus, gpusPerNode: scenario.cluster.gpusPerNode)
     }
 
@@ -191,8 +189,7 @@ public struct MoELayerStep {
         return unrouted
     }
 
-    /// The kernel times of the counted tokens: per micro-batch for the flow model, and for the whole
-    /// layer as one batch (the analytical bound).
+    /// The kernel times of the counted tokens, per micro-batch.
     /// - Complexity: O(M · (G + replicas)).
     private mutating func kernelWork(placement: ExpertPlacement) -> LayerWork {
         let gpus = scenario.cluster.gpuCount
@@ -204,10 +201,6 @@ public struct MoELayerStep {
         } else {
             for i in expertNanos.indices { expertNanos[i] = 0 }
         }
-        for g in layerExpertNanos.indices { layerExpertNanos[g] = 0 }
-        for replica in 0..<replicas {
-            layerExpertNanos[Int(placement.replicaGPUs[replica])] += compute.expertTime(tokens: replicaTokens[replica]).nanoseconds
-        }
         for m in 0..<microbatches {
             let gateTime = compute.gateTime(tokens: microbatchTokens[m]).nanoseconds
             for g in 0..<gpus { gateNanos[m * gpus + g] = gateTime }
@@ -217,9 +210,7 @@ public struct MoELayerStep {
             }
         }
         return LayerWork(stages: stages, microbatchCopies: microbatches > 1 ? microbatchCopies : [dispatchCopies],
-                         gateNanos: gateNanos, expertNanos: expertNanos, layerCopies: dispatchCopies,
-                         layerGateNanos: compute.gateTime(tokens: layout.tokensPerGPU).nanoseconds,
-                         layerExpertNanos: layerExpertNanos)
+                         gateNanos: gateNanos, expertNanos: expertNanos)
     }
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).
