@@ -64,7 +64,7 @@ final class FlowNetworkTests: XCTestCase {
         for f in flows {
             network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
         }
-        var completed: [Int32] = []
+        var completed: [FlowID] = []
         while let next = network.nextEventTime() { network.advance(to: next, completed: &completed) }
         XCTAssertEqual(completed.count, flows.count)
         return network.finishedNanos
@@ -138,7 +138,7 @@ final class FlowNetworkTests: XCTestCase {
             for f in plan {
                 network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
             }
-            var completed: [Int32] = []
+            var completed: [FlowID] = []
             while let next = network.nextEventTime() {
                 if let violation = network.maxMinViolation() { return XCTFail("seed \(seed): \(violation)") }
                 network.advance(to: next, completed: &completed)
@@ -214,7 +214,7 @@ final class FlowNetworkTests: XCTestCase {
         var delivered = [Double](repeating: 0, count: plan.count)
         var lastRate = [Double](repeating: 0, count: plan.count)
         var transmitting: [Int32] = []
-        var completed: [Int32] = []
+        var completed: [FlowID] = []
         var now: Int64 = 0
         var failed = false
 
@@ -235,7 +235,7 @@ final class FlowNetworkTests: XCTestCase {
             solver.solve(capacities: topology.bytesPerSecond, pathStart: pathStart, pathLinks: pathLinks,
                          flows: transmitting, rates: &reference, bottlenecks: &bottlenecks)
             for f in 0..<added {
-                let got = network.rate(of: Int32(f)), want = reference[f]
+                let got = network.rate(of: FlowID(f)), want = reference[f]
                 if abs(got - want) > 1e-6 * want + 1e-3 {
                     XCTFail("seed \(seed) t=\(now) flow \(f): rate \(got), fresh solve \(want)")
                     failed = true
@@ -255,7 +255,7 @@ final class FlowNetworkTests: XCTestCase {
             network.advance(to: SimTime(nanoseconds: next), completed: &completed)
             now = next
             for id in completed {
-                let f = Int(id)
+                let f = id.index
                 let tolerance = 1e-6 * Double(plan[f].bytes) + lastRate[f] * 1e-9 + 1e-3
                 if network.finishedNanos[f] != now || abs(delivered[f] - Double(plan[f].bytes)) > tolerance {
                     XCTFail("seed \(seed) flow \(f) finished at \(network.finishedNanos[f]) (now \(now)) having "
@@ -274,7 +274,7 @@ final class FlowNetworkTests: XCTestCase {
                 let f = plan[added]
                 let id = network.addFlow(from: f.source, to: f.destination, bytes: f.bytes,
                                          at: SimTime(nanoseconds: f.at), tag: Int32(added))
-                XCTAssertEqual(Int(id), added)
+                XCTAssertEqual(id.index, added)
                 added += 1
             }
         }
@@ -441,7 +441,7 @@ final class FlowNetworkTests: XCTestCase {
             network.addFlow(from: f.source, to: f.destination, bytes: f.bytes, at: SimTime(nanoseconds: f.at), tag: 0)
         }
         var times: [Int64] = []
-        var completed: [Int32] = []
+        var completed: [FlowID] = []
         // Moving to a time at which nothing happens repairs nothing.
         network.advance(to: SimTime(nanoseconds: 1_000), completed: &completed)
         XCTAssertEqual(network.nextEventTime(), SimTime(nanoseconds: 2_000))
@@ -449,7 +449,7 @@ final class FlowNetworkTests: XCTestCase {
         while let next = network.nextEventTime() {
             times.append(next.nanoseconds)
             network.advance(to: next, completed: &completed)
-            XCTAssertEqual(network.rate(of: 0), 0, "a finished flow has no rate, even before its repair")
+            XCTAssertEqual(network.rate(of: FlowID(0)), 0, "a finished flow has no rate, even before its repair")
         }
         XCTAssertEqual(times, [2_000, 12_000, 12_100, 17_050])
         XCTAssertEqual(network.instants, 3)
