@@ -179,12 +179,17 @@ public struct FlowNetwork {
 
     // MARK: Full-solve scratch (by flow; see FlowNetwork+FullSolve.swift)
 
+    /// Progressive filling, with its own scratch.
     var solver = MaxMinFairShare()
     /// The transmitting flows, as the solver takes them.
     var transmitting: [Int32] = []
+    /// Each flow's rate as solved.
     var solvedRate: [Double] = []
+    /// Each flow's bottleneck link as solved: its new group.
     var solvedBottleneck: [Int32] = []
+    /// Each flow's bytes left when the solve began.
     var solvedRemaining: [Double] = []
+    /// Each flow's rate before the solve, to count the changes.
     var previousRate: [Double] = []
 
     /// An idle network over `topology`, sharing bandwidth max-min fairly within `precision`
