@@ -10,27 +10,29 @@ final class ValidationTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("scenarios/validation").path
 
     func run(_ file: String) throws -> ValidationReport {
-        let report = try ValidationReport(running: ValidationSet(measurementFiles: ["\(Self.directory)/\(file)"]),
-                                          jobs: ProcessInfo.processInfo.activeProcessorCount)
-        for row in report.rows {
-            print(String(format: "validation %@: measured %g %@, predicted %.1f, error %+.1f%%", row.measurement.id,
-                         row.measurement.measured, row.measurement.unit, row.prediction.value, row.errorPercent))
+        try ValidationReport(running: ValidationSet(measurementFiles: ["\(Self.directory)/\(file)"]),
+                             jobs: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// The rows off by more than `tolerancePercent`, each with its figures, so that a failure says by how much.
+    static func failures(of report: ValidationReport, tolerancePercent: Double) -> [String] {
+        report.failures(tolerancePercent: tolerancePercent).map { row in
+            String(format: "%@: measured %g %@, predicted %.1f, error %+.1f%%", row.measurement.id,
+                   row.measurement.measured, row.measurement.unit, row.prediction.value, row.errorPercent)
         }
-        print(report.summary)
-        return report
     }
 
     func testPublishedRowsWithinTenPercentAndMeanUnderFive() throws {
         let report = try run("published.csv")
         XCTAssertEqual(report.rows.count, 9, "one scenario per row of ../shared/validation/published.csv")
-        XCTAssertEqual(report.failures(tolerancePercent: 10).map(\.measurement.id), [])
-        XCTAssertLessThan(report.meanAbsoluteErrorPercent, 5)
+        XCTAssertEqual(Self.failures(of: report, tolerancePercent: 10), [])
+        XCTAssertLessThan(report.meanAbsoluteErrorPercent, 5, report.summary)
     }
 
     func testFurtherDeepEPRowsWithinTenPercent() throws {
         let report = try run("published-more.csv")
         XCTAssertEqual(report.rows.count, 12)
-        XCTAssertEqual(report.failures(tolerancePercent: 10).map(\.measurement.id), [])
+        XCTAssertEqual(Self.failures(of: report, tolerancePercent: 10), [])
     }
 
     /// The validation scenarios price each kernel with the analytical model (fast at 256 ranks); the

@@ -39,7 +39,7 @@ extension FlowNetwork {
                                 at: .zero, tag: 0)
             }
         }
-        var completed: [Int32] = []
+        var completed: [FlowID] = []
         var last = SimTime.zero
         var completedFlows = 0
         var finished = true

@@ -37,7 +37,7 @@ struct FlowLayerSimulation: LayerNetworkModel {
     private var queueHead: [Int]
     private var running: [Int32]
     private var busy: [Int64]
-    private var completed: [Int32] = []
+    private var completed: [FlowID] = []
     /// When set, every kernel and flow of each run is appended here (for `--timeline`).
     var recording: Timeline.Track?
 
@@ -173,8 +173,8 @@ struct FlowLayerSimulation: LayerNetworkModel {
                 completed.removeAll(keepingCapacity: true)
                 network.advance(to: t, completed: &completed)
                 for f in completed {
-                    let tag = Int(network.tags[Int(f)])
-                    release(tag / stageCount, tag % stageCount + 1, Int(network.destinations[Int(f)]), t.nanoseconds, by: f)
+                    let tag = Int(network.tags[f.index])
+                    release(tag / stageCount, tag % stageCount + 1, Int(network.destinations[f.index]), t.nanoseconds, by: f.rawValue)
                 }
             } else if case let .computeDone(gpu)? = engine.step() {
                 let g = Int(gpu)
