@@ -32,24 +32,21 @@ public struct LayerDetail: Equatable, Sendable {
         expertDropped = [Int64](repeating: 0, count: placement.expertCount)
     }
 
-    /// Adds one evaluated batch of `buffer`'s tokens: the tokens that arrived at each GPU, the kept slots of each
-    /// replica, each GPU's compute, where the bytes went, and the layer's time.
-    /// - Complexity: O(G + replicas + slots).
-    mutating func add(tokensArrived: [Int], replicaSlots: [Int], gpuCompute: [SimTime], traffic: TrafficAccount,
-                      layerTime: SimTime, buffer: RoutingBuffer) {
+    /// Adds one priced batch.
+    /// - Complexity: O(G + replicas + experts).
+    mutating func add(_ observation: LayerObservation) {
+        let layerTime = observation.outcome.layerTime.nanoseconds
         for g in 0..<placement.gpuCount {
-            tokensIn[g] += Int64(tokensArrived[g])
-            bytesSent[g] += traffic.bytesSent[g]
-            bytesReceived[g] += traffic.bytesReceived[g]
-            computeNanos[g] += gpuCompute[g].nanoseconds
-            idleNanos[g] += layerTime.nanoseconds - gpuCompute[g].nanoseconds
+            tokensIn[g] += Int64(observation.tokensArrived[g])
+            bytesSent[g] += observation.bytesSent[g]
+            bytesReceived[g] += observation.bytesReceived[g]
+            computeNanos[g] += observation.gpuCompute[g].nanoseconds
+            idleNanos[g] += layerTime - observation.gpuCompute[g].nanoseconds
         }
         for replica in 0..<placement.replicaCount {
-            replicaTokens[replica] += Int64(replicaSlots[replica])
-            if replicaSlots[replica] > 0 { expertsRun[Int(placement.replicaGPUs[replica])] += 1 }
+            replicaTokens[replica] += Int64(observation.replicaSlots[replica])
+            if observation.replicaSlots[replica] > 0 { expertsRun[Int(placement.replicaGPUs[replica])] += 1 }
         }
-        for slot in 0..<buffer.slotCount where buffer.dropped[slot] {
-            expertDropped[Int(buffer.experts[slot])] += 1
-        }
+        for expert in 0..<placement.expertCount { expertDropped[expert] += Int64(observation.droppedByExpert[expert]) }
     }
 }

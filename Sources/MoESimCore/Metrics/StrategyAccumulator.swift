@@ -16,7 +16,11 @@ struct StrategyAccumulator {
         layers = placements.map { LayerDetail(placement: $0) }
     }
 
-    mutating func add(_ outcome: LayerOutcome, dropped droppedSlots: Int, offered offeredSlots: Int) {
+    /// Adds `observation` of layer `layer`.
+    /// - Complexity: O(G + replicas + experts).
+    mutating func add(_ observation: LayerObservation, layer: Int) {
+        layers[layer].add(observation)
+        let outcome = observation.outcome
         gate += outcome.gate.nanoseconds
         dispatch += outcome.dispatch.time.nanoseconds
         expert += outcome.expert.nanoseconds
@@ -35,9 +39,9 @@ struct StrategyAccumulator {
         interBytes += outcome.dispatch.interNodeBytes + outcome.combine.interNodeBytes
         maxSent = max(maxSent, outcome.dispatch.maxGPUSentBytes, outcome.combine.maxGPUSentBytes)
         maxReceived = max(maxReceived, outcome.dispatch.maxGPUReceivedBytes, outcome.combine.maxGPUReceivedBytes)
-        dropped += Int64(droppedSlots)
+        dropped += Int64(observation.droppedSlots)
         unrouted += Int64(outcome.unroutedTokens)
-        offered += Int64(offeredSlots)
+        offered += Int64(observation.offeredSlots)
     }
 
     func result(steps: Int) -> StrategyResult {

@@ -14,7 +14,7 @@ struct AnalyticalLayerModel: LayerNetworkModel {
     }
 
     /// - Complexity: O(S · G² · P) for S stages and routes of P links.
-    mutating func run(_ work: LayerWork, layer: Int, offset: SimTime) -> LayerTiming {
+    mutating func run(_ work: LayerWork, layer: Int) -> LayerTiming {
         precondition(work.microbatchCopies.count == 1, "the analytical bound prices a layer of one micro-batch")
         let copies = work.microbatchCopies[0]
         var timing = LayerTiming()

@@ -55,9 +55,8 @@ struct FlowLayerSimulation: LayerNetworkModel {
 
     /// Simulates the layer, micro-batch by micro-batch (`work.microbatchCopies` and kernel times).
     /// - Complexity: O(M · S · G² + network work) for M micro-batches of S stages.
-    mutating func run(_ work: LayerWork, layer: Int, offset: SimTime) -> LayerTiming {
+    mutating func run(_ work: LayerWork, layer: Int) -> LayerTiming {
         stages = work.stages
-        let offsetNanos = offset.nanoseconds
         let copies = work.microbatchCopies
         let gateNanos = work.gateNanos, expertNanos = work.expertNanos
         let microbatches = copies.count
@@ -181,7 +180,7 @@ struct FlowLayerSimulation: LayerNetworkModel {
                 let now = engine.now.nanoseconds
                 let task = Int(running[g])
                 recording?.compute.append(Timeline.ComputeSpan(
-                    gpu: gpu, startNanos: offsetNanos + kernelStart[Int(lastKernel[g])], endNanos: offsetNanos + now,
+                    gpu: gpu, startNanos: kernelStart[Int(lastKernel[g])], endNanos: now,
                     layer: Int32(layer), microbatch: Int32(task / stageCount), stage: stageNames[task % stageCount]))
                 running[g] = -1
                 release(task / stageCount, task % stageCount + 1, g, now, by: -2)
@@ -197,7 +196,7 @@ struct FlowLayerSimulation: LayerNetworkModel {
                 let tag = Int(network.tags[f])
                 recording?.flows.append(Timeline.FlowSpan(
                     source: network.sources[f], destination: network.destinations[f],
-                    startNanos: offsetNanos + network.addedNanos[f], endNanos: offsetNanos + network.finishedNanos[f],
+                    startNanos: network.addedNanos[f], endNanos: network.finishedNanos[f],
                     bytes: network.bytes[f], layer: Int32(layer), microbatch: Int32(tag / stageCount),
                     stage: stageNames[tag % stageCount]))
             }

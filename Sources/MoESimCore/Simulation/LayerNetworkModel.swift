@@ -6,10 +6,9 @@
 /// Two models conform: `AnalyticalLayerModel` (every stage back to back, each phase at its
 /// bottleneck-link bound) and `FlowLayerSimulation` (discrete events on the max-min flow network).
 protocol LayerNetworkModel {
-    /// Times one layer.
-    /// - Parameters:
-    ///   - layer, offset: label and time shift of the spans a model with events appends to `recording`.
-    mutating func run(_ work: LayerWork, layer: Int, offset: SimTime) -> LayerTiming
+    /// Times one layer; a model with events labels the spans it appends to `recording` with `layer`
+    /// (their times start at zero, the layer's start).
+    mutating func run(_ work: LayerWork, layer: Int) -> LayerTiming
     /// All compute (every stage, every micro-batch) of each GPU in the last run.
     var gpuCompute: [SimTime] { get }
     /// When set, a model with events appends every kernel and flow of the following runs here (for

@@ -78,10 +78,10 @@ public struct MoELayerStep {
     /// - Parameter deduplication: how a token's kept experts become copies on the wire.
     /// - Complexity: O(T · k² + S · G² + E log E) for S pipeline stages.
     public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
-                                  deduplication: Deduplication, layer: Int = 0, timeOffset: SimTime = .zero) -> LayerOutcome {
+                                  deduplication: Deduplication, layer: Int = 0) -> LayerOutcome {
         let unrouted = countCopies(buffer, placement: placement, deduplication: deduplication)
         let work = kernelWork(placement: placement)
-        let timing = network.run(work, layer: layer, offset: timeOffset)
+        let timing = network.run(work, layer: layer)
         var dispatch = PhaseCost.zero, combine = PhaseCost.zero
         traffic.reset()
         for stage in stages {

@@ -1,30 +1,37 @@
+import Foundation
+
 /// Runs a scenario: generates (or reads from its trace file) each (step, layer) batch of
 /// router scores once, routes it under every strategy, applies the capacity limit, prices
 /// the layer and accumulates the metrics.
 ///
-/// All strategies see exactly the same tokens, and the result depends only on
-/// the scenario (including its seed) and its trace file. A trace is streamed batch by batch,
+/// All strategies see exactly the same tokens, and the result depends only on the scenario
+/// (including its seed) and its trace file, never on the number of threads: batches are priced
+/// on any thread but summed in (step, layer, strategy) order. A trace is streamed batch by batch,
 /// so memory stays bounded whatever its size.
 public enum Simulator {
     /// Index of the first warm-up step: far beyond any measured step, so their random streams differ.
     static let warmupStepBase = 1 << 40
 
     /// Simulates `scenario` and returns one result per strategy.
-    /// - Parameter progress: called after each (step, layer) batch with (batches done, batches total).
-    /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs.
-    /// - Parameter timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
+    /// - Parameters:
+    ///   - jobs: threads pricing batches at once (each holds its own routing and network scratch space).
+    ///   - timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
+    ///   - progress: called on the calling thread after each (step, layer) batch with (batches done, batches total).
+    /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs, over `jobs` threads.
     /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams).
-    public static func run(_ scenario: Scenario, timeline: Bool = false,
+    public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false,
                            progress: ((Int, Int) -> Void)? = nil) throws -> ScenarioResult {
-        var batch = try BatchRouter(scenario: scenario)
+        let source = try BatchSource(scenario: scenario)
         let layers = scenario.model.moeLayers
         let steps = scenario.simulation.steps
         let strategies = scenario.strategies
         var placements = [[ExpertPlacement]](repeating: [ExpertPlacement](repeating: scenario.basePlacement, count: layers),
                                              count: strategies.count)
         var replication: [ReplicationSummary?] = Array(repeating: nil, count: strategies.count)
+        var warmupBatches = 0
         if case let .replicated(_, slotsPerGPU, warmupSteps) = scenario.placement {
-            let fits = try fitReplicas(scenario, batch: &batch, slotsPerGPU: slotsPerGPU, warmupSteps: warmupSteps)
+            let fits = try fitReplicas(scenario, source: source, slotsPerGPU: slotsPerGPU, warmupSteps: warmupSteps)
+            warmupBatches = warmupSteps * layers
             for s in strategies.indices {
                 placements[s] = fits[s].map(\.placement)
                 replication[s] = ReplicationSummary(fits[s])
@@ -34,38 +41,28 @@ public enum Simulator {
         var accumulators = strategies.indices.map {
             StrategyAccumulator(strategy: strategies[$0], placements: placements[$0])
         }
-        var step = MoELayerStep(scenario: scenario)
         let recordTimeline = timeline && scenario.simulation.network == .flow
         var recorded = recordTimeline ? Timeline(strategies: strategies.map(\.label), gpuCount: scenario.cluster.gpuCount) : nil
-        var timelineOffsets = [SimTime](repeating: .zero, count: strategies.count)
-        for stepIndex in 0..<steps {
-            for layer in 0..<layers {
-                try batch.generate(step: stepIndex, layer: layer)
-                for s in strategies.indices {
-                    let placement = placements[s][layer]
-                    let dropped = batch.route(strategy: s, placement: placement)
-                    let recording = recordTimeline && stepIndex == 0
-                    if recording {
-                        // Hand the track over (leaving a placeholder) so that appending to it never copies it.
-                        step.recording = recorded?.tracks[s]
-                        recorded?.tracks[s] = Timeline.Track(strategy: strategies[s].label)
-                    }
-                    let outcome = step.evaluate(batch.buffer, placement: placement,
-                                                deduplication: strategies[s].deduplication,
-                                                layer: layer, timeOffset: timelineOffsets[s])
-                    if recording {
-                        if let track = step.recording { recorded?.tracks[s] = track }
-                        step.recording = nil
-                        timelineOffsets[s] += outcome.layerTime
-                    }
-                    accumulators[s].add(outcome, dropped: dropped, offered: batch.tokens * strategies[s].k)
-                    accumulators[s].layers[layer].add(tokensArrived: step.tokensArrived, replicaSlots: step.replicaTokens,
-                                                      gpuCompute: step.gpuCompute, traffic: step.traffic,
-                                                      layerTime: outcome.layerTime, buffer: batch.buffer)
-                }
-                progress?(stepIndex * layers + layer + 1, steps * layers)
+        var timelineOffsets = [Int64](repeating: 0, count: strategies.count)
+        let workers = WorkerPool(source: source)
+        let frozenPlacements = placements, firstOrder = warmupBatches
+        try OrderedParallelMap.run(count: steps * layers, jobs: jobs, work: { index in
+            let step = index / layers, layer = index % layers
+            return try workers.withWorker { worker in
+                try worker.price(step: step, layer: layer, order: firstOrder + index,
+                                 placements: frozenPlacements.map { $0[layer] }, recording: recordTimeline && step == 0)
             }
-        }
+        }, deliver: { index, priced in
+            let step = index / layers, layer = index % layers
+            for s in strategies.indices {
+                accumulators[s].add(priced[s].observation, layer: layer)
+                if let track = priced[s].track {
+                    recorded?.tracks[s].append(track, shiftedBy: timelineOffsets[s])
+                    timelineOffsets[s] += priced[s].observation.outcome.layerTime.nanoseconds
+                }
+            }
+            progress?(step * layers + layer + 1, steps * layers)
+        })
         let results = accumulators.enumerated().map { s, accumulator in
             var result = accumulator.result(steps: steps)
             result.replication = replication[s]
@@ -79,15 +76,16 @@ public enum Simulator {
     /// own (random streams no measured step uses, same popularity), so the fit never sees the
     /// tokens it is then measured on, as a load balancer fitted on past traffic would not. A trace's
     /// warm-up steps are its first ones; the measured steps follow them.
-    private static func fitReplicas(_ scenario: Scenario, batch: inout BatchRouter, slotsPerGPU: Int,
+    private static func fitReplicas(_ scenario: Scenario, source: BatchSource, slotsPerGPU: Int,
                                     warmupSteps: Int) throws -> [[ReplicationBalancer.Fit]] {
         let layers = scenario.model.moeLayers
         let base = scenario.basePlacement
+        var batch = BatchRouter(source: source)
         var loads = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 0, count: scenario.model.experts),
                                                        count: layers), count: scenario.strategies.count)
         for stepIndex in 0..<warmupSteps {
             for layer in 0..<layers {
-                try batch.generate(step: warmupStepBase + stepIndex, layer: layer)
+                try batch.generate(step: warmupStepBase + stepIndex, layer: layer, order: stepIndex * layers + layer)
                 for s in scenario.strategies.indices {
                     _ = batch.route(strategy: s, placement: base)
                     for slot in 0..<batch.buffer.slotCount where !batch.buffer.dropped[slot] {
@@ -104,70 +102,67 @@ public enum Simulator {
     }
 }
 
-/// Generates (or reads from the trace) one (step, layer) batch of tokens and routes it under
-/// each strategy, reusing every buffer from batch to batch.
-struct BatchRouter {
-    let scenario: Scenario
-    let tokens: Int
-    private let generator: SyntheticScoreGenerator
-    /// The scenario's trace file, streamed; nil for synthetic tokens.
-    private let trace: TraceSource?
-    private let routers: [any RoutingStrategy]
-    private var batch = TraceBatch()
-    private(set) var buffer = RoutingBuffer()
-    private var limiter = CapacityLimiter()
-    private var assigner = ReplicaAssigner()
-
-    init(scenario: Scenario) throws {
-        self.scenario = scenario
-        tokens = scenario.tokenLayout.tokenCount
-        generator = SyntheticScoreGenerator(spec: scenario.synthetic, experts: scenario.model.experts,
-                                            layers: scenario.model.moeLayers, seed: scenario.simulation.seed)
-        trace = try scenario.traceFile.map { try TraceSource(file: $0.path) }
-        if let trace, let expected = scenario.traceFile?.header, trace.header != expected {
-            throw TraceError.invalidField(file: trace.file, at: .byte(0), field: "the header", value: "a different shape",
-                                          allowed: "the one read when the scenario was loaded (the file changed since)")
-        }
-        routers = scenario.strategies.map {
-            $0.makeRouter(gpusPerNode: scenario.cluster.gpusPerNode, capacityFactor: scenario.capacityFactor)
-        }
+/// One thread's scratch space for pricing batches: its router and its layer step (with the network
+/// model's state). A run makes one per thread that asks, lazily, and reuses it batch after batch.
+private final class BatchWorker {
+    /// One strategy's priced layer, and its timeline spans (starting at zero) when recorded.
+    struct Priced: Sendable {
+        var observation: LayerObservation
+        var track: Timeline.Track?
     }
 
-    /// Makes batch (step, layer) current: generated, or the trace's next batch (traces are read in order).
-    mutating func generate(step: Int, layer: Int) throws {
-        guard let trace else {
-            generator.fill(step: step, layer: layer, tokenCount: tokens, into: &batch.scores)
-            return
-        }
-        guard try trace.nextBatch(into: &batch) else {
-            throw TraceError.truncated(file: trace.file, at: .byte(trace.bytesRead), what: "trace (batch for step \(step), "
-                + "layer \(layer))", neededBytes: trace.header.tokensPerStep * trace.header.payloadBytesPerToken,
-                availableBytes: 0)
-        }
+    private var router: BatchRouter
+    private var step: MoELayerStep
+
+    init(source: BatchSource) {
+        router = BatchRouter(source: source)
+        step = MoELayerStep(scenario: source.scenario)
     }
 
-    /// Routes the current batch under strategy `index` on `placement`, applies the capacity
-    /// limit and chooses replicas; returns the number of dropped slots. A choices trace's
-    /// recorded experts are replayed as they are.
-    mutating func route(strategy index: Int, placement: ExpertPlacement) -> Int {
-        let spec = scenario.strategies[index]
-        let router = routers[index]
-        if let header = trace?.header, header.payload == .choices {
-            buffer.replay(experts: batch.experts, weights: batch.weights, tokenCount: tokens, k: header.k)
-        } else {
-            batch.scores.withUnsafeBufferPointer { scores in
-                batch.deviceLogits.withUnsafeBufferPointer { logits in
-                    router.route(scores: scores, deviceLogits: logits.isEmpty ? nil : logits, tokenCount: tokens,
-                                 placement: placement, into: &buffer)
-                }
-            }
+    /// Routes and prices batch (step, layer), the run's `order`-th, under every strategy on its placement.
+    /// - Complexity: O(strategies · (T · E · k + G²)).
+    func price(step stepIndex: Int, layer: Int, order: Int, placements: [ExpertPlacement],
+               recording: Bool) throws -> [Priced] {
+        try router.generate(step: stepIndex, layer: layer, order: order)
+        let scenario = router.scenario
+        return scenario.strategies.indices.map { s in
+            let placement = placements[s]
+            let dropped = router.route(strategy: s, placement: placement)
+            if recording { step.recording = Timeline.Track(strategy: scenario.strategies[s].label) }
+            let outcome = step.evaluate(router.buffer, placement: placement,
+                                        deduplication: scenario.strategies[s].deduplication, layer: layer)
+            var droppedByExpert = [Int](repeating: 0, count: placement.expertCount)
+            let buffer = router.buffer
+            for slot in 0..<buffer.slotCount where buffer.dropped[slot] { droppedByExpert[Int(buffer.experts[slot])] += 1 }
+            let observation = LayerObservation(
+                outcome: outcome, droppedSlots: dropped, offeredSlots: router.tokens * scenario.strategies[s].k,
+                tokensArrived: step.tokensArrived, replicaSlots: step.replicaTokens, gpuCompute: step.gpuCompute,
+                bytesSent: step.traffic.bytesSent, bytesReceived: step.traffic.bytesReceived,
+                droppedByExpert: droppedByExpert)
+            defer { step.recording = nil }
+            return Priced(observation: observation, track: step.recording)
         }
-        var dropped = 0
-        if let factor = scenario.capacityFactor,
-           let limit = spec.capacityLimit(factor: factor, tokens: tokens, placement: placement) {
-            dropped = limiter.apply(to: &buffer, placement: placement, limit: limit)
+    }
+}
+
+/// The workers of one run, handed to whichever thread asks (each thread holds one at a time).
+private final class WorkerPool: @unchecked Sendable {
+    private let source: BatchSource
+    private let lock = NSLock()
+    private var idle: [BatchWorker] = []
+
+    init(source: BatchSource) { self.source = source }
+
+    /// Runs `body` with a worker no other thread holds meanwhile.
+    func withWorker<T>(_ body: (BatchWorker) throws -> T) rethrows -> T {
+        lock.lock()
+        let worker = idle.popLast() ?? BatchWorker(source: source)
+        lock.unlock()
+        defer {
+            lock.lock()
+            idle.append(worker)
+            lock.unlock()
         }
-        assigner.assign(&buffer, placement: placement)
-        return dropped
+        return try body(worker)
     }
 }

@@ -47,6 +47,23 @@ public struct Timeline: Sendable {
         public var compute: [ComputeSpan] = []
         /// Every flow, in the order started.
         public var flows: [FlowSpan] = []
+
+        /// Appends `other`'s spans, `nanos` later (a layer recorded from zero, placed after the ones before it).
+        /// - Complexity: O(spans of `other`).
+        mutating func append(_ other: Track, shiftedBy nanos: Int64) {
+            compute += other.compute.map { span in
+                var span = span
+                span.startNanos += nanos
+                span.endNanos += nanos
+                return span
+            }
+            flows += other.flows.map { span in
+                var span = span
+                span.startNanos += nanos
+                span.endNanos += nanos
+                return span
+            }
+        }
     }
 
     /// One track per strategy, in scenario order.

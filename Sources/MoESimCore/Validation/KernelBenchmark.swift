@@ -82,7 +82,7 @@ public struct KernelBenchmark: Sendable {
         pricing.simulation.network = .analytical   // only the traffic matrix is used; the phase is priced alone below
         pricing.microbatches = 1
         var router = try BatchRouter(scenario: pricing)
-        try router.generate(step: 0, layer: 0)
+        try router.generate(step: 0, layer: 0, order: 0)
         let placement = scenario.basePlacement
         _ = router.route(strategy: 0, placement: placement)
         var step = MoELayerStep(scenario: pricing)
