@@ -6,9 +6,9 @@ import PackageDescription
 // No target of the MoESimCore library carries unsafe flags: SwiftPM refuses such a product as a
 // (versioned) dependency of another package, and PackageManifestTests fails if one comes back.
 // What the flags used to give is asked for on the command line instead:
-// - x86-64-v2 code (SSE4.2: one-instruction vector blends in the top-k selection), measured
-//   faster by `moesim bench routing`: swift build -c release -Xswiftc -target-cpu -Xswiftc x86-64-v2
-//   (a binary that then stops with an illegal instruction on a pre-2009 x86 CPU);
+// - SSE4.2 code (one-instruction vector blends in the top-k selection), measured faster by
+//   `moesim bench routing`: swift build -c release -Xswiftc -target-cpu -Xswiftc nehalem
+//   (Swift 6.3 rejects the name x86-64-v2; the binary then needs an x86 CPU from 2009 or later);
 // - optimised tests (the vectorised softmax is generic SIMD code, far slower at -Onone):
 //   swift test -Xswiftc -O
 let package = Package(
