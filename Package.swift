@@ -3,19 +3,18 @@
 // Foundation only: no package dependencies.
 import PackageDescription
 
-#if arch(x86_64)
-// The core targets x86-64-v2 (SSE4.2, as in every x86 server CPU since 2011, and the floor of
-// RHEL 9): SSE2 has no vector blend, so the top-k selection's compare-and-keep steps take three
-// instructions instead of one; `bench routing` measures top-2 about 1.5x faster with it.
-// On an older CPU the binary stops with an illegal instruction: delete these flags to build for it.
-let coreCodegen: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "nehalem"])]
-#else
-let coreCodegen: [SwiftSetting] = []
-#endif
+// No target of the MoESimCore library carries unsafe flags: SwiftPM refuses such a product as a
+// (versioned) dependency of another package, and PackageManifestTests fails if one comes back.
+// What the flags used to give is asked for on the command line instead:
+// - SSE4.2 code (one-instruction vector blends in the top-k selection), measured faster by
+//   `moesim bench routing`: swift build -c release -Xswiftc -target-cpu -Xswiftc nehalem
+//   (Swift 6.3 rejects the name x86-64-v2; the binary then needs an x86 CPU from 2009 or later);
+// - optimised tests (the vectorised softmax is generic SIMD code, far slower at -Onone):
+//   swift test -Xswiftc -O
 
 // Each folder of the core opens with a README.md (what lives there, what it may depend on); they are docs, not resources.
-let coreFolders = ["Bench", "Cluster", "Engine", "Files", "Metrics", "Model", "Network", "Placement", "Plot", "Report",
-                   "Routing", "Scenario", "Simulation", "Sweep", "Trace", "Validation"]
+let coreFolders = ["Bench", "CSV", "Cluster", "Engine", "Files", "Metrics", "Model", "Network", "Placement", "Plot",
+                   "Report", "Routing", "Scenario", "Simulation", "Sweep", "Trace", "Validation"]
 
 let package = Package(
     name: "moesim",
@@ -24,10 +23,7 @@ let package = Package(
         .executable(name: "moesim", targets: ["moesim"]),
     ],
     targets: [
-        // The core is optimised even in debug builds: its vectorised softmax runs through generic,
-        // unspecialised SIMD code at -Onone, ~50x slower, which made `swift test` crawl.
-        .target(name: "MoESimCore", path: "Sources/MoESimCore", exclude: coreFolders.map { "\($0)/README.md" },
-                swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))] + coreCodegen),
+        .target(name: "MoESimCore", path: "Sources/MoESimCore", exclude: coreFolders.map { "\($0)/README.md" }),
         .executableTarget(name: "moesim", dependencies: ["MoESimCore"], path: "Sources/moesim"),
         .testTarget(name: "MoESimCoreTests", dependencies: ["MoESimCore"], path: "Tests/MoESimCoreTests"),
         // Depends on the executable so that `swift test` builds the binary it runs.

@@ -16,6 +16,8 @@ enum BenchCommand {
     routed in batches of 65,536 tokens until N tokens have been routed; each row is the fastest
     of R such timings (repeats), since a shared machine only ever slows a run. Progress on stderr.
     Measure with a release build: swift build -c release && .build/release/moesim bench routing
+    (on x86-64, add -Xswiftc -target-cpu -Xswiftc nehalem for SSE4.2 code: top-k routing needs
+    its one-instruction vector blends, which plain x86-64 spells in three).
 
     bench network prints CSV on stdout: one dispatch all-to-all (every GPU sends 4096 tokens x
     top-8 copies of 7168 bytes) on DGX H100 nodes of 8 GPUs, uniform or Zipf-skewed (s = 1.2,
@@ -107,28 +109,17 @@ enum BenchCommand {
                                          command: "bench")
         }
         let repeats = try args.integer("--repeat", default: 1, in: 1...1000)
-        print(CSVWriter.render(header: NetworkBenchmark.columns, rows: []), terminator: "")
+        print(NetworkBenchmark.csvHeader, terminator: "")
         for gpus in counts.map({ $0! }) {
             for pattern in patterns.map({ $0! }) {
                 let traffic = NetworkBenchmark.traffic(pattern, gpus: gpus)
-                // The flow model once per precision, then the analytical bound (which has none).
-                let runs: [(NetworkModelKind, Double?)] = precisions.map { (.flow, $0!) } + [(.analytical, nil)]
-                for (model, precision) in runs {
+                for (model, precision) in NetworkBenchmark.runs(precisions: precisions.map { $0! }) {
                     let label = precision.map { "\(model.rawValue) at precision \($0)" } ?? model.rawValue
                     FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(label)…\n".utf8))
                     let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic,
                                                        precision: precision ?? FlowNetwork.defaultPrecision,
                                                        repeats: repeats, budgetSeconds: budget)
-                    print(CSVWriter.render(header: [], rows: [[
-                        "alltoall_\(pattern.rawValue)", model.rawValue, precision.map { String(describing: $0) } ?? "",
-                        String(gpus), String(row.flows), String(row.events),
-                        String(row.instants), String(row.repairs), String(row.resolvedFlows), String(row.rateChanges),
-                        String(row.fullSolves),
-                        String(format: "%.4f", row.wallSeconds),
-                        String(format: "%.0f", Double(row.events) / row.wallSeconds),
-                        String(format: "%.1f", row.simulated.microseconds), String(row.finished), String(row.repeats),
-                        String(format: "%.0f", peakResidentMegabytes()),
-                    ]]).dropFirst(), terminator: "")
+                    print(row.csvLine, terminator: "")
                 }
             }
         }
@@ -141,18 +132,16 @@ enum BenchCommand {
             throw CommandLineError.usage("--jobs must list job counts in [1, 1024] (got \"\(jobsText)\")", command: "bench")
         }
         let plan = try SweepBenchmark.plan()
-        print(CSVWriter.render(header: SweepBenchmark.columns, rows: []), terminator: "")
+        print(SweepBenchmark.csvHeader, terminator: "")
         var oneJobSeconds: Double?
         for jobs in jobCounts.map({ $0! }) {
             let progress = Progress(label: "bench sweep, \(jobs) job(s)", unit: "points")
-            let row = try SweepBenchmark.measure(plan, jobs: jobs) { progress.report(done: $0, total: $1) }
+            let row = try SweepBenchmark.measure(plan, jobs: jobs, oneJobSeconds: oneJobSeconds) {
+                progress.report(done: $0, total: $1)
+            }
             progress.finish()
-            if jobs == 1 { oneJobSeconds = row.wallSeconds }
-            print(CSVWriter.render(header: [], rows: [[
-                "sweep_64gpu_analytical", String(row.points), String(jobs), String(format: "%.3f", row.wallSeconds),
-                String(format: "%.2f", row.pointsPerSecond),
-                oneJobSeconds.map { String(format: "%.2f", $0 / row.wallSeconds) } ?? "",
-            ]]).dropFirst(), terminator: "")
+            oneJobSeconds = row.oneJobSeconds
+            print(row.csvLine, terminator: "")
         }
     }
 
@@ -162,35 +151,17 @@ enum BenchCommand {
             throw CommandLineError.usage("--bytes must be an integer in [1048576, 2^40] (got \"\(bytesText)\")", command: "bench")
         }
         let header = TraceBenchmark.header(bytes: bytes)
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("moesim-bench-\(ProcessInfo.processInfo.processIdentifier).moetrace").path
+        let path = TraceBenchmark.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        print(CSVWriter.render(header: TraceBenchmark.columns, rows: []), terminator: "")
+        print(TraceBenchmark.csvHeader, terminator: "")
         for phase in TraceBenchmark.Phase.allCases {
             FileHandle.standardError.write(Data("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n".utf8))
-            resetPeakResident()
             let row: TraceBenchmark.Row
             do { row = try TraceBenchmark.measure(phase, path: path, header: header) } catch let error as AtomicFile.WriteError {
                 throw CommandLineError.cannotWrite("\(error)")
             }
-            print(CSVWriter.render(header: [], rows: [[
-                phase.rawValue, String(row.bytes), String(format: "%.4f", row.wallSeconds),
-                String(format: "%.0f", row.megabytesPerSecond), String(format: "%.0f", peakResidentMegabytes()),
-            ]]).dropFirst(), terminator: "")
+            print(row.csvLine, terminator: "")
         }
-    }
-
-    /// Resets the peak resident set that `peakResidentMegabytes` reads (Linux 4.0+; ignored elsewhere).
-    static func resetPeakResident() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-    }
-
-    /// The process's peak resident set (VmHWM on Linux), MiB; 0 where unavailable.
-    static func peakResidentMegabytes() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kilobytes / 1024
     }
 
     private static func runRouting(_ args: ArgumentParser) throws {
@@ -205,16 +176,13 @@ enum BenchCommand {
                                          command: "bench")
         }
         let repeats = try args.integer("--repeat", default: 3, in: 1...1000)
-        print(CSVWriter.render(header: RoutingBenchmark.columns, rows: []), terminator: "")
+        print(RoutingBenchmark.csvHeader, terminator: "")
         for experts in expertCounts.map({ $0! }) {
             for (spec, probabilities) in RoutingBenchmark.cases() {
                 FileHandle.standardError.write(Data("bench routing: \(spec.label), \(experts) experts…\n".utf8))
                 let row = RoutingBenchmark.measure(spec, gateProbabilities: probabilities, experts: experts, tokens: tokens,
                                                    repeats: repeats)
-                print(CSVWriter.render(header: [], rows: [[
-                    "routing", row.strategy, String(row.k), String(row.gateProbabilities), String(row.experts), String(row.tokens),
-                    String(format: "%.4f", row.wallSeconds), String(format: "%.0f", row.tokensPerSecond), String(row.repeats),
-                ]]).dropFirst(), terminator: "")
+                print(row.csvLine, terminator: "")
             }
         }
     }

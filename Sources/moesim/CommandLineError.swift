@@ -33,6 +33,7 @@ enum CommandLineError: Error, CustomStringConvertible {
         switch error {
         case .usage(let message): self = .usage(message, command: command)
         case .data(let message): self = .data(message)
+        case .cannotWrite(let message): self = .cannotWrite(message)
         }
     }
 

@@ -80,7 +80,7 @@ enum PlotCommand {
 
         let data: PlotData
         do {
-            data = try PlotData(table: CSVTable.load(path: args.positionals[0]), request: request)
+            data = try PlotData(file: args.positionals[0], request: request)
         } catch let error as PlotError {
             throw error.exitCode == 66 ? CommandLineError.missingFile(error.description) : .data(error.description)
         }

@@ -80,8 +80,8 @@ enum SimulateCommand {
 
         for scenario in scenarios where scenario.simulation.network == .flow && scenario.cluster.gpuCount >= 512 {
             FileHandle.standardError.write(Data(("note: \(scenario.name) runs \(scenario.cluster.gpuCount) GPUs under the flow model; "
-                + "with skewed traffic each all-to-all can take 2-8 s at the default simulation.flowPrecision (1e-4), "
-                + "up to 30 s at 1e-9 (every flow completion re-shares bandwidth). "
+                + "with skewed traffic each all-to-all is slow (every flow completion re-shares the bandwidth of the flows "
+                + "still running), and slower at a finer simulation.flowPrecision than the default 1e-4. "
                 + "For fast sweeps set \"simulation\": {\"network\": \"analytical\"}.\n").utf8))
         }
 

@@ -80,26 +80,39 @@ enum SweepCommand {
             throw CommandLineError(error, command: "sweep")
         }
         if let slow = plan.scenarios.first(where: { $0.simulation.network == .flow && $0.cluster.gpuCount >= 512 }) {
-            FileHandle.standardError.write(Data(("note: points such as \(slow.cluster.gpuCount) GPUs under the flow model can "
-                + "take a minute or more each with skewed traffic; --set simulation.network=analytical sweeps much faster.\n").utf8))
+            FileHandle.standardError.write(Data(("note: points such as \(slow.cluster.gpuCount) GPUs under the flow model are "
+                + "slow with skewed traffic (every flow completion re-shares the bandwidth of the flows still running); "
+                + "--set simulation.network=analytical sweeps much faster.\n").utf8))
         }
 
-        var sink = try SweepSink(path: output, plan: plan, resume: args.has("--resume"))
-        let remaining = plan.points.count - sink.finishedPoints
+        // Rows go to stdout, or to a file that grows point by point (resumable).
+        let outputFile: SweepFile?
+        do {
+            outputFile = try output.map { try SweepFile(path: $0, plan: plan, resume: args.has("--resume")) }
+        } catch let error as SweepError {
+            throw CommandLineError(error, command: "sweep")
+        }
+        if let note = outputFile?.resumeNote { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        if outputFile == nil { FileHandle.standardOutput.write(Data(plan.table.header.utf8)) }
+        let kept = outputFile?.keptPoints ?? 0
+        let remaining = plan.points.count - kept
         let progress = Progress(label: "sweep", unit: "points")
         let start = Date()
-        try OrderedParallelMap.run(count: remaining, jobs: jobs, work: { [plan, skip = sink.finishedPoints] i in
-            try plan.rows(at: skip + i)
-        }, deliver: { i, rows in
-            try sink.append(rows)
-            progress.report(done: i + 1, total: remaining)
-        })
+        do {
+            try OrderedParallelMap.run(count: remaining, jobs: jobs, work: { [plan] i in try plan.rows(at: kept + i) },
+                                       deliver: { i, rows in
+                if let outputFile { try outputFile.append(rows) } else { FileHandle.standardOutput.write(Data(rows.utf8)) }
+                progress.report(done: i + 1, total: remaining)
+            })
+        } catch let error as SweepError {
+            throw CommandLineError(error, command: "sweep")
+        }
         progress.finish()
-        try sink.close()
+        try outputFile?.close()
         var summary = String(format: "sweep: %d point(s) in %.1f s with %d job(s)", remaining,
                              Date().timeIntervalSince(start), min(jobs, max(remaining, 1)))
         if let shard { summary += " (shard \(shard.index)/\(shard.count) of a \(plan.grid.pointCount)-point grid)" }
-        if sink.finishedPoints > 0 { summary += "; \(sink.finishedPoints) point(s) kept from before" }
+        if kept > 0 { summary += "; \(kept) point(s) kept from before" }
         if let output { summary += "; rows in \(output)" }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
     }
@@ -118,63 +131,5 @@ enum SweepCommand {
             throw CommandLineError.usage("--shard must be I/N with 0 ≤ I < N, e.g. 0/4 (got \"\(text)\")", command: "sweep")
         }
         return (index, count)
-    }
-}
-
-/// Where a sweep's rows go: stdout, or a file that grows point by point (resumable).
-private struct SweepSink {
-    /// Points of the plan already in the file before this run (resume), which this run skips.
-    let finishedPoints: Int
-    private let path: String?
-    private var handle: FileHandle?
-
-    init(path: String?, plan: SweepPlan, resume: Bool) throws {
-        self.path = path
-        guard let path else {
-            finishedPoints = 0
-            FileHandle.standardOutput.write(Data(plan.table.header.utf8))
-            return
-        }
-        var kept = (points: 0, bytes: 0)
-        if resume, FileManager.default.fileExists(atPath: path) {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw CommandLineError.data("\(path) cannot be read as UTF-8 text; it is not a sweep's output")
-            }
-            do {
-                kept = try plan.finishedPrefix(of: SweepTable.read(text, file: path), file: path)
-            } catch let error as SweepError {
-                throw CommandLineError(error, command: "sweep")
-            }
-            FileHandle.standardError.write(Data(("resume: \(path) has \(kept.points) of this sweep's \(plan.points.count) "
-                + "points; running the other \(plan.points.count - kept.points)\n").utf8))
-        }
-        if kept.points == 0 {
-            do { try AtomicFile.write(plan.table.header, to: path) } catch { throw CommandLineError.cannotWrite("\(error)") }
-            kept.bytes = plan.table.header.utf8.count
-        }
-        finishedPoints = kept.points
-        do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.truncate(atOffset: UInt64(kept.bytes))
-            try handle.seekToEnd()
-            self.handle = handle
-        } catch {
-            throw CommandLineError.cannotWrite("cannot append to \(path): \(error.localizedDescription)")
-        }
-    }
-
-    /// Writes one point's rows in a single write, so an interruption can cut at most the last line short.
-    mutating func append(_ rows: String) throws {
-        guard let handle else {
-            FileHandle.standardOutput.write(Data(rows.utf8))
-            return
-        }
-        do { try handle.write(contentsOf: Data(rows.utf8)) } catch {
-            throw CommandLineError.cannotWrite("cannot append to \(path ?? ""): \(error.localizedDescription)")
-        }
-    }
-
-    func close() throws {
-        try handle?.close()
     }
 }

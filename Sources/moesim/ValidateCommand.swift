@@ -22,8 +22,8 @@ enum ValidateCommand {
                         error_pct,kernel_us,counted_bytes,scenario) on stdout.
       --tolerance PCT   Largest |error| in percent a row may have (default 10).
       --network MODEL   Price every kernel with this network model, flow or analytical, instead of
-                        each scenario's own (the shipped ones use analytical; all of them under
-                        flow take about 9 s of CPU).
+                        each scenario's own (the shipped ones use analytical; flow is slower, most
+                        of all on the EP 256 rows, with up to 256 x 255 flows per all-to-all).
       --jobs N          Rows simulated at once (default: all cores, here \(ProcessInfo.processInfo.activeProcessorCount)).
       -h, --help        Show this help.
 

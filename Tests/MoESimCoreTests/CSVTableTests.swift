@@ -1,7 +1,7 @@
 import XCTest
 @testable import MoESimCore
 
-/// The RFC 4180 reader behind `moesim plot`.
+/// The RFC 4180 reader behind `moesim plot` and `moesim validate`.
 final class CSVTableTests: XCTestCase {
     func testQuotedFieldsAndLineNumbers() throws {
         let text = "\u{FEFF}name,note,value\r\nplain,\"a, b\",1\r\n\"quo\"\"te\",\"two\nlines\",2\n\n\"\",,3\n"
@@ -11,7 +11,7 @@ final class CSVTableTests: XCTestCase {
         XCTAssertEqual(table.lineNumbers, [2, 3, 6])
         XCTAssertEqual(try table.columnIndex("value", flag: "--y"), 2)
         XCTAssertThrowsError(try table.columnIndex("values", flag: "--y")) { error in
-            XCTAssertEqual(error as? PlotError, .unknownColumn(source: "t.csv", flag: "--y", column: "values",
+            XCTAssertEqual(error as? CSVError, .unknownColumn(source: "t.csv", flag: "--y", column: "values",
                                                                available: ["name", "note", "value"]))
         }
         // What CSVWriter writes, CSVTable reads back.
@@ -21,8 +21,8 @@ final class CSVTableTests: XCTestCase {
     }
 
     func testMalformedTextNamesTheLine() {
-        func failure(_ text: String) -> PlotError? {
-            do { _ = try CSVTable(text: text, source: "f.csv"); return nil } catch { return error as? PlotError }
+        func failure(_ text: String) -> CSVError? {
+            do { _ = try CSVTable(text: text, source: "f.csv"); return nil } catch { return error as? CSVError }
         }
         guard case .malformed("f.csv", 3, _)? = failure("a,b\n1,2\n3,4,5\n") else { return XCTFail("ragged row") }
         guard case .malformed("f.csv", 2, _)? = failure("a,b\n1,\"open\n") else { return XCTFail("unterminated quote") }

@@ -45,8 +45,8 @@ final class PlotDataTests: XCTestCase {
         XCTAssertEqual(failure(PlotRequest(xColumn: "strategy", yColumn: "step_time_us")),
                        .nonNumeric(source: "s.csv", line: 2, column: "strategy", value: "topk",
                                    hint: "a line plot needs a numeric --x; use --kind bar to plot over text categories"))
-        guard case .unknownColumn(_, "--by", "strategies", _)? = failure(PlotRequest(xColumn: "k", yColumn: "step_time_us",
-                                                                                     byColumn: "strategies")) else {
+        guard case .table(.unknownColumn(_, "--by", "strategies", _))? =
+                failure(PlotRequest(xColumn: "k", yColumn: "step_time_us", byColumn: "strategies")) else {
             return XCTFail("unknown --by column")
         }
         guard case .noData(_, let reason)? = failure(PlotRequest(xColumn: "k", yColumn: "step_time_us",

@@ -198,6 +198,68 @@ final class SweepTests: XCTestCase {
         }
     }
 
+    /// `SweepFile` (behind `sweep --out` and `--resume`): a new file starts with the header; a resumed
+    /// one keeps its finished points, loses the cut-short tail and gets the rest appended, giving
+    /// the bytes of an uninterrupted run; a missing file is started; a foreign one is refused.
+    func testSweepFileStartsResumesAndTruncatesAtTheFinishedPrefix() throws {
+        let plan = try SweepPlan(grid: smallGrid())
+        let whole = try runAll(plan)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("moesim-sweepfile-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/rows.csv"
+        func contents() throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+        func finish(_ file: SweepFile) throws {
+            for position in file.keptPoints..<plan.points.count { try file.append(plan.rows(at: position)) }
+            try file.close()
+        }
+
+        // Resume with no file yet: a fresh start, the header written before any row.
+        let fresh = try SweepFile(path: path, plan: plan, resume: true)
+        XCTAssertEqual(fresh.keptPoints, 0)
+        XCTAssertNil(fresh.resumeNote)
+        XCTAssertEqual(try contents(), plan.table.header)
+        try finish(fresh)
+        XCTAssertEqual(try contents(), whole)
+
+        // What a kill leaves: points 0 and 1 (2 rows each), one row of point 2, half a line.
+        let lines = whole.split(separator: "\n", omittingEmptySubsequences: false).map { $0 + "\n" }
+        let cut = lines[0..<6].joined() + lines[6].prefix(20)
+        try cut.write(toFile: path, atomically: true, encoding: .utf8)
+        let resumed = try SweepFile(path: path, plan: plan, resume: true)
+        XCTAssertEqual(resumed.keptPoints, 2)
+        XCTAssertEqual(resumed.resumeNote, "resume: \(path) has 2 of this sweep's 6 points; running the other 4")
+        XCTAssertEqual(try contents(), lines[0..<5].joined(), "the cut point's row and the half line are gone")
+        try finish(resumed)
+        XCTAssertEqual(try contents(), whole)
+
+        // A finished file resumes to nothing left to run; without --resume it starts over.
+        let done = try SweepFile(path: path, plan: plan, resume: true)
+        XCTAssertEqual(done.keptPoints, 6)
+        try done.close()
+        XCTAssertEqual(try contents(), whole)
+        let again = try SweepFile(path: path, plan: plan, resume: false)
+        XCTAssertEqual(again.keptPoints, 0)
+        XCTAssertNil(again.resumeNote)
+        try again.close()
+        XCTAssertEqual(try contents(), plan.table.header)
+
+        // Refusals, with the exit code each deserves; a refused file is left as it was.
+        func refusal(_ path: String) -> SweepError? {
+            do { _ = try SweepFile(path: path, plan: plan, resume: true); return nil } catch { return error as? SweepError }
+        }
+        try Data([0x67, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(refusal(path), .data("\(path) cannot be read as UTF-8 text; it is not a sweep's output"))
+        let other = try SweepPlan(grid: SweepGrid(base: base, axes: axes("trace.synthetic.zipf=0,3",
+                                                                           "routing.capacityFactor=null,1,1.5")))
+        try runAll(other).write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(refusal(path)?.exitCode, 65)
+        XCTAssertTrue(refusal(path)?.description.contains("not this sweep's grid") ?? false)
+        XCTAssertEqual(try contents(), try runAll(other))
+        let unwritable = refusal(path + "/under-a-file.csv")  // the folder would be a file
+        XCTAssertEqual(unwritable?.exitCode, 73, "\(String(describing: unwritable))")
+    }
+
     // MARK: the parallel map
 
     func testOrderedParallelMapDeliversInOrderWhateverFinishesFirst() throws {

@@ -9,6 +9,8 @@ public enum NetworkBenchmark {
     /// The CSV header of `bench network`.
     public static let columns = ["benchmark", "model", "precision", "gpus", "flows", "events", "instants", "repairs", "resolved_flows",
                                  "rate_changes", "full_solves", "wall_s", "events_per_s", "simulated_us", "finished", "repeats", "peak_rss_mb"]
+    /// `columns` as a newline-terminated CSV line.
+    public static var csvHeader: String { CSVWriter.line(columns) }
 
     /// Traffic pattern.
     public enum Pattern: String, CaseIterable, Sendable {
@@ -24,6 +26,8 @@ public enum NetworkBenchmark {
         public let pattern: Pattern
         /// Network model measured.
         public let model: NetworkModelKind
+        /// The flow model's precision (nil for the analytical model, which has none).
+        public let precision: Double?
         /// GPUs (8 per node).
         public let gpus: Int
         /// Flows (GPU pairs with bytes; 0 for the analytical model).
@@ -48,6 +52,25 @@ public enum NetworkBenchmark {
         public let simulated: SimTime
         /// Runs measured; `wallSeconds` is the fastest (the runs are otherwise identical).
         public var repeats = 1
+        /// The process's peak resident memory when the runs were done, MiB (0 where unavailable).
+        public var peakResidentMegabytes = 0.0
+
+        /// The row as `bench network` prints it, under `NetworkBenchmark.columns` (newline-terminated).
+        public var csvLine: String {
+            CSVWriter.line([
+                "alltoall_\(pattern.rawValue)", model.rawValue, precision.map { String(describing: $0) } ?? "",
+                String(gpus), String(flows), String(events), String(instants), String(repairs), String(resolvedFlows),
+                String(rateChanges), String(fullSolves), String(format: "%.4f", wallSeconds),
+                String(format: "%.0f", Double(events) / wallSeconds), String(format: "%.1f", simulated.microseconds),
+                String(finished), String(repeats), String(format: "%.0f", peakResidentMegabytes),
+            ])
+        }
+    }
+
+    /// What `bench network` runs on each traffic: the flow model at each of `precisions`, then the
+    /// analytical bound (which has no precision).
+    public static func runs(precisions: [Double]) -> [(model: NetworkModelKind, precision: Double?)] {
+        precisions.map { (.flow, $0) } + [(.analytical, nil)]
     }
 
     /// The dispatch traffic of the benchmark.
@@ -100,6 +123,7 @@ public enum NetworkBenchmark {
             if row.wallSeconds < fastest.wallSeconds { fastest = row }
         }
         fastest.repeats = repeats
+        fastest.peakResidentMegabytes = ProcessMemory.peakResidentMegabytes()
         return fastest
     }
 
@@ -115,14 +139,14 @@ public enum NetworkBenchmark {
             var network = AnalyticalNetwork(topology: topology)
             let time = network.time(of: traffic)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: 0, events: 0, finished: true, instants: 0,
+            return Row(pattern: pattern, model: model, precision: nil, gpus: traffic.gpuCount, flows: 0, events: 0, finished: true, instants: 0,
                        repairs: 0, resolvedFlows: 0, rateChanges: 0, fullSolves: 0, wallSeconds: seconds, simulated: time)
         case .flow:
             var network = FlowNetwork(topology: topology, precision: precision)
             let deadline = start + UInt64(min(budgetSeconds, 1e9) * 1e9)
             let run = network.run(traffic) { DispatchTime.now().uptimeNanoseconds > deadline }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            return Row(pattern: pattern, model: model, gpus: traffic.gpuCount, flows: run.flows,
+            return Row(pattern: pattern, model: model, precision: precision, gpus: traffic.gpuCount, flows: run.flows,
                        events: run.flows + run.completedFlows, finished: run.finished,
                        instants: run.instants, repairs: run.repairs, resolvedFlows: run.resolvedFlows,
                        rateChanges: run.rateChanges, fullSolves: run.fullSolves, wallSeconds: seconds,

@@ -19,11 +19,20 @@ public enum RoutingBenchmark {
         public let repeats: Int
         public let wallSeconds: Double
         public var tokensPerSecond: Double { Double(tokens) / wallSeconds }
+
+        /// The row as `bench routing` prints it, under `RoutingBenchmark.columns`: newline-terminated,
+        /// wall time to 0.1 ms, tokens per second whole.
+        public var csvLine: String {
+            CSVWriter.line(["routing", strategy, String(k), String(gateProbabilities), String(experts), String(tokens),
+                            String(format: "%.4f", wallSeconds), String(format: "%.0f", tokensPerSecond), String(repeats)])
+        }
     }
 
     /// The CSV header of `bench routing`.
     public static let columns = ["benchmark", "strategy", "k", "gate_probabilities", "experts", "tokens", "wall_s",
                                  "tokens_per_s", "repeats"]
+    /// `columns` as a newline-terminated CSV line.
+    public static var csvHeader: String { CSVWriter.line(columns) }
 
     /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes): Switch, top-2
     /// and hash without and with gate probabilities (a simulation computes them only under a capacity

@@ -13,11 +13,24 @@ public enum SweepBenchmark {
         public let points: Int
         public let jobs: Int
         public let wallSeconds: Double
+        /// The wall time of the same sweep on one job, when measured (by this row or an earlier one).
+        public let oneJobSeconds: Double?
         public var pointsPerSecond: Double { Double(points) / wallSeconds }
+        /// How many times faster than on one job; nil when one job was not measured first.
+        public var speedupOverOneJob: Double? { oneJobSeconds.map { $0 / wallSeconds } }
+
+        /// The row as `bench sweep` prints it, under `SweepBenchmark.columns` (newline-terminated;
+        /// the speed-up is empty when one job was not measured first).
+        public var csvLine: String {
+            CSVWriter.line(["sweep_64gpu_analytical", String(points), String(jobs), String(format: "%.3f", wallSeconds),
+                            String(format: "%.2f", pointsPerSecond), speedupOverOneJob.map { String(format: "%.2f", $0) } ?? ""])
+        }
     }
 
     /// The CSV header of `bench sweep`.
     public static let columns = ["benchmark", "points", "jobs", "wall_s", "points_per_s", "speedup_vs_1_job"]
+    /// `columns` as a newline-terminated CSV line.
+    public static var csvHeader: String { CSVWriter.line(columns) }
 
     /// The scenario every point starts from.
     public static let baseScenario = """
@@ -41,14 +54,19 @@ public enum SweepBenchmark {
     }
 
     /// Runs every point of `plan` on `jobs` threads and times it.
-    /// - Parameter progress: called on the calling thread after each point with (done, total).
+    /// - Parameters:
+    ///   - oneJobSeconds: the wall time measured earlier on one job, for the speed-up (a run on
+    ///     one job is its own reference).
+    ///   - progress: called on the calling thread after each point with (done, total).
     /// - Complexity: the sum of the points' simulations, spread over `jobs` threads.
-    public static func measure(_ plan: SweepPlan, jobs: Int, progress: ((Int, Int) -> Void)? = nil) throws -> Row {
+    public static func measure(_ plan: SweepPlan, jobs: Int, oneJobSeconds: Double? = nil,
+                               progress: ((Int, Int) -> Void)? = nil) throws -> Row {
         let start = DispatchTime.now().uptimeNanoseconds
         try OrderedParallelMap.run(count: plan.points.count, jobs: jobs, work: { try plan.rows(at: $0) }) { i, _ in
             progress?(i + 1, plan.points.count)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return Row(points: plan.points.count, jobs: jobs, wallSeconds: seconds)
+        return Row(points: plan.points.count, jobs: jobs, wallSeconds: seconds,
+                   oneJobSeconds: jobs == 1 ? seconds : oneJobSeconds)
     }
 }

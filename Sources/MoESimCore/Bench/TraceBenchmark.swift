@@ -7,6 +7,8 @@ import Foundation
 public enum TraceBenchmark {
     /// The CSV header of `bench trace`.
     public static let columns = ["benchmark", "bytes", "wall_s", "mb_per_s", "peak_rss_mb"]
+    /// `columns` as a newline-terminated CSV line.
+    public static var csvHeader: String { CSVWriter.line(columns) }
 
     /// The phases measured, in order.
     public enum Phase: String, CaseIterable, Sendable {
@@ -26,8 +28,24 @@ public enum TraceBenchmark {
         /// Bytes written or read.
         public let bytes: Int
         public let wallSeconds: Double
+        /// The process's peak resident memory during the phase, MiB (reset before the phase where
+        /// Linux allows, else the peak so far; 0 where unavailable).
+        public var peakResidentMegabytes = 0.0
         /// Throughput in MB/s (1 MB = 1e6 bytes).
         public var megabytesPerSecond: Double { Double(bytes) / 1e6 / wallSeconds }
+
+        /// The row as `bench trace` prints it, under `TraceBenchmark.columns` (newline-terminated).
+        public var csvLine: String {
+            CSVWriter.line([phase.rawValue, String(bytes), String(format: "%.4f", wallSeconds),
+                            String(format: "%.0f", megabytesPerSecond), String(format: "%.0f", peakResidentMegabytes)])
+        }
+    }
+
+    /// Where the benchmark writes its trace: a file named after this process in the system
+    /// temporary directory (so that two benchmarks running at once do not share it).
+    public static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory
+            .appendingPathComponent("moesim-bench-\(ProcessInfo.processInfo.processIdentifier).moetrace").path
     }
 
     /// The header of the benchmark trace for about `bytes` bytes (at least one step).
@@ -39,9 +57,18 @@ public enum TraceBenchmark {
         return header
     }
 
-    /// Runs `phase` on the trace at `path` (written by the `.write` phase) and times it.
+    /// Runs `phase` on the trace at `path` (written by the `.write` phase) and times it, with the
+    /// process's peak resident memory during the phase.
     /// - Throws: `TraceError`, `AtomicFile.WriteError`, `ScenarioError`.
     public static func measure(_ phase: Phase, path: String, header: TraceHeader) throws -> Row {
+        ProcessMemory.resetPeak()
+        var row = try timePhase(phase, path: path, header: header)
+        row.peakResidentMegabytes = ProcessMemory.peakResidentMegabytes()
+        return row
+    }
+
+    /// One timed run of `measure`.
+    private static func timePhase(_ phase: Phase, path: String, header: TraceHeader) throws -> Row {
         let start = DispatchTime.now().uptimeNanoseconds
         var bytes = 0
         switch phase {

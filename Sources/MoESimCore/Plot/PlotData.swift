@@ -24,6 +24,15 @@ public struct PlotData: Sendable {
     /// Remarks for the user (rows averaged or skipped), one sentence each.
     public let notes: [String]
 
+    /// Reads the CSV file at `path` and selects its rows for `request`, as `init(table:request:)`.
+    /// - Throws: `PlotError.table` when the file cannot be read as CSV, else as `init(table:request:)`.
+    /// - Complexity: O(file size) plus that of `init(table:request:)`.
+    public init(file path: String, request: PlotRequest) throws {
+        let table: CSVTable
+        do { table = try CSVTable.load(path: path) } catch let error as CSVError { throw PlotError.table(error) }
+        try self.init(table: table, request: request)
+    }
+
     /// Selects, parses and groups the rows of `table` for `request`. Rows with an empty y
     /// (or, for line plots, an empty x) have no value to plot and are skipped with a note.
     /// - Throws: `PlotError` naming the file, line, column and value: unknown columns,
@@ -32,10 +41,13 @@ public struct PlotData: Sendable {
     public init(table: CSVTable, request: PlotRequest) throws {
         self.request = request
         let source = table.source
-        let xIndex = try table.columnIndex(request.xColumn, flag: "--x")
-        let yIndex = try table.columnIndex(request.yColumn, flag: "--y")
-        let byIndex = try request.byColumn.map { try table.columnIndex($0, flag: "--by") }
-        let filters = try request.filters.map { (index: try table.columnIndex($0.column, flag: "--where"), value: $0.value) }
+        func column(_ name: String, flag: String) throws -> Int {
+            do { return try table.columnIndex(name, flag: flag) } catch let error as CSVError { throw PlotError.table(error) }
+        }
+        let xIndex = try column(request.xColumn, flag: "--x")
+        let yIndex = try column(request.yColumn, flag: "--y")
+        let byIndex = try request.byColumn.map { try column($0, flag: "--by") }
+        let filters = try request.filters.map { (index: try column($0.column, flag: "--where"), value: $0.value) }
         guard !table.rows.isEmpty else { throw PlotError.noData(source: source, reason: "the file has a header but no rows") }
 
         func number(_ text: String, line: Int, column: String, logarithmicFlag: String?, hint: String) throws -> Double {

@@ -1,18 +1,8 @@
-/// Why a CSV could not be read or plotted. Every message names the file (`source`), the
-/// line and column where it applies, the value seen and what is allowed.
+/// Why a CSV could not be plotted. Every message names the file (`source`), the line and
+/// column where it applies, the value seen and what is allowed.
 public enum PlotError: Error, CustomStringConvertible, Equatable {
-    /// The input file does not exist.
-    case missingFile(path: String)
-    /// The input exists but cannot be read as UTF-8 text.
-    case unreadable(path: String, reason: String)
-    /// The input has no header line.
-    case empty(source: String)
-    /// The text breaks RFC 4180 at `line` (1 = the header).
-    case malformed(source: String, line: Int, reason: String)
-    /// `flag` names a column the header lacks; `available` is the header.
-    case unknownColumn(source: String, flag: String, column: String, available: [String])
-    /// `flag` names a column the header holds more than once.
-    case ambiguousColumn(source: String, flag: String, column: String)
+    /// The file could not be read as a CSV table, or names no such column.
+    case table(CSVError)
     /// A cell of a column that must be numeric is not a finite number.
     case nonNumeric(source: String, line: Int, column: String, value: String, hint: String)
     /// A value ≤ 0 on a logarithmic axis.
@@ -22,24 +12,14 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
 
     /// The sysexits code: 66 for a missing file, 65 for everything else (bad input data).
     public var exitCode: Int32 {
-        if case .missingFile = self { return 66 }
+        if case .table(let error) = self { return error.exitCode }
         return 65
     }
 
     public var description: String {
         switch self {
-        case .missingFile(let path):
-            return "\(path): no such file; pass a CSV written by `moesim simulate --format csv` or `moesim sweep`"
-        case let .unreadable(path, reason):
-            return "\(path): cannot read: \(reason)"
-        case .empty(let source):
-            return "\(source): the file is empty; expected a header line of column names, then one row per observation"
-        case let .malformed(source, line, reason):
-            return "\(source): line \(line): \(reason)"
-        case let .unknownColumn(source, flag, column, available):
-            return "\(source): \(flag) \(column): no such column; the columns are \(available.joined(separator: ", "))"
-        case let .ambiguousColumn(source, flag, column):
-            return "\(source): \(flag) \(column): the header names this column more than once; rename one"
+        case .table(let error):
+            return error.description
         case let .nonNumeric(source, line, column, value, hint):
             return "\(source): line \(line): column \(column): \"\(value)\" is not a finite number; \(hint)"
         case let .nonPositiveOnLogAxis(source, line, column, value, flag):

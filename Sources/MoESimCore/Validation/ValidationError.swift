@@ -2,7 +2,7 @@
 /// path, the value seen and what is allowed.
 public enum ValidationError: Error, CustomStringConvertible {
     /// A measurement file is missing, unreadable or not valid CSV.
-    case measurements(PlotError)
+    case measurements(CSVError)
     /// A scenario file is missing or invalid.
     case scenario(ScenarioError)
     /// A measurement row or its scenario does not fit the validation set's rules.

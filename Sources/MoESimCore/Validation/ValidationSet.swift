@@ -43,9 +43,9 @@ public struct ValidationSet: Sendable {
         var seen: [String: String] = [:]
         for file in measurementFiles {
             let table: CSVTable
-            do { table = try CSVTable.load(path: file) } catch let error as PlotError { throw ValidationError.measurements(error) }
+            do { table = try CSVTable.load(path: file) } catch let error as CSVError { throw ValidationError.measurements(error) }
             func column(_ name: String) throws -> Int {
-                do { return try table.columnIndex(name, flag: "column") } catch let error as PlotError {
+                do { return try table.columnIndex(name, flag: "column") } catch let error as CSVError {
                     throw ValidationError.measurements(error)
                 }
             }

@@ -1,3 +1,6 @@
+// CSV/: reading CSV text (RFC 4180) into a table of strings, for every folder that reads
+// CSV files (Plot/ plots them, Validation/ reads measurements). Depends on Foundation only;
+// writing CSV stays in Report/ (`CSVWriter`).
 import Foundation
 
 /// A CSV file read whole (RFC 4180): a header of column names, then rows of text fields.
@@ -14,7 +17,7 @@ public struct CSVTable: Sendable, Equatable {
     public let lineNumbers: [Int]
 
     /// Parses `text`.
-    /// - Throws: `PlotError.empty` without a header, `.malformed` naming the line of a stray or
+    /// - Throws: `CSVError.empty` without a header, `.malformed` naming the line of a stray or
     ///   unterminated quote or of a row whose field count differs from the header's.
     /// - Complexity: O(characters).
     public init(text: String, source: String) throws {
@@ -54,7 +57,7 @@ public struct CSVTable: Sendable, Equatable {
             switch scalar {
             case "\"":
                 guard field.isEmpty && !quoted else {
-                    throw PlotError.malformed(source: source, line: line, reason:
+                    throw CSVError.malformed(source: source, line: line, reason:
                         "a quote inside an unquoted field; quote the whole field and double the quotes inside it")
                 }
                 quoted = true
@@ -70,21 +73,21 @@ public struct CSVTable: Sendable, Equatable {
                 recordLine = line
             default:
                 guard !quoted else {
-                    throw PlotError.malformed(source: source, line: line, reason:
+                    throw CSVError.malformed(source: source, line: line, reason:
                         "text after a closing quote; a quoted field must end at a comma or the end of the line")
                 }
                 field.append(scalar)
             }
         }
         if inQuotes {
-            throw PlotError.malformed(source: source, line: recordLine, reason:
+            throw CSVError.malformed(source: source, line: recordLine, reason:
                 "a quoted field that starts here is never closed; add the closing quote")
         }
         if !field.isEmpty || !record.isEmpty || quoted { endRecord() }
 
-        guard let header = records.first else { throw PlotError.empty(source: source) }
+        guard let header = records.first else { throw CSVError.empty(source: source) }
         for (fields, fileLine) in zip(records.dropFirst(), recordLines.dropFirst()) where fields.count != header.count {
-            throw PlotError.malformed(source: source, line: fileLine, reason:
+            throw CSVError.malformed(source: source, line: fileLine, reason:
                 "\(fields.count) field(s), but the header has \(header.count); every row needs one field per column")
         }
         self.header = header
@@ -93,34 +96,34 @@ public struct CSVTable: Sendable, Equatable {
     }
 
     /// Reads and parses the file at `path`.
-    /// - Throws: `PlotError.missingFile`, `.unreadable` (a directory, or not UTF-8), or a parse error.
+    /// - Throws: `CSVError.missingFile`, `.unreadable` (a directory, or not UTF-8), or a parse error.
     /// - Complexity: O(file size).
     public static func load(path: String) throws -> CSVTable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw PlotError.missingFile(path: path)
+            throw CSVError.missingFile(path: path)
         }
         guard !isDirectory.boolValue else {
-            throw PlotError.unreadable(path: path, reason: "it is a directory; name a CSV file")
+            throw CSVError.unreadable(path: path, reason: "it is a directory; name a CSV file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlotError.unreadable(path: path, reason: "permission denied or I/O error")
+            throw CSVError.unreadable(path: path, reason: "permission denied or I/O error")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw PlotError.unreadable(path: path, reason: "not UTF-8 text; save the CSV as UTF-8")
+            throw CSVError.unreadable(path: path, reason: "not UTF-8 text; save the CSV as UTF-8")
         }
         return try CSVTable(text: text, source: path)
     }
 
     /// The index of the column named `name` (exact match), for the option `flag`.
-    /// - Throws: `PlotError.unknownColumn` listing the header, or `.ambiguousColumn`.
+    /// - Throws: `CSVError.unknownColumn` listing the header, or `.ambiguousColumn`.
     /// - Complexity: O(columns).
     public func columnIndex(_ name: String, flag: String) throws -> Int {
         let matches = header.indices.filter { header[$0] == name }
         guard let index = matches.first else {
-            throw PlotError.unknownColumn(source: source, flag: flag, column: name, available: header)
+            throw CSVError.unknownColumn(source: source, flag: flag, column: name, available: header)
         }
-        guard matches.count == 1 else { throw PlotError.ambiguousColumn(source: source, flag: flag, column: name) }
+        guard matches.count == 1 else { throw CSVError.ambiguousColumn(source: source, flag: flag, column: name) }
         return index
     }
 }
