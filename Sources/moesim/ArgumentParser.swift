@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small POSIX-style parser: `--flag value`, `--flag=value`, boolean `--flag`,
 /// positional arguments, and `--` to end options. Unknown flags are usage errors. A value flag
 /// given twice keeps every value (`allValues`); `value` is the last one.
@@ -73,6 +75,11 @@ struct ArgumentParser {
                                          command: command)
         }
         return value
+    }
+
+    /// `--jobs N`: threads to run on, in [1, 1024]; all cores when absent.
+    func jobs() throws -> Int {
+        try integer("--jobs", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1024)
     }
 
     /// A number of `flag` in `range`, `defaultValue` when absent.

@@ -4,7 +4,7 @@ import MoESimCore
 /// `moesim simulate FILE...`: runs scenarios and reports one row per routing strategy.
 enum SimulateCommand {
     static let help = """
-    USAGE: moesim simulate FILE... [--format table|csv|json] [--out DIR] [--seed N] [--timeline FILE.json]
+    USAGE: moesim simulate FILE... [--format table|csv|json] [--out DIR] [--seed N] [--jobs N] [--timeline FILE.json]
 
     Simulates each scenario file and compares its routing strategies on the same tokens:
     predicted step time and its breakdown, load imbalance, communication volume, drops.
@@ -17,6 +17,9 @@ enum SimulateCommand {
                                DIR/<name>.per_gpu.csv and DIR/<name>.per_expert.csv
                                (atomically, all or nothing; DIR is created).
       --seed N                 Override simulation.seed of every scenario (echoed in outputs).
+      --jobs N                 Batches (one MoE layer of one step) priced at once (default: all
+                               cores, here \(ProcessInfo.processInfo.activeProcessorCount)). Output is identical for every N;
+                               each job holds one batch's router scores (tokens x experts x 4 B).
       --timeline FILE.json     Write every kernel and flow of the first step as Chrome trace-event
                                JSON (open in ui.perfetto.dev or chrome://tracing). Needs one
                                scenario with "simulation": {"network": "flow"} (the default).
@@ -29,17 +32,19 @@ enum SimulateCommand {
       moesim simulate scenarios/quickstart.json
       moesim simulate scenarios/*.json --format csv > summary.csv
       moesim simulate scenarios/quickstart.json --seed 7 --out results/
+      moesim simulate scenarios/sam-vs-topk-4nodes.json --jobs 1
       moesim simulate scenarios/quickstart.json --timeline quickstart.trace.json
     """
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "simulate", arguments: arguments,
-                                      valueFlags: ["--format", "--out", "--seed", "--timeline"], booleanFlags: ["-h", "--help"])
+                                      valueFlags: ["--format", "--out", "--seed", "--jobs", "--timeline"], booleanFlags: ["-h", "--help"])
         if args.has("-h") || args.has("--help") { print(help); return }
         guard !args.positionals.isEmpty else {
             throw CommandLineError.usage("simulate needs at least one scenario FILE", command: "simulate")
         }
         let format = try args.choice("--format", allowed: ["table", "csv", "json"], default: "table")
+        let jobs = try args.jobs()
         var seed: UInt64?
         if let text = args.value("--seed") {
             guard let value = UInt64(text), value <= UInt64(Int64.max) else {
@@ -88,7 +93,7 @@ enum SimulateCommand {
         var results: [ScenarioResult] = []
         for scenario in scenarios {
             let progress = Progress(label: "simulating \(scenario.name)", unit: "batches (one MoE layer of one step each)")
-            results.append(try Simulator.run(scenario, timeline: timelinePath != nil) { done, total in
+            results.append(try Simulator.run(scenario, jobs: jobs, timeline: timelinePath != nil) { done, total in
                 progress.report(done: done, total: total)
             })
             progress.finish()

@@ -58,7 +58,7 @@ enum SweepCommand {
             throw CommandLineError.usage("sweep needs at least one --set key.path=v1,v2,... (e.g. --set cluster.nodes=1,2,4)",
                                          command: "sweep")
         }
-        let jobs = try jobCount(args.value("--jobs"))
+        let jobs = try args.jobs()
         let shard = try args.value("--shard").map(parseShard)
         let output = args.value("--out")
         if args.has("--resume") && output == nil {
@@ -115,14 +115,6 @@ enum SweepCommand {
         if kept > 0 { summary += "; \(kept) point(s) kept from before" }
         if let output { summary += "; rows in \(output)" }
         FileHandle.standardError.write(Data((summary + "\n").utf8))
-    }
-
-    static func jobCount(_ text: String?, command: String = "sweep") throws -> Int {
-        guard let text else { return ProcessInfo.processInfo.activeProcessorCount }
-        guard let jobs = Int(text), jobs >= 1, jobs <= 1024 else {
-            throw CommandLineError.usage("--jobs must be an integer in [1, 1024] (got \"\(text)\")", command: command)
-        }
-        return jobs
     }
 
     private static func parseShard(_ text: String) throws -> (index: Int, count: Int) {

@@ -49,7 +49,7 @@ enum ValidateCommand {
             }
             tolerance = value
         }
-        let jobs = try SweepCommand.jobCount(args.value("--jobs"), command: "validate")
+        let jobs = try args.jobs()
         // nil keeps each scenario's own model; `choice` rejects anything but the model names.
         let network = NetworkModelKind(rawValue: try args.choice("--network", allowed: NetworkModelKind.allCases.map(\.rawValue),
                                                                   default: ""))

@@ -221,6 +221,28 @@ final class SimulateOutputTests: MoesimTestCase {
         }
     }
 
+    /// `--jobs` prices batches on several threads; every output file is byte-identical to one thread's.
+    func testJobsGiveIdenticalOutputAndRejectBadCounts() throws {
+        let scenario = MoesimRunner.packageRoot.appendingPathComponent("scenarios/overlap-microbatches.json").path
+        let one = try moesim("simulate", scenario, "--format", "csv", "--jobs", "1", "--out", path("one"))
+        let four = try moesim("simulate", scenario, "--format", "csv", "--jobs", "4", "--out", path("four"))
+        assertStatus(one, 0)
+        assertStatus(four, 0)
+        XCTAssertEqual(one.stdoutData, four.stdoutData)
+        let files = contents(ofDirectory: "one")
+        XCTAssertEqual(files.count, 3, "summary and detail files")
+        XCTAssertEqual(contents(ofDirectory: "four"), files)
+        for file in files {
+            let manager = FileManager.default
+            XCTAssertEqual(manager.contents(atPath: path("one/" + file)), manager.contents(atPath: path("four/" + file)), file)
+        }
+        for bad in ["0", "1025", "two"] {
+            let run = try moesim("simulate", scenario, "--jobs", bad)
+            assertStatus(run, 64)
+            XCTAssertTrue(run.stderr.contains("--jobs must be an integer in [1, 1024] (got \"\(bad)\")"), run.brief)
+        }
+    }
+
     func testDifferentSeedChangesSkewedResults() throws {
         let scenario = try write(ScenarioText.minimal(zipf: "1.2"), to: "t.json")
         let one = try csvRun(scenario, "--seed", "1")
