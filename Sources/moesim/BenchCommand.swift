@@ -8,6 +8,7 @@ enum BenchCommand {
            moesim bench network [--gpus N[,N...]] [--patterns uniform,zipf] [--precision P[,P...]] [--repeat R] [--budget S]
            moesim bench sweep [--jobs N[,N...]]
            moesim bench trace [--bytes N]
+           moesim bench scenario FILE [--jobs N[,N...]] [--repeat R]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
@@ -46,6 +47,14 @@ enum BenchCommand {
     peak_rss_mb is the process's peak resident memory during that phase (reset before each
     phase where Linux allows, else the peak so far).
 
+    bench scenario prints CSV on stdout: one row per job count for simulating FILE as `moesim
+    simulate` does (release build): wall_s of the fastest of R runs, and that run's time split into
+    scores_cpu_s (generating or reading router scores), routing_cpu_s (routing every strategy, with
+    the capacity limit and replicas) and pricing_cpu_s (counting copies, kernels, the network model,
+    byte accounting), each summed over threads; token_layers = tokens x MoE layers x steps, routed
+    under each strategy; token_layers_per_s per second of wall time; speedup_vs_1_job when one job
+    was timed first; peak_rss_mb = the process's peak resident memory so far.
+
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
@@ -56,7 +65,7 @@ enum BenchCommand {
       --precision LIST   bench network: flow-model precisions, each in [1e-9, 0.01] (default 1e-4,
                          the scenario default); one flow row per precision.
       --budget S         bench network: stop a flow run after S seconds of wall time (default 60).
-      --jobs LIST        bench sweep: job counts to time, comma-separated (default 1,2).
+      --jobs LIST        bench sweep and scenario: job counts to time, comma-separated (default 1,2).
       --bytes N          bench trace: trace size in bytes (default 1073741824 = 1 GiB).
       -h, --help         Show this help.
 
@@ -68,6 +77,7 @@ enum BenchCommand {
       moesim bench routing --tokens 200000 --experts 64
       moesim bench sweep --jobs 1,2,4
       moesim bench trace --bytes 268435456
+      moesim bench scenario scenarios/deepseek-v3-ep64.json --jobs 1,2
     """
 
     static func run(_ arguments: [String]) throws {
@@ -79,8 +89,14 @@ enum BenchCommand {
         case ["network"]: try runNetwork(args)
         case ["sweep"]: try runSweep(args)
         case ["trace"]: try runTrace(args)
+        case let positionals where positionals.first == "scenario":
+            guard positionals.count == 2 else {
+                throw CommandLineError.usage("bench scenario needs one scenario FILE (got \(positionals.count - 1))", command: "bench")
+            }
+            try runScenario(file: positionals[1], args)
         default:
-            throw CommandLineError.usage("bench needs one benchmark name: routing, network, sweep or trace (got \(args.positionals))",
+            throw CommandLineError.usage("bench needs one benchmark name: routing, network, sweep, trace or scenario "
+                                         + "(got \(args.positionals))",
                                          command: "bench")
         }
     }
@@ -125,16 +141,39 @@ enum BenchCommand {
         }
     }
 
-    private static func runSweep(_ args: ArgumentParser) throws {
+    /// `--jobs LIST`: the job counts to time (default 1,2).
+    private static func jobCounts(_ args: ArgumentParser) throws -> [Int] {
         let jobsText = args.value("--jobs") ?? "1,2"
         let jobCounts = jobsText.split(separator: ",").map { Int($0) }
         guard !jobCounts.isEmpty, jobCounts.allSatisfy({ ($0 ?? 0) >= 1 && $0! <= 1024 }) else {
             throw CommandLineError.usage("--jobs must list job counts in [1, 1024] (got \"\(jobsText)\")", command: "bench")
         }
+        return jobCounts.map { $0! }
+    }
+
+    private static func runScenario(file: String, _ args: ArgumentParser) throws {
+        let repeats = try args.integer("--repeat", default: 1, in: 1...1000)
+        let counts = try jobCounts(args)
+        let scenario: Scenario
+        do { scenario = try Scenario.load(file: file) } catch let error as ScenarioError { throw CommandLineError(error) }
+        print(ScenarioBenchmark.csvHeader, terminator: "")
+        var oneJobSeconds: Double?
+        for jobs in counts {
+            let progress = Progress(label: "bench scenario \(scenario.name), \(jobs) job(s)", unit: "batches")
+            let row = try ScenarioBenchmark.measure(scenario, jobs: jobs, repeats: repeats, oneJobSeconds: oneJobSeconds) {
+                progress.report(done: $0, total: $1)
+            }
+            progress.finish()
+            oneJobSeconds = row.oneJobSeconds
+            print(row.csvLine, terminator: "")
+        }
+    }
+
+    private static func runSweep(_ args: ArgumentParser) throws {
         let plan = try SweepBenchmark.plan()
         print(SweepBenchmark.csvHeader, terminator: "")
         var oneJobSeconds: Double?
-        for jobs in jobCounts.map({ $0! }) {
+        for jobs in try jobCounts(args) {
             let progress = Progress(label: "bench sweep, \(jobs) job(s)", unit: "points")
             let row = try SweepBenchmark.measure(plan, jobs: jobs, oneJobSeconds: oneJobSeconds) {
                 progress.report(done: $0, total: $1)

@@ -74,10 +74,30 @@ final class BenchCommandTests: MoesimTestCase {
                           ["bench", "network", "--precision", "1e-9,0.5"], ["bench", "network", "--precision", "exact"],
                           ["bench", "network", "--repeat", "0"],
                           ["bench", "routing", "--repeat", "0"],
-                          ["bench", "routing", "--experts", "48"], ["bench", "nothing"]] {
+                          ["bench", "routing", "--experts", "48"], ["bench", "nothing"],
+                          ["bench", "scenario"], ["bench", "scenario", "a.json", "b.json"],
+                          ["bench", "scenario", "a.json", "--jobs", "0"]] {
             let run = try moesim(arguments)
             assertStatus(run, 64)
             XCTAssertEqual(run.stdout, "", run.brief)
         }
+    }
+
+    /// One row per job count; the phases are measured, the tokens counted, the speed-up over the one-job row.
+    func testScenarioBenchSplitsTheRunIntoPhases() throws {
+        let scenario = try write(ScenarioText.minimal(), to: "s.json")
+        let run = try moesim("bench", "scenario", scenario, "--jobs", "1,2")
+        assertStatus(run, 0)
+        let table = CSV.table(run.stdout)
+        XCTAssertEqual(table.rows.map { $0["jobs"] ?? "" }, ["1", "2"], run.brief)
+        for row in table.rows {
+            for column in ["wall_s", "scores_cpu_s", "routing_cpu_s", "pricing_cpu_s", "token_layers_per_s", "peak_rss_mb"] {
+                XCTAssertNotNil(Double(row[column] ?? ""), "\(column)\n" + run.brief)
+            }
+        }
+        XCTAssertEqual(table.rows[0]["speedup_vs_1_job"], "1.00")
+        XCTAssertNotNil(Double(table.rows[1]["speedup_vs_1_job"] ?? ""), run.brief)
+        let missing = try moesim("bench", "scenario", path("absent.json"))
+        assertStatus(missing, 66)
     }
 }

@@ -16,10 +16,11 @@ public enum Simulator {
     /// - Parameters:
     ///   - jobs: threads pricing batches at once (each holds its own routing and network scratch space).
     ///   - timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
+    ///   - profile: when given, the time of each phase of each batch is added to it.
     ///   - progress: called on the calling thread after each (step, layer) batch with (batches done, batches total).
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs, over `jobs` threads.
     /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams).
-    public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false,
+    public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false, profile: SimulationProfile? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> ScenarioResult {
         let source = try BatchSource(scenario: scenario)
         let layers = scenario.model.moeLayers
@@ -50,7 +51,8 @@ public enum Simulator {
             let step = index / layers, layer = index % layers
             return try workers.withWorker { worker in
                 try worker.price(step: step, layer: layer, order: firstOrder + index,
-                                 placements: frozenPlacements.map { $0[layer] }, recording: recordTimeline && step == 0)
+                                 placements: frozenPlacements.map { $0[layer] }, recording: recordTimeline && step == 0,
+                                 profile: profile)
             }
         }, deliver: { index, priced in
             let step = index / layers, layer = index % layers
@@ -122,15 +124,20 @@ private final class BatchWorker {
     /// Routes and prices batch (step, layer), the run's `order`-th, under every strategy on its placement.
     /// - Complexity: O(strategies · (T · E · k + G²)).
     func price(step stepIndex: Int, layer: Int, order: Int, placements: [ExpertPlacement],
-               recording: Bool) throws -> [Priced] {
-        try router.generate(step: stepIndex, layer: layer, order: order)
+               recording: Bool, profile: SimulationProfile?) throws -> [Priced] {
+        func timed<T>(_ phase: SimulationProfile.Phase, _ body: () throws -> T) rethrows -> T {
+            try profile?.measure(phase, body) ?? body()
+        }
+        try timed(.scores) { try router.generate(step: stepIndex, layer: layer, order: order) }
         let scenario = router.scenario
         return scenario.strategies.indices.map { s in
             let placement = placements[s]
-            let dropped = router.route(strategy: s, placement: placement)
+            let dropped = timed(.routing) { router.route(strategy: s, placement: placement) }
             if recording { step.recording = Timeline.Track(strategy: scenario.strategies[s].label) }
-            let outcome = step.evaluate(router.buffer, placement: placement,
-                                        deduplication: scenario.strategies[s].deduplication, layer: layer)
+            let outcome = timed(.pricing) {
+                step.evaluate(router.buffer, placement: placement, deduplication: scenario.strategies[s].deduplication,
+                              layer: layer)
+            }
             var droppedByExpert = [Int](repeating: 0, count: placement.expertCount)
             let buffer = router.buffer
             for slot in 0..<buffer.slotCount where buffer.dropped[slot] { droppedByExpert[Int(buffer.experts[slot])] += 1 }
