@@ -82,6 +82,34 @@ final class ComputeModelTests: XCTestCase {
         XCTAssertEqual(ComputeModel(gpu: ClusterPreset.h800.spec.gpu, model: spec).sharedExpertTime(tokens: 300), .zero)
     }
 
+    /// The layer prices each GPU's experts as its grouped GEMMs (or, per expert, their own GEMMs), plus its shared
+    /// experts on its own tokens: 8 GPUs with 2 experts each, token t of every GPU to expert t mod 16, so every
+    /// expert gets 4 tokens and every GPU runs two groups of 4 rows.
+    func testLayerPricesEachGPUsExpertsAsItsKernels() throws {
+        var scenario = try TestSupport.scenario(experts: 16, tokensPerGPU: 8, strategies: #"[{"name":"switch"}]"#)
+        scenario.simulation.network = .analytical
+        let placement = ExpertPlacement.contiguous(experts: 16, gpuCount: 8)
+        var buffer = RoutingBuffer()
+        buffer.reset(tokenCount: 64, k: 1)
+        for t in 0..<64 { buffer.experts[t] = Int32(t % 16) }
+        TestSupport.assignGPUs(&buffer, placement: placement)
+        func expertTime(_ scenario: Scenario) -> SimTime {
+            var step = MoELayerStep(scenario: scenario)
+            return step.evaluate(buffer, placement: placement, deduplication: .perGPU).expert
+        }
+        let compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
+        XCTAssertEqual(scenario.model.expertKernel, .grouped)
+        XCTAssertEqual(expertTime(scenario), compute.groupedExpertTime(rows: [4, 4]))
+        scenario.model.expertKernel = .perExpert
+        XCTAssertEqual(expertTime(scenario), compute.expertTime(tokens: 4) + compute.expertTime(tokens: 4))
+        XCTAssertLessThan(compute.groupedExpertTime(rows: [4, 4]), compute.expertTime(tokens: 4) + compute.expertTime(tokens: 4))
+        scenario.model.expertKernel = .grouped
+        scenario.model.sharedExperts = 1
+        let shared = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model).sharedExpertTime(tokens: 8)
+        XCTAssertGreaterThan(shared, .zero)
+        XCTAssertEqual(expertTime(scenario), compute.groupedExpertTime(rows: [4, 4]) + shared)
+    }
+
     /// Decode batches (every group at most half a tile) take the masked layout, larger ones the contiguous.
     func testLayoutFollowsTheGroupSizes() {
         let model = ComputeModel(gpu: ClusterPreset.h800.spec.gpu, model: shape)
