@@ -3,7 +3,8 @@ import MoESimCore
 
 /// `moesim validate`: the model against published hardware measurements.
 enum ValidateCommand {
-    static let defaultFiles = ["scenarios/validation/published.csv", "scenarios/validation/published-more.csv"]
+    static let defaultFiles = ["scenarios/validation/published.csv", "scenarios/validation/published-more.csv",
+                               "scenarios/validation/compute.csv"]
 
     static let help = """
     USAGE: moesim validate [MEASUREMENTS.csv...] [--format table|csv] [--tolerance PCT] [--network MODEL] [--jobs N]

@@ -3,10 +3,6 @@ import XCTest
 
 /// Every model against a closed form small enough to compute by hand, asserted to the nanosecond.
 final class ClosedFormTests: XCTestCase {
-    /// A GPU with round numbers: 5e14 FLOP/s and 1e12 B/s effective, 1 µs launch.
-    let roundGPU = GPUSpec(name: "round", peakFLOPsPerSecond: 1e15, computeEfficiency: 0.5,
-                           hbmBytesPerSecond: 2e12, hbmEfficiency: 0.5, kernelLaunchNanos: 1_000)
-
     func testSingleTransferIsAlphaPlusBytesOverBandwidth() {
         let link = LinkSpec(bandwidthBytesPerSecond: 100e9, efficiency: 0.5, latencyNanos: 2_500)
         // 1 MB at 50 GB/s = 20 µs, plus α.
@@ -72,30 +68,6 @@ final class ClosedFormTests: XCTestCase {
         // its NIC (25 GB/s × 0.86 = 21.5 GB/s) carries 12.8 MB → 595.3 µs. The PCIe link can start with
         // the intra-node transfer (α 2 µs; the inter-node one waits 3 µs), so the bound is 2 + 1000 µs.
         XCTAssertEqual(network.time(of: traffic), SimTime(nanoseconds: 1_002_000))
-    }
-
-    func testGEMMComputeBound() {
-        let model = ComputeModel(gpu: roundGPU, model: MoEModelSpec(hiddenSize: 1, expertFFNSize: 1, experts: 1, moeLayers: 1))
-        // 2·4000³ = 1.28e11 FLOP at 5e14 FLOP/s = 256 µs; bytes 3·16e6·2 = 96 MB at 1e12 B/s = 96 µs.
-        XCTAssertEqual(model.gemmTime(m: 4_000, n: 4_000, k: 4_000), SimTime(nanoseconds: 1_000 + 256_000))
-    }
-
-    func testGEMMMemoryBound() {
-        let model = ComputeModel(gpu: roundGPU, model: MoEModelSpec(hiddenSize: 1, expertFFNSize: 1, experts: 1, moeLayers: 1))
-        // m = 1: 3.2e7 FLOP = 64 ns, but (4000 + 16e6 + 4000)·2 B = 32.016 MB at 1e12 B/s = 32,016 ns.
-        XCTAssertEqual(model.gemmTime(m: 1, n: 4_000, k: 4_000), SimTime(nanoseconds: 1_000 + 32_016))
-        XCTAssertEqual(model.gemmTime(m: 0, n: 4_000, k: 4_000), .zero)
-    }
-
-    func testExpertFFNIsItsGEMMs() {
-        let spec = MoEModelSpec(hiddenSize: 4_000, expertFFNSize: 8_000, experts: 8, moeLayers: 1, ffnMatrices: 3)
-        let model = ComputeModel(gpu: roundGPU, model: spec)
-        let up = model.gemmTime(m: 2_000, n: 8_000, k: 4_000)
-        let down = model.gemmTime(m: 2_000, n: 4_000, k: 8_000)
-        XCTAssertEqual(model.expertTime(tokens: 2_000), up + up + down)
-        XCTAssertEqual(model.expertTime(tokens: 0), .zero)
-        // Gate: one (T × H)·(H × E) GEMM.
-        XCTAssertEqual(model.gateTime(tokens: 100), model.gemmTime(m: 100, n: 8, k: 4_000))
     }
 
     /// A layer routed by hand on 8 GPUs with one expert each: token t of every GPU goes to expert

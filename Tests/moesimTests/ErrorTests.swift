@@ -51,6 +51,31 @@ final class BadScenarioTests: MoesimTestCase {
                           keyPath: "parallelism.tokensPerGpu")
     }
 
+    /// The compute model's keys: an unknown type, a type the GPU has no peak for, a tile that is not a
+    /// positive integer: exit 65 with the key, the value and what is allowed.
+    func testBadComputeTypeAndTileSize() throws {
+        let unknown = try mutate(valid, #""hiddenSize":256"#, #""hiddenSize":256,"computeType":"fp4""#)
+        try assertBadData(unknown, keyPath: "model.computeType")
+        let file = try write(unknown, to: "fp4.json")
+        assertFailure(try moesim("simulate", file), 65, mentions: ["\"fp4\"", "\"bf16\", \"fp16\", \"fp8\""])
+
+        var a100 = try mutate(valid, #""preset":"dgx-h100""#, #""preset":"dgx-a100""#)
+        a100 = try mutate(a100, #""hiddenSize":256"#, #""hiddenSize":256,"computeType":"fp8""#)
+        try assertBadData(a100, keyPath: "model.computeType")
+        let a100File = try write(a100, to: "a100-fp8.json")
+        assertFailure(try moesim("simulate", a100File), 65, mentions: ["\"fp8\"", "A100", "\"bf16\", \"fp16\""])
+        // The same GPU with an FP8 peak given is fine.
+        let withPeak = try mutate(a100, #""nodes":1"#, #""nodes":1,"gpu":{"fp8PeakTFLOPs":624}"#)
+        assertStatus(try moesim("simulate", try write(withPeak, to: "a100-fp8-peak.json")), 0)
+
+        for (key, value) in [("tileRows", "0"), ("tileColumns", "-8"), ("tileRows", "12.5"), ("tileColumns", "\"wide\"")] {
+            let bad = try mutate(valid, #""nodes":1"#, #""nodes":1,"gpu":{"\#(key)":\#(value)}"#)
+            try assertBadData(bad, keyPath: "cluster.gpu.\(key)")
+            let badFile = try write(bad, to: "tile-\(key).json")
+            assertFailure(try moesim("simulate", badFile), 65, mentions: ["(got \(value))", "[1, 4096]"])
+        }
+    }
+
     func testZeroAndNegativeCounts() throws {
         try assertBadData(try mutate(valid, #""nodes":1"#, #""nodes":0"#), keyPath: "cluster.nodes")
         try assertBadData(try mutate(valid, #""nodes":1"#, #""nodes":-2"#), keyPath: "cluster.nodes")

@@ -39,22 +39,45 @@ public struct ClusterPreset: Sendable {
     static let rdmaLatencyNanos: Int64 = 3_000
     /// Start-up cost α of a PCIe phase, ns.
     static let pcieLatencyNanos: Int64 = 2_000
-    /// Large BF16 GEMMs reach about 70% of dense tensor-core peak.
-    static let gemmEfficiency = 0.70
-    /// Streaming kernels reach about 85% of HBM bandwidth.
-    static let hbmEfficiency = 0.85
-    /// Launch overhead of one kernel, ns.
-    static let kernelLaunchNanos: Int64 = 4_000
+    /// The GEMM kernel's calibration for one GPU generation (`ComputeModel`), fitted on measured GEMMs.
+    struct GEMMCalibration {
+        let computeEfficiency: Double
+        let hbmEfficiency: Double
+        let hbmWriteEfficiency: Double
+        let kernelLaunchNanos: Int64
+        let tileOverheadNanos: Int64
+        let kBlockOverheadNanos: Int64
+    }
+
+    /// Hopper (H100, H800), fitted once on all 22 rows of `scenarios/validation/compute.csv` (DeepGEMM's
+    /// FP8 GEMMs on H800 as first published: 18 normal GEMMs with M = 64, 128, 4096 and 4 grouped
+    /// contiguous ones): mean |error| 3.1%, worst 8.8% (docs/validation.md, "Compute").
+    /// - The tensor cores run at the dense peak inside the K loop (efficiency 1.0); what large GEMMs lose
+    ///   (about 30%: 1358 of 1979 TFLOPS at best) is the K-block and tile costs below, set by the rows
+    ///   with M = 4096 (K = 512 to 16384 at equal tiles separate the two).
+    /// - 115 ns per K block (128 FP8 elements deep): the M = 64 rows with N = 2112 (56 blocks, one wave)
+    ///   against those with M = 128.
+    /// - 2.0 µs per tile and 0.6 µs per launch: the M = 4096 rows with K = 512 and 2048.
+    /// - Reads at 80% and writes at 50% of HBM bandwidth: the memory-bound M = 64 and 128 rows
+    ///   (N = 7168, K = 16384 reads 120 MB at 2.67 TB/s; N = 32768, K = 512 writes 8 MB of output).
+    static let hopperGEMM = GEMMCalibration(computeEfficiency: 1.0, hbmEfficiency: 0.80, hbmWriteEfficiency: 0.50,
+                                            kernelLaunchNanos: 600, tileOverheadNanos: 2_000, kBlockOverheadNanos: 115)
+    /// Ampere (A100): no published GEMM measurement is in the validation set yet, so the Hopper constants
+    /// are carried over (with the A100's own SMs, peaks and HBM); docs/validation.md lists this as a weak spot.
+    static let ampereGEMM = hopperGEMM
 
     static func link(gigabytesPerSecond: Double, efficiency: Double, latencyNanos: Int64) -> LinkSpec {
         LinkSpec(bandwidthBytesPerSecond: gigabytesPerSecond * 1e9, efficiency: efficiency,
                  latencyNanos: latencyNanos)
     }
 
-    static func gpu(_ name: String, teraFLOPs: Double, hbmGigabytesPerSecond: Double) -> GPUSpec {
-        GPUSpec(name: name, peakFLOPsPerSecond: teraFLOPs * 1e12, computeEfficiency: gemmEfficiency,
-                hbmBytesPerSecond: hbmGigabytesPerSecond * 1e9, hbmEfficiency: hbmEfficiency,
-                kernelLaunchNanos: kernelLaunchNanos)
+    static func gpu(_ name: String, bf16TeraFLOPs: Double, fp8TeraFLOPs: Double?, sms: Int,
+                    hbmGigabytesPerSecond: Double, calibration: GEMMCalibration) -> GPUSpec {
+        GPUSpec(name: name, peakFLOPsPerSecond: bf16TeraFLOPs * 1e12, fp8PeakFLOPsPerSecond: fp8TeraFLOPs.map { $0 * 1e12 },
+                streamingMultiprocessors: sms, computeEfficiency: calibration.computeEfficiency,
+                hbmBytesPerSecond: hbmGigabytesPerSecond * 1e9, hbmEfficiency: calibration.hbmEfficiency,
+                hbmWriteEfficiency: calibration.hbmWriteEfficiency, kernelLaunchNanos: calibration.kernelLaunchNanos,
+                tileOverheadNanos: calibration.tileOverheadNanos, kBlockOverheadNanos: calibration.kBlockOverheadNanos)
     }
 
     static func node(preset: String, gpu: GPUSpec, fabric: IntraNodeFabric, intraGigabytesPerSecond: Double,
@@ -75,22 +98,26 @@ public struct ClusterPreset: Sendable {
     // MARK: Presets
 
     /// NVIDIA DGX A100: 8× A100 SXM4 80 GB.
-    /// Sources: NVIDIA A100 datasheet (BF16 dense 312 TFLOP/s, HBM2e 2,039 GB/s);
+    /// Sources: NVIDIA A100 datasheet (BF16 dense 312 TFLOP/s, no FP8 tensor cores, HBM2e 2,039 GB/s);
+    /// NVIDIA A100 Tensor Core GPU Architecture whitepaper (108 SMs);
     /// DGX A100 datasheet (third-generation NVLink 600 GB/s per GPU total = 300 GB/s per direction,
     /// 6 NVSwitches; 8× ConnectX-6 HDR 200 Gb/s compute NICs; PCIe Gen4 x16 = 32 GB/s per direction).
     public static let dgxA100 = ClusterPreset(
         name: "dgx-a100", summary: "8x A100 SXM4 80GB, NVLink3/NVSwitch, 8x 200 Gb/s HDR InfiniBand",
-        spec: node(preset: "dgx-a100", gpu: gpu("A100 SXM4 80GB", teraFLOPs: 312, hbmGigabytesPerSecond: 2_039),
+        spec: node(preset: "dgx-a100", gpu: gpu("A100 SXM4 80GB", bf16TeraFLOPs: 312, fp8TeraFLOPs: nil, sms: 108,
+                                     hbmGigabytesPerSecond: 2_039, calibration: ampereGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 300, pcieGigabytesPerSecond: 32,
                    nics: 8, nicGigabitsPerSecond: 200))
 
     /// NVIDIA DGX H100: 8× H100 SXM5 80 GB.
-    /// Sources: NVIDIA H100 datasheet (BF16 dense 989 TFLOP/s — 1,979 with sparsity; HBM3 3.35 TB/s);
+    /// Sources: NVIDIA H100 datasheet (SXM5 dense BF16 989 TFLOP/s and FP8 1,979 — twice that with sparsity;
+    /// HBM3 3.35 TB/s); NVIDIA H100 Tensor Core GPU Architecture whitepaper (132 SMs on SXM5);
     /// DGX H100 datasheet (fourth-generation NVLink 900 GB/s per GPU total = 450 GB/s per direction,
     /// 4 NVSwitches; 8× ConnectX-7 400 Gb/s compute NICs; PCIe Gen5 x16 = 64 GB/s per direction).
     public static let dgxH100 = ClusterPreset(
         name: "dgx-h100", summary: "8x H100 SXM5 80GB, NVLink4/NVSwitch, 8x 400 Gb/s NDR InfiniBand",
-        spec: node(preset: "dgx-h100", gpu: gpu("H100 SXM5 80GB", teraFLOPs: 989, hbmGigabytesPerSecond: 3_350),
+        spec: node(preset: "dgx-h100", gpu: gpu("H100 SXM5 80GB", bf16TeraFLOPs: 989, fp8TeraFLOPs: 1_979, sms: 132,
+                                     hbmGigabytesPerSecond: 3_350, calibration: hopperGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 450, pcieGigabytesPerSecond: 64,
                    nics: 8, nicGigabitsPerSecond: 400))
 
@@ -98,19 +125,21 @@ public struct ClusterPreset: Sendable {
     /// (200 GB/s per direction), as in DeepSeek-V3's training cluster.
     /// Sources: DeepSeek-V3 technical report §3.1 (8 GPUs per node over NVLink/NVSwitch, InfiniBand
     /// between nodes); DeepEP README (H800 NVLink "~160 GB/s" achieved, ConnectX-7 400 Gb/s RDMA per GPU);
-    /// compute and HBM as H100 SXM5.
+    /// compute (132 SMs, dense BF16 989 and FP8 1,979 TFLOP/s, as DeepGEMM's README quotes for H800) and HBM as H100 SXM5.
     public static let h800 = ClusterPreset(
         name: "h800", summary: "8x H800 SXM5, NVLink 400 GB/s bidirectional, 8x 400 Gb/s ConnectX-7",
-        spec: node(preset: "h800", gpu: gpu("H800 SXM5 80GB", teraFLOPs: 989, hbmGigabytesPerSecond: 3_350),
+        spec: node(preset: "h800", gpu: gpu("H800 SXM5 80GB", bf16TeraFLOPs: 989, fp8TeraFLOPs: 1_979, sms: 132,
+                                     hbmGigabytesPerSecond: 3_350, calibration: hopperGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 200, pcieGigabytesPerSecond: 64,
                    nics: 8, nicGigabitsPerSecond: 400))
 
     /// A typical 8-GPU PCIe server without NVLink: 8× A100 80 GB PCIe.
-    /// Sources: NVIDIA A100 PCIe datasheet (BF16 dense 312 TFLOP/s, HBM2e 1,935 GB/s, PCIe Gen4 x16
+    /// Sources: NVIDIA A100 PCIe datasheet (BF16 dense 312 TFLOP/s, no FP8, 108 SMs, HBM2e 1,935 GB/s, PCIe Gen4 x16
     /// = 32 GB/s per direction). Assumed: 4× ConnectX-6 200 Gb/s NICs, one per pair of GPUs.
     public static let pcieA100 = ClusterPreset(
         name: "pcie-a100", summary: "8x A100 80GB PCIe Gen4, no NVLink, 4x 200 Gb/s HDR InfiniBand",
-        spec: node(preset: "pcie-a100", gpu: gpu("A100 80GB PCIe", teraFLOPs: 312, hbmGigabytesPerSecond: 1_935),
+        spec: node(preset: "pcie-a100", gpu: gpu("A100 80GB PCIe", bf16TeraFLOPs: 312, fp8TeraFLOPs: nil, sms: 108,
+                                     hbmGigabytesPerSecond: 1_935, calibration: ampereGEMM),
                    fabric: .pcie, intraGigabytesPerSecond: 32, pcieGigabytesPerSecond: 32,
                    nics: 4, nicGigabitsPerSecond: 200))
 }

@@ -10,8 +10,13 @@ public struct MoEModelSpec: Equatable, Sendable {
     public var moeLayers: Int
     /// GEMMs per expert FFN: 3 for a gated (SwiGLU) FFN as in Mixtral or DeepSeek, 2 for a plain one.
     public var ffnMatrices: Int
-    /// Bytes per element of weights and activations in compute (2 for BF16).
-    public var computeBytesPerElement: Int
+    /// The data type of the expert GEMMs' inputs, which selects the GPU's peak and the operand bytes.
+    public var computeType: ComputeType
+    /// How each GPU launches its experts' GEMMs.
+    public var expertKernel: ExpertKernel
+    /// Shared experts: always active, computed on every GPU for its own tokens (no communication), as one
+    /// dense FFN `sharedExperts` × F wide in the expert phase.
+    public var sharedExperts: Int
     /// Bytes per hidden element sent in dispatch (1 for FP8, 2 for BF16).
     public var dispatchBytesPerElement: Int
     /// Bytes per hidden element sent in combine (and in the backward all-to-alls).
@@ -22,18 +27,24 @@ public struct MoEModelSpec: Equatable, Sendable {
 
     /// Creates a model description.
     public init(hiddenSize: Int, expertFFNSize: Int, experts: Int, moeLayers: Int, ffnMatrices: Int = 3,
-                computeBytesPerElement: Int = 2, dispatchBytesPerElement: Int = 2, combineBytesPerElement: Int = 2,
+                computeType: ComputeType = .bf16, expertKernel: ExpertKernel = .grouped, sharedExperts: Int = 0,
+                dispatchBytesPerElement: Int = 2, combineBytesPerElement: Int = 2,
                 dispatchScaleBlock: Int = 0) {
         self.hiddenSize = hiddenSize
         self.expertFFNSize = expertFFNSize
         self.experts = experts
         self.moeLayers = moeLayers
         self.ffnMatrices = ffnMatrices
-        self.computeBytesPerElement = computeBytesPerElement
+        self.computeType = computeType
+        self.expertKernel = expertKernel
+        self.sharedExperts = sharedExperts
         self.dispatchBytesPerElement = dispatchBytesPerElement
         self.combineBytesPerElement = combineBytesPerElement
         self.dispatchScaleBlock = dispatchScaleBlock
     }
+
+    /// Bytes per input element of the expert GEMMs.
+    public var computeBytesPerElement: Int { computeType.bytesPerElement }
 
     /// Bytes of one FP32 scale factor.
     public static let scaleFactorBytes: Int64 = 4
@@ -46,4 +57,12 @@ public struct MoEModelSpec: Equatable, Sendable {
     }
     /// Bytes of one token's expert output in combine.
     public var combineBytesPerToken: Int64 { Int64(hiddenSize) * Int64(combineBytesPerElement) }
+}
+
+/// How a GPU launches the GEMMs of its local experts.
+public enum ExpertKernel: String, CaseIterable, Sendable {
+    /// Two grouped GEMMs per GPU and micro-batch (up, down), one launch each for all its experts (DeepGEMM, grouped CUTLASS).
+    case grouped
+    /// Two GEMMs per expert with tokens, each with its own launch.
+    case perExpert = "per-expert"
 }

@@ -44,6 +44,12 @@ extension Scenario {
         var modelReader = try root.object("model")
         let model = try decodeModel(&modelReader)
         try modelReader.rejectUnknownKeys()
+        guard cluster.gpu.peakFLOPsPerSecond(for: model.computeType) != nil else {
+            let types = cluster.gpu.supportedComputeTypes.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw modelReader.fail("computeType", "\"\(model.computeType.rawValue)\" needs a \(model.computeType.rawValue) "
+                + "tensor-core peak, and \(cluster.gpu.name) has none (types it has: \(types)); choose one of those, "
+                + "or give the peak with cluster.gpu.fp8PeakTFLOPs")
+        }
 
         var trace = try root.object("trace")
         let (synthetic, traceFile) = try decodeTrace(&trace, baseDirectory: baseDirectory)
@@ -160,6 +166,14 @@ extension Scenario {
         case .deepEPNormal, .deepEPLowLatency:
             guard reader.raw("phase") != nil else { throw reader.fail("phase", "missing (\"dispatch\" or \"combine\")") }
             return ValidationSpec(id: id, kernel: kernel, phase: try reader.choice("phase", default: ValidationSpec.Phase.dispatch))
+        case .gemm, .groupedGEMM:
+            for key in ["m", "n", "k"] where reader.raw(key) == nil {
+                throw reader.fail(key, "missing (the GEMM's \(key == "m" ? "rows per group" : key == "n" ? "output columns" : "depth"))")
+            }
+            let groups = kernel == .groupedGEMM ? try reader.int("groups", default: 1, in: 1...65_536) : 1
+            return ValidationSpec(id: id, kernel: kernel, gemm: .init(
+                groups: groups, m: try reader.int("m", default: 1, in: 1...(1 << 24)),
+                n: try reader.int("n", default: 1, in: 1...(1 << 24)), k: try reader.int("k", default: 1, in: 1...(1 << 24))))
         }
     }
 
@@ -244,10 +258,19 @@ extension Scenario {
         var gpu = try reader.object("gpu")
         spec.gpu.name = try gpu.string("name", default: spec.gpu.name)
         spec.gpu.peakFLOPsPerSecond = try gpu.rate("peakTFLOPs", default: spec.gpu.peakFLOPsPerSecond / 1e12) * 1e12
+        let fp8Peak = try gpu.double("fp8PeakTFLOPs", default: (spec.gpu.fp8PeakFLOPsPerSecond ?? 0) / 1e12,
+                                     allowed: "0 (no FP8 tensor cores) or in [0.01, 1e9] TFLOP/s") { $0 == 0 || ($0 >= 0.01 && $0 <= 1e9) }
+        spec.gpu.fp8PeakFLOPsPerSecond = fp8Peak > 0 ? fp8Peak * 1e12 : nil
+        spec.gpu.streamingMultiprocessors = try gpu.int("sms", default: spec.gpu.streamingMultiprocessors, in: 1...100_000)
         spec.gpu.computeEfficiency = try gpu.fraction("computeEfficiency", default: spec.gpu.computeEfficiency)
         spec.gpu.hbmBytesPerSecond = try gpu.rate("hbmGBps", default: spec.gpu.hbmBytesPerSecond / 1e9) * 1e9
         spec.gpu.hbmEfficiency = try gpu.fraction("hbmEfficiency", default: spec.gpu.hbmEfficiency)
+        spec.gpu.hbmWriteEfficiency = try gpu.fraction("hbmWriteEfficiency", default: spec.gpu.hbmWriteEfficiency)
         spec.gpu.kernelLaunchNanos = try nanos(&gpu, "kernelLaunchUs", default: spec.gpu.kernelLaunchNanos)
+        spec.gpu.tileOverheadNanos = try nanos(&gpu, "tileOverheadUs", default: spec.gpu.tileOverheadNanos)
+        spec.gpu.kBlockOverheadNanos = try nanos(&gpu, "kBlockOverheadUs", default: spec.gpu.kBlockOverheadNanos)
+        spec.gpu.tileRows = try gpu.int("tileRows", default: spec.gpu.tileRows, in: 1...4_096)
+        spec.gpu.tileColumns = try gpu.int("tileColumns", default: spec.gpu.tileColumns, in: 1...4_096)
         try gpu.rejectUnknownKeys()
 
         spec.intraNodeLink = try decodeLink(&reader, "intraNodeLink", default: spec.intraNodeLink)
@@ -313,7 +336,9 @@ extension Scenario {
             experts: try reader.int("experts", default: 64, in: 1...65_536),
             moeLayers: try reader.int("moeLayers", default: 1, in: 1...1_024),
             ffnMatrices: try reader.int("ffnMatrices", default: 3, in: 2...3),
-            computeBytesPerElement: try reader.int("computeBytesPerElement", default: 2, in: 1...8),
+            computeType: try reader.choice("computeType", default: ComputeType.bf16),
+            expertKernel: try reader.choice("expertKernel", default: ExpertKernel.grouped),
+            sharedExperts: try reader.int("sharedExperts", default: 0, in: 0...1_024),
             dispatchBytesPerElement: try reader.int("dispatchBytesPerElement", default: 2, in: 1...8),
             combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8),
             dispatchScaleBlock: try reader.int("dispatchScaleBlock", default: 0, in: 0...hiddenSize))

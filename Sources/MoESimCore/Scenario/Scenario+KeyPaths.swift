@@ -37,6 +37,8 @@ extension Scenario {
             case .ncclAllToAll: return #"{"id": "probe", "kernel": "\#(kernel.rawValue)"}"#
             case .deepEPNormal, .deepEPLowLatency:
                 return #"{"id": "probe", "kernel": "\#(kernel.rawValue)", "phase": "dispatch"}"#
+            case .gemm, .groupedGEMM:
+                return #"{"id": "probe", "kernel": "\#(kernel.rawValue)", "m": 1, "n": 1, "k": 1}"#
             }
         }
         let fabrics: [FabricSpec] = [.nonBlocking, .fatTree(nodesPerLeaf: 1, oversubscription: 1),

@@ -32,6 +32,11 @@ public struct MoELayerStep {
     private var microbatchReplicaTokens: [Int] = []
     private var gateNanos: [Int64] = []
     private var expertNanos: [Int64] = []
+    /// Replicas listed GPU by GPU and where each GPU's list starts (grouped kernels).
+    private var replicasByGPU: [Int] = []
+    private var replicaStart: [Int] = []
+    /// Scratch: one GPU's replicas' token counts in one micro-batch.
+    private var groupRows: [Int] = []
     private var expertTokens: [Int]
     private var gpuTokens: [Int]
     /// Tokens that arrived at each GPU for its experts in the last evaluated layer (one per token and GPU).
@@ -189,7 +194,9 @@ public struct MoELayerStep {
         return unrouted
     }
 
-    /// The kernel times of the counted tokens, per micro-batch.
+    /// The kernel times of the counted tokens, per micro-batch: the gate on each GPU's tokens; on each GPU
+    /// its replicas' FFNs (two grouped GEMMs over them, or two GEMMs per replica with tokens) and its shared
+    /// experts on its own tokens.
     /// - Complexity: O(M · (G + replicas)).
     private mutating func kernelWork(placement: ExpertPlacement) -> LayerWork {
         let gpus = scenario.cluster.gpuCount
@@ -201,16 +208,53 @@ public struct MoELayerStep {
         } else {
             for i in expertNanos.indices { expertNanos[i] = 0 }
         }
+        let grouped = scenario.model.expertKernel == .grouped
+        if grouped { groupReplicasByGPU(placement) }
         for m in 0..<microbatches {
             let gateTime = compute.gateTime(tokens: microbatchTokens[m]).nanoseconds
-            for g in 0..<gpus { gateNanos[m * gpus + g] = gateTime }
-            for replica in 0..<replicas {
-                let g = Int(placement.replicaGPUs[replica])
-                expertNanos[m * gpus + g] += compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds
+            let sharedTime = compute.sharedExpertTime(tokens: microbatchTokens[m]).nanoseconds
+            for g in 0..<gpus {
+                gateNanos[m * gpus + g] = gateTime
+                expertNanos[m * gpus + g] = sharedTime
+            }
+            if grouped {
+                for g in 0..<gpus {
+                    for slot in replicaStart[g]..<replicaStart[g + 1] {
+                        groupRows[slot - replicaStart[g]] = microbatchReplicaTokens[m * replicas + replicasByGPU[slot]]
+                    }
+                    let rows = groupRows[0..<(replicaStart[g + 1] - replicaStart[g])]
+                    expertNanos[m * gpus + g] += compute.groupedExpertTime(rows: rows).nanoseconds
+                }
+            } else {
+                for replica in 0..<replicas {
+                    let g = Int(placement.replicaGPUs[replica])
+                    expertNanos[m * gpus + g] += compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds
+                }
             }
         }
         return LayerWork(stages: stages, microbatchCopies: microbatches > 1 ? microbatchCopies : [dispatchCopies],
                          gateNanos: gateNanos, expertNanos: expertNanos)
+    }
+
+    /// Lists the replicas GPU by GPU (`replicasByGPU[replicaStart[g]..<replicaStart[g + 1]]` are GPU g's,
+    /// in replica order), for the grouped kernels. O(G + replicas).
+    private mutating func groupReplicasByGPU(_ placement: ExpertPlacement) {
+        let gpus = scenario.cluster.gpuCount
+        let replicas = placement.replicaCount
+        if replicaStart.count != gpus + 1 { replicaStart = [Int](repeating: 0, count: gpus + 1) }
+        for g in replicaStart.indices { replicaStart[g] = 0 }
+        for replica in 0..<replicas { replicaStart[Int(placement.replicaGPUs[replica]) + 1] += 1 }
+        for g in 0..<gpus { replicaStart[g + 1] += replicaStart[g] }
+        if replicasByGPU.count != replicas {
+            replicasByGPU = [Int](repeating: 0, count: replicas)
+            groupRows = replicasByGPU
+        }
+        var next = Array(replicaStart.dropLast())
+        for replica in 0..<replicas {
+            let g = Int(placement.replicaGPUs[replica])
+            replicasByGPU[next[g]] = replica
+            next[g] += 1
+        }
     }
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).

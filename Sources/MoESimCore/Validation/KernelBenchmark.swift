@@ -15,6 +15,10 @@
 ///   Combine counts the same tokens at the combine size.
 /// - DeepEP low-latency kernels (`test_low_latency.py`): the kernel time itself.
 ///
+/// - DeepGEMM's GEMMs (`test_core.py`): TFLOPS = 2 · m · n · k (per group, times the groups) / the
+///   kernel time of the `ComputeModel` for the scenario's GPU and `model.computeType` (a grouped GEMM
+///   in the contiguous layout, one launch).
+///
 /// Both DeepEP bandwidths count copies that never cross the link they are named after (a rank's
 /// tokens for itself, a node's tokens for itself), exactly as the scripts do; the model still
 /// moves only the bytes that really cross a link.
@@ -52,11 +56,18 @@ public struct KernelBenchmark: Sendable {
         case .ncclAllToAll: return "bus_bandwidth"
         case .deepEPNormal: return "bottleneck_bandwidth"
         case .deepEPLowLatency: return "latency"
+        case .gemm, .groupedGEMM: return "tflops"
         }
     }
 
     /// The unit of `metric`.
-    public var unit: String { spec.kernel == .deepEPLowLatency ? "us" : "GB/s" }
+    public var unit: String {
+        switch spec.kernel {
+        case .deepEPLowLatency: return "us"
+        case .gemm, .groupedGEMM: return "TFLOPS"
+        case .ncclAllToAll, .deepEPNormal: return "GB/s"
+        }
+    }
 
     /// Runs the model.
     /// - Throws: `TraceError` when the scenario replays a trace that turns out corrupt.
@@ -74,6 +85,13 @@ public struct KernelBenchmark: Sendable {
                               unit: unit, kernelTime: time, countedBytes: size)
         case .deepEPNormal, .deepEPLowLatency:
             return try predictDeepEP()
+        case .gemm, .groupedGEMM:
+            let shape = spec.gemm ?? .init(m: 0, n: 0, k: 0)
+            let compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
+            let time = compute.groupedGEMMTime(rows: repeatElement(shape.m, count: shape.groups), n: shape.n, k: shape.k,
+                                               type: scenario.model.computeType)
+            return Prediction(metric: metric, value: shape.flops / time.seconds / 1e12, unit: unit, kernelTime: time,
+                              countedBytes: 0)
         }
     }
 
