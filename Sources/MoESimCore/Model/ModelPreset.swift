@@ -16,24 +16,26 @@ public struct ModelPreset: Sendable {
     public let expertsPerToken: Int
     /// MoE layers (layers minus the dense ones).
     public let moeLayers: Int
-    /// Experts every token always runs on its own GPU (DeepSeek's and Qwen1.5-MoE's shared experts), 0 for none.
+    /// Experts every token always runs on its own GPU, in routed-expert widths (`model.sharedExperts`):
+    /// DeepSeek-V3's one shared expert has the routed width; Qwen1.5-MoE's one shared expert of 5632 is
+    /// 4 × its routed 1408, the same FLOPs and weights as 4 shared experts of that width. 0 for none.
     public let sharedExperts: Int
-    /// A shared expert's FFN inner size.
-    public let sharedExpertFFNSize: Int
     /// Most expert groups a token may reach (DeepSeek-V3's `topk_group` of `n_group` groups, which its
     /// training run maps onto nodes), or nil when routing is plain top-k.
     public let maxGroups: Int?
 
     /// One line for `moesim presets`.
     public var summary: String {
-        let shared = sharedExperts > 0 ? " + \(sharedExperts) shared (F = \(sharedExpertFFNSize))" : ""
+        let shared = sharedExperts > 0 ? " + \(sharedExperts) shared" : ""
         let limit = maxGroups.map { ", <= \($0) groups" } ?? ""
         return "H = \(hiddenSize), \(experts) experts (F = \(expertFFNSize))\(shared), top-\(expertsPerToken)\(limit), "
             + "\(moeLayers) MoE layers; \(source)"
     }
 
-    /// The model's own routing first (node-limited where it limits groups, on a cluster of `nodes` nodes),
-    /// then top-k and SAM with as many experts as fit on one GPU of `expertsPerGPU`, for comparison.
+    /// The model's own routing first (node-limited with one copy per node, as DeepSeek-V3 trains, where
+    /// the model limits groups and the cluster has more nodes than the limit; else top-k), then top-k and
+    /// SAM with as many of the model's experts as one GPU of `expertsPerGPU` holds, for comparison (SAM
+    /// only when a GPU holds at least 2: with one it is Switch over devices).
     public func defaultStrategies(nodes: Int, expertsPerGPU: Int) -> [RoutingStrategySpec] {
         var strategies: [RoutingStrategySpec] = []
         if let maxGroups, nodes > maxGroups {
@@ -42,7 +44,7 @@ public struct ModelPreset: Sendable {
         }
         strategies.append(RoutingStrategySpec(kind: .topk, k: expertsPerToken))
         let samK = min(expertsPerToken, expertsPerGPU)
-        if samK >= 1 { strategies.append(RoutingStrategySpec(kind: .sam, k: samK)) }
+        if samK >= 2 { strategies.append(RoutingStrategySpec(kind: .sam, k: samK)) }
         return strategies
     }
 
@@ -50,28 +52,28 @@ public struct ModelPreset: Sendable {
     public static let all: [ModelPreset] = [
         ModelPreset(name: "deepseek-v3", source: "deepseek-ai/DeepSeek-V3 config.json (R1 has the same shape)",
                     hiddenSize: 7168, expertFFNSize: 2048, experts: 256, expertsPerToken: 8, moeLayers: 58,
-                    sharedExperts: 1, sharedExpertFFNSize: 2048, maxGroups: 4),
+                    sharedExperts: 1, maxGroups: 4),
         ModelPreset(name: "qwen3-235b-a22b", source: "Qwen/Qwen3-235B-A22B config.json",
                     hiddenSize: 4096, expertFFNSize: 1536, experts: 128, expertsPerToken: 8, moeLayers: 94,
-                    sharedExperts: 0, sharedExpertFFNSize: 0, maxGroups: nil),
+                    sharedExperts: 0, maxGroups: nil),
         ModelPreset(name: "qwen3-30b-a3b", source: "Qwen/Qwen3-30B-A3B config.json",
                     hiddenSize: 2048, expertFFNSize: 768, experts: 128, expertsPerToken: 8, moeLayers: 48,
-                    sharedExperts: 0, sharedExpertFFNSize: 0, maxGroups: nil),
+                    sharedExperts: 0, maxGroups: nil),
         ModelPreset(name: "mixtral-8x7b", source: "mistralai/Mixtral-8x7B-v0.1 config.json",
                     hiddenSize: 4096, expertFFNSize: 14336, experts: 8, expertsPerToken: 2, moeLayers: 32,
-                    sharedExperts: 0, sharedExpertFFNSize: 0, maxGroups: nil),
+                    sharedExperts: 0, maxGroups: nil),
         ModelPreset(name: "mixtral-8x22b", source: "mistralai/Mixtral-8x22B-v0.1 config.json",
                     hiddenSize: 6144, expertFFNSize: 16384, experts: 8, expertsPerToken: 2, moeLayers: 56,
-                    sharedExperts: 0, sharedExpertFFNSize: 0, maxGroups: nil),
+                    sharedExperts: 0, maxGroups: nil),
         ModelPreset(name: "gpt-oss-120b", source: "openai/gpt-oss-120b config.json",
                     hiddenSize: 2880, expertFFNSize: 2880, experts: 128, expertsPerToken: 4, moeLayers: 36,
-                    sharedExperts: 0, sharedExpertFFNSize: 0, maxGroups: nil),
+                    sharedExperts: 0, maxGroups: nil),
         ModelPreset(name: "dbrx", source: "databricks/dbrx-base config.json (ffn_config)",
                     hiddenSize: 6144, expertFFNSize: 10752, experts: 16, expertsPerToken: 4, moeLayers: 40,
-                    sharedExperts: 0, sharedExpertFFNSize: 0, maxGroups: nil),
+                    sharedExperts: 0, maxGroups: nil),
         ModelPreset(name: "qwen1.5-moe-a2.7b", source: "Qwen/Qwen1.5-MoE-A2.7B config.json",
                     hiddenSize: 2048, expertFFNSize: 1408, experts: 60, expertsPerToken: 4, moeLayers: 24,
-                    sharedExperts: 1, sharedExpertFFNSize: 5632, maxGroups: nil),
+                    sharedExperts: 4, maxGroups: nil),
     ]
 
     /// The preset called `name`, or nil.

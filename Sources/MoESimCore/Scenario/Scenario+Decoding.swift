@@ -42,7 +42,7 @@ extension Scenario {
         }
 
         var modelReader = try root.object("model")
-        let model = try decodeModel(&modelReader)
+        let (model, modelPreset) = try decodeModel(&modelReader)
         try modelReader.rejectUnknownKeys()
         guard cluster.gpu.peakFLOPsPerSecond(for: model.computeType) != nil else {
             let types = cluster.gpu.supportedComputeTypes.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
@@ -88,7 +88,7 @@ extension Scenario {
 
         var routing = try root.object("routing")
         let strategies = try decodeStrategies(&routing, experts: model.experts, placement: placement,
-                                              nodes: cluster.nodes, gpusPerNode: cluster.gpusPerNode)
+                                              nodes: cluster.nodes, gpusPerNode: cluster.gpusPerNode, preset: modelPreset)
         let capacityFactor: Double?
         if routing.raw("capacityFactor") == .null {
             capacityFactor = nil
@@ -328,20 +328,31 @@ extension Scenario {
         return Int64((micros * 1e3).rounded())
     }
 
-    private static func decodeModel(_ reader: inout ObjectReader) throws -> MoEModelSpec {
-        let hiddenSize = try reader.int("hiddenSize", default: 4096, in: 1...1_048_576)
-        return MoEModelSpec(
+    /// The `model` section, and the preset it starts from (whose fields are the defaults), if any.
+    private static func decodeModel(_ reader: inout ObjectReader) throws -> (MoEModelSpec, ModelPreset?) {
+        var preset: ModelPreset?
+        if reader.raw("preset") != nil {
+            let name = try reader.string("preset", default: "")
+            guard let named = ModelPreset.named(name) else {
+                let names = ModelPreset.all.map { "\"\($0.name)\"" }.joined(separator: ", ")
+                throw reader.fail("preset", "unknown model preset \"\(name)\" (known: \(names); `moesim presets` lists them)")
+            }
+            preset = named
+        }
+        let hiddenSize = try reader.int("hiddenSize", default: preset?.hiddenSize ?? 4096, in: 1...1_048_576)
+        let spec = MoEModelSpec(
             hiddenSize: hiddenSize,
-            expertFFNSize: try reader.int("expertFFNSize", default: 14336, in: 1...4_194_304),
-            experts: try reader.int("experts", default: 64, in: 1...65_536),
-            moeLayers: try reader.int("moeLayers", default: 1, in: 1...1_024),
+            expertFFNSize: try reader.int("expertFFNSize", default: preset?.expertFFNSize ?? 14336, in: 1...4_194_304),
+            experts: try reader.int("experts", default: preset?.experts ?? 64, in: 1...65_536),
+            moeLayers: try reader.int("moeLayers", default: preset?.moeLayers ?? 1, in: 1...1_024),
             ffnMatrices: try reader.int("ffnMatrices", default: 3, in: 2...3),
             computeType: try reader.choice("computeType", default: ComputeType.bf16),
             expertKernel: try reader.choice("expertKernel", default: ExpertKernel.grouped),
-            sharedExperts: try reader.int("sharedExperts", default: 0, in: 0...1_024),
+            sharedExperts: try reader.int("sharedExperts", default: preset?.sharedExperts ?? 0, in: 0...1_024),
             dispatchBytesPerElement: try reader.int("dispatchBytesPerElement", default: 2, in: 1...8),
             combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8),
             dispatchScaleBlock: try reader.int("dispatchScaleBlock", default: 0, in: 0...hiddenSize))
+        return (spec, preset)
     }
 
     private static func decodePlacement(_ parallelism: inout ObjectReader, experts: Int, gpus: Int) throws -> PlacementSpec {
@@ -387,6 +398,15 @@ extension Scenario {
     }
 
     /// `dedup`: "gpu", "node" or "none"; true and false are accepted for "gpu" and "none".
+    /// `spec` as a scenario would write it (the keys `decodeStrategies` reads).
+    private static func strategyDocument(_ spec: RoutingStrategySpec) -> JSONValue {
+        var members: [(String, JSONValue)] = [("name", .string(spec.kind.rawValue))]
+        if spec.kind != .switch && spec.kind != .hash { members.append(("k", .number(Double(spec.k)))) }
+        if spec.kind == .nodeLimited { members.append(("maxNodes", .number(Double(spec.maxNodes)))) }
+        if spec.deduplication != .perGPU { members.append(("dedup", .string(spec.deduplication.rawValue))) }
+        return .object(members)
+    }
+
     private static func decodeDeduplication(_ reader: inout ObjectReader) throws -> Deduplication {
         switch reader.raw("dedup") {
         case nil, .bool(true)?: return .perGPU
@@ -424,21 +444,23 @@ extension Scenario {
     }
 
     private static func decodeStrategies(_ routing: inout ObjectReader, experts: Int, placement: ExpertPlacement,
-                                         nodes: Int, gpusPerNode: Int) throws -> [RoutingStrategySpec] {
+                                         nodes: Int, gpusPerNode: Int, preset: ModelPreset?) throws -> [RoutingStrategySpec] {
         let expertsPerGPU = placement.minExpertsPerGPU
         let listPath = routing.path(of: "strategies")
         guard let value = routing.raw("strategies") else {
             // The defaults go through the same checks, so a model they do not fit gets a clear message.
-            let defaults = JSONValue.array([.object([("name", .string("switch"))]),
-                                            .object([("name", .string("topk")), ("k", .number(2))]),
-                                            .object([("name", .string("sam")), ("k", .number(2))])])
-            var implicit = try routing.nested(.object([("strategies", defaults)]), path: routing.path)
+            let defaults = preset?.defaultStrategies(nodes: nodes, expertsPerGPU: expertsPerGPU)
+                ?? [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
+                    RoutingStrategySpec(kind: .sam, k: 2)]
+            var implicit = try routing.nested(.object([("strategies", .array(defaults.map(strategyDocument)))]),
+                                              path: routing.path)
             do {
                 return try decodeStrategies(&implicit, experts: experts, placement: placement, nodes: nodes,
-                                            gpusPerNode: gpusPerNode)
+                                            gpusPerNode: gpusPerNode, preset: nil)
             } catch ScenarioError.invalid(_, let keyPath, let message) {
-                throw routing.fail("strategies", "missing, and the default [switch, top-2, SAM-2] does not fit "
-                    + "(\(keyPath): \(message)); list the strategies to compare")
+                let origin = preset.map { "model.preset \"\($0.name)\"'s" } ?? "the"
+                throw routing.fail("strategies", "missing, and \(origin) default [\(defaults.map(\.label).joined(separator: ", "))] "
+                    + "does not fit (\(keyPath): \(message)); list the strategies to compare")
             }
         }
         guard case .array(let items) = value, !items.isEmpty else {
