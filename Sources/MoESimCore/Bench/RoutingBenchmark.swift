@@ -25,15 +25,19 @@ public enum RoutingBenchmark {
     public static let columns = ["benchmark", "strategy", "k", "gate_probabilities", "experts", "tokens", "wall_s",
                                  "tokens_per_s", "repeats"]
 
-    /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes): Switch, top-2
-    /// and hash without and with gate probabilities (a simulation computes them only under a capacity
-    /// limit), and SAM(2), node-limited top-2 (M = 2) and expert choice (k = 2), which always need them.
+    /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes): Switch, top-2,
+    /// top-8 and hash without and with gate probabilities (a simulation computes them only under a capacity
+    /// limit), and SAM (k = 2, 4), node-limited top-2 (M = 2) and top-8 (M = 2, and M = 4: every node)
+    /// and expert choice (k = 2), which always need them.
     public static func cases() -> [(spec: RoutingStrategySpec, gateProbabilities: Bool)] {
         let simple = [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
-                      RoutingStrategySpec(kind: .hash, k: 1)]
+                      RoutingStrategySpec(kind: .topk, k: 8), RoutingStrategySpec(kind: .hash, k: 1)]
         return simple.flatMap { [($0, false), ($0, true)] } + [
             (RoutingStrategySpec(kind: .sam, k: 2), true),
+            (RoutingStrategySpec(kind: .sam, k: 4), true),
             (RoutingStrategySpec(kind: .nodeLimited, k: 2, maxNodes: 2), true),
+            (RoutingStrategySpec(kind: .nodeLimited, k: 8, maxNodes: 2), true),
+            (RoutingStrategySpec(kind: .nodeLimited, k: 8, maxNodes: 4), true),
             (RoutingStrategySpec(kind: .expertChoice, k: 2), true),
         ]
     }
