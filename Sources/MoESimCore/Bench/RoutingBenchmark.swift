@@ -25,7 +25,8 @@ public enum RoutingBenchmark {
     public static let columns = ["benchmark", "strategy", "k", "gate_probabilities", "experts", "tokens", "wall_s",
                                  "tokens_per_s", "repeats"]
 
-    /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes): Switch, top-2,
+    /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes; SAM on fewer GPUs when
+    /// it needs more experts per GPU, see `measure`): Switch, top-2,
     /// top-8 and hash without and with gate probabilities (a simulation computes them only under a capacity
     /// limit), and SAM (k = 2, 4), node-limited top-2 (M = 2) and top-8 (M = 2, and M = 4: every node)
     /// and expert choice (k = 2), which always need them.
@@ -49,7 +50,8 @@ public enum RoutingBenchmark {
     public static func measure(_ spec: RoutingStrategySpec, gateProbabilities: Bool, experts: Int, tokens: Int,
                                repeats: Int = 1, batchTokens: Int = 65_536, seed: UInt64 = 1) -> Row {
         precondition(repeats >= 1, "a benchmark needs at least one timing")
-        let gpus = 32
+        // SAM picks all k experts on one GPU: fewer GPUs when k exceeds the experts per GPU (SAM-4 at 64 experts).
+        let gpus = spec.kind == .sam ? min(32, experts / spec.k) : 32
         let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
         // A capacity factor is what makes a simulation compute gate probabilities; routing itself ignores it.
         let router = spec.makeRouter(gpusPerNode: 8, capacityFactor: gateProbabilities ? 1 : nil)
