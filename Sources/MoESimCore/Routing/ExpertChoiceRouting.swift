@@ -54,7 +54,7 @@ public struct ExpertChoiceRouting: RoutingStrategy {
                 while e < experts {
                     let values = UnsafeRawPointer(row.baseAddress! + e).loadUnaligned(as: SIMD8<Float>.self)
                     let limits = UnsafeRawPointer(bars.baseAddress! + e).loadUnaligned(as: SIMD8<Float>.self)
-                    if any(values .> limits) {
+                    if anyLane(of: values, above: limits) {
                         for expert in e..<Swift.min(e + 8, experts) where row[expert] > bars[expert] {
                             let key = UInt64(row[expert].bitPattern) << 32 | tokenWord
                             let heap = heaps.baseAddress! + expert * capacity
