@@ -20,21 +20,79 @@ final class MoreStrategiesTests: XCTestCase {
                 let touched = Set(buffer.slots(of: t).map { Int(buffer.gpus[$0]) / gpusPerNode })
                 XCTAssertLessThanOrEqual(touched.count, maxNodes, "seed \(seed) token \(t)")
                 XCTAssertEqual(Set(chosen).count, k)
-                // Reference: node score = sum of the top ⌈k/M⌉ probabilities; best M nodes; top-k inside.
-                let maxLogit = row.max()!
-                let p = row.map { Softmax.exp($0 - maxLogit) }
-                let perNode = (k + maxNodes - 1) / maxNodes
-                let nodeScores = (0..<nodes).map { node -> Float in
-                    let members = (node * gpusPerNode * perGPU..<(node + 1) * gpusPerNode * perGPU)
-                    let top = members.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }.prefix(perNode)
-                    return top.reduce(Float(0)) { $0 + p[$1] }
-                }
-                let bestNodes = Set((0..<nodes).sorted {
-                    nodeScores[$0] != nodeScores[$1] ? nodeScores[$0] > nodeScores[$1] : $0 < $1
-                }.prefix(maxNodes))
-                let candidates = (0..<experts).filter { bestNodes.contains($0 / (gpusPerNode * perGPU)) }
-                let expected = candidates.sorted { row[$0] != row[$1] ? row[$0] > row[$1] : $0 < $1 }.prefix(k)
+                let expected = referenceNodeLimited(row, placement: placement, k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode)
                 XCTAssertEqual(chosen.map(Int.init), Array(expected), "seed \(seed) token \(t)")
+            }
+        }
+    }
+
+    /// Reference node-limited top-k for single-replica placements: node score = sum of the top ⌈k/M⌉
+    /// probabilities of its experts; best M nodes (lower id on ties); top-k of their experts by sorting.
+    func referenceNodeLimited(_ row: [Float], placement: ExpertPlacement, k: Int, maxNodes: Int, gpusPerNode: Int) -> [Int] {
+        let experts = row.count
+        let nodes = (placement.gpuCount + gpusPerNode - 1) / gpusPerNode
+        let maxLogit = row.max()!
+        let p = row.map { Softmax.exp($0 - maxLogit) }
+        let byScore = { (a: Int, b: Int) in row[a] != row[b] ? row[a] > row[b] : a < b }
+        let nodeOf = { (e: Int) in placement.primaryGPU(of: e) / gpusPerNode }
+        let perNode = (k + maxNodes - 1) / maxNodes
+        let nodeScores = (0..<nodes).map { node -> Float in
+            (0..<experts).filter { nodeOf($0) == node }.sorted(by: byScore).prefix(perNode).reduce(Float(0)) { $0 + p[$1] }
+        }
+        let bestNodes = Set((0..<nodes).sorted {
+            nodeScores[$0] != nodeScores[$1] ? nodeScores[$0] > nodeScores[$1] : $0 < $1
+        }.prefix(maxNodes))
+        return Array((0..<experts).filter { bestNodes.contains(nodeOf($0)) }.sorted(by: byScore).prefix(k))
+    }
+
+    func testNodeLimitedAtLargeSizesMatchesReferenceOnEveryPath() {
+        for seed in 0..<24 {
+            for (experts, gpus, gpusPerNode) in [(64, 16, 4), (256, 32, 8), (256, 64, 8)] {
+                let tokens = 6
+                let scores = RoutingTests.scores(tokens: tokens, experts: experts, seed: UInt64(seed), mode: seed % 3)
+                // Contiguous placement takes the per-node vectorised path; round robin, the general one.
+                let placement = seed % 4 == 3 ? ExpertPlacement.roundRobin(experts: experts, gpuCount: gpus)
+                                              : ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
+                let nodes = gpus / gpusPerNode
+                for k in 1...8 {
+                    let maxNodes = 1 + (seed + k) % nodes
+                    let buffer = TestSupport.route(NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode),
+                                                   scores: scores, tokens: tokens, placement: placement)
+                    for t in 0..<tokens {
+                        let row = Array(scores[t * experts..<(t + 1) * experts])
+                        let expected = referenceNodeLimited(row, placement: placement, k: k, maxNodes: maxNodes,
+                                                            gpusPerNode: gpusPerNode)
+                        let p = RoutingTests.referenceProbabilities(row[...])
+                        XCTAssertEqual(buffer.experts[buffer.slots(of: t)].map(Int.init), expected,
+                                       "seed \(seed) experts \(experts) k \(k) M \(maxNodes) token \(t)")
+                        XCTAssertEqual(Array(buffer.probabilities[buffer.slots(of: t)]), expected.map { p[$0] })
+                        XCTAssertEqual(buffer.gpus[buffer.slots(of: t)].map(Int.init), expected.map { placement.primaryGPU(of: $0) })
+                    }
+                }
+            }
+        }
+    }
+
+    func testExpertChoiceAtLargeSizesMatchesSortingReference() {
+        for seed in 0..<12 {
+            let experts = [64, 256][seed % 2], tokens = [40, 300, 1_000][seed % 3], k = [1, 2, 8][seed % 3]
+            let cf = [1.0, 0.5, 2.0, 1.25][seed % 4]
+            let scores = RoutingTests.scores(tokens: tokens, experts: experts, seed: UInt64(seed), mode: seed % 3)
+            let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 8)
+            let router = ExpertChoiceRouting(k: k, capacityFactor: cf)
+            let buffer = TestSupport.route(router, scores: scores, tokens: tokens, placement: placement)
+            let capacity = router.capacity(tokens: tokens, experts: experts)
+            let p = (0..<tokens).map { RoutingTests.referenceProbabilities(scores[$0 * experts..<($0 + 1) * experts]) }
+            var expected = [[(expert: Int32, probability: Float)]](repeating: [], count: tokens)
+            for expert in 0..<experts {
+                let taken = (0..<tokens).sorted {
+                    p[$0][expert] != p[$1][expert] ? p[$0][expert] > p[$1][expert] : $0 < $1
+                }.prefix(capacity)
+                for t in taken { expected[t].append((Int32(expert), p[t][expert])) }
+            }
+            for t in 0..<tokens {
+                XCTAssertEqual(Array(buffer.experts[buffer.slots(of: t)]), expected[t].map(\.expert), "seed \(seed) token \(t)")
+                XCTAssertEqual(Array(buffer.probabilities[buffer.slots(of: t)]), expected[t].map(\.probability))
             }
         }
     }

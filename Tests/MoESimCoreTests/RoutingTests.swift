@@ -142,6 +142,105 @@ final class RoutingTests: XCTestCase {
         }
     }
 
+    /// Logits for the fast-path tests: mode 0 heavy ties (4 values), 1 some ties (64 values), 2 none.
+    static func scores(tokens: Int, experts: Int, seed: UInt64, mode: Int) -> [Float] {
+        guard mode == 1 else { return TestSupport.randomScores(tokens: tokens, experts: experts, seed: seed, ties: mode == 0) }
+        var rng = SplitMix64(seed: seed)
+        return (0..<tokens * experts).map { _ in Float(rng.next() % 64) / 8 - 4 }
+    }
+
+    /// The softmax probability of each expert of a row, as the routers define it: e^(z − max z) / Σ.
+    static func referenceProbabilities(_ row: ArraySlice<Float>) -> [Float] {
+        var exps = [Float](repeating: 0, count: row.count)
+        let sum = Array(row).withUnsafeBufferPointer { Softmax.exponentials($0, base: 0, count: row.count, into: &exps).sum }
+        return exps.map { $0 / sum }
+    }
+
+    func testSelectionMatchesSortingReferenceForEveryKAndRowLength() {
+        for seed in 0..<60 {
+            for experts in [8, 16, 24, 60, 64, 250, 256] {
+                let tokens = experts >= 250 ? 6 : 16
+                let scores = RoutingTests.scores(tokens: tokens, experts: experts, seed: UInt64(seed * 7 + experts), mode: seed % 3)
+                for k in 1...min(10, experts) {
+                    var ids = [Int32](repeating: -1, count: k), values = [Float](repeating: .nan, count: k)
+                    for t in 0..<tokens {
+                        // A sub-row at an offset too, as SAM and node-limited routing select within a GPU or node.
+                        let offset = t % 2 == 0 ? 0 : 8
+                        let count = experts - offset
+                        guard k <= count else { continue }
+                        scores.withUnsafeBufferPointer {
+                            selectTop($0.baseAddress! + t * experts + offset, count: count, k: k, firstExpert: Int32(offset),
+                                      topExperts: &ids, topScores: &values)
+                        }
+                        let row = scores[t * experts..<(t + 1) * experts]
+                        let expected = referenceTopK(row, among: Array(offset..<experts), k: k)
+                        XCTAssertEqual(ids, expected, "seed \(seed) experts \(experts) k \(k) token \(t)")
+                        XCTAssertEqual(values, expected.map { row[row.startIndex + Int($0)] })
+                    }
+                }
+            }
+        }
+    }
+
+    func testTopKAndSwitchGateProbabilitiesEqualTheFullSoftmax() {
+        for seed in 0..<60 {
+            for experts in [64, 256] {
+                let tokens = 12
+                let scores = RoutingTests.scores(tokens: tokens, experts: experts, seed: UInt64(seed), mode: seed % 3)
+                let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: 8)
+                for k in 1...8 {
+                    let normalize = seed % 4 == 1
+                    let buffer = TestSupport.route(TopKRouting(k: k, normalize: normalize), scores: scores, tokens: tokens,
+                                                   placement: placement)
+                    for t in 0..<tokens {
+                        let row = scores[t * experts..<(t + 1) * experts]
+                        let expected = referenceTopK(row, among: Array(0..<experts), k: k)
+                        let p = RoutingTests.referenceProbabilities(row)
+                        var chosen = expected.map { p[Int($0)] }
+                        if normalize {
+                            let mass = chosen.reduce(0, +)
+                            chosen = chosen.map { $0 / mass }
+                        }
+                        XCTAssertEqual(Array(buffer.experts[t * k..<(t + 1) * k]), expected, "seed \(seed) k \(k) token \(t)")
+                        XCTAssertEqual(Array(buffer.probabilities[t * k..<(t + 1) * k]), chosen, "seed \(seed) k \(k) token \(t)")
+                    }
+                }
+                let switched = TestSupport.route(SwitchRouting(), scores: scores, tokens: tokens, placement: placement)
+                for t in 0..<tokens {
+                    let row = scores[t * experts..<(t + 1) * experts]
+                    let best = referenceTopK(row, among: Array(0..<experts), k: 1)[0]
+                    XCTAssertEqual(switched.experts[t], best)
+                    XCTAssertEqual(switched.probabilities[t], RoutingTests.referenceProbabilities(row)[Int(best)])
+                }
+            }
+        }
+    }
+
+    func testSAMAtLargeSizesMatchesReference() {
+        for seed in 0..<40 {
+            for (experts, gpus) in [(64, 8), (256, 32), (256, 16)] {
+                let tokens = 10
+                let scores = RoutingTests.scores(tokens: tokens, experts: experts, seed: UInt64(seed), mode: seed % 3)
+                // Contiguous placement takes the vectorised selection on a GPU; round robin, the insertion.
+                let placement = seed % 4 == 3 ? ExpertPlacement.roundRobin(experts: experts, gpuCount: gpus)
+                                              : ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
+                let deviceScore: DeviceScore = seed % 5 == 0 ? .max : .sum
+                for k in 1...8 {
+                    let buffer = TestSupport.route(SAMRouting(k: k, deviceScore: deviceScore), scores: scores, tokens: tokens,
+                                                   placement: placement)
+                    for t in 0..<tokens {
+                        let row = scores[t * experts..<(t + 1) * experts]
+                        let expected = referenceSAM(row, placement: placement, k: k, deviceScore: deviceScore)
+                        let p = RoutingTests.referenceProbabilities(row)
+                        XCTAssertEqual(Array(buffer.experts[t * k..<(t + 1) * k]), expected, "seed \(seed) k \(k) token \(t)")
+                        XCTAssertEqual(Array(buffer.probabilities[t * k..<(t + 1) * k]), expected.map { p[Int($0)] })
+                        XCTAssertEqual(Set(buffer.gpus[t * k..<(t + 1) * k]), [Int32(placement.primaryGPU(of: Int(expected[0])))])
+                    }
+                }
+            }
+        }
+    }
+
     func testPlacementGroupsExpertsByGPU() {
         let placement = ExpertPlacement(gpuOfExpert: [1, 0, 1, 2, 0, 2], gpuCount: 3)
         XCTAssertEqual(Array(placement.experts(onGPU: 0)), [1, 4])

@@ -34,15 +34,20 @@ public enum RoutingBenchmark {
     /// `columns` as a newline-terminated CSV line.
     public static var csvHeader: String { CSVWriter.line(columns) }
 
-    /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes): Switch, top-2
-    /// and hash without and with gate probabilities (a simulation computes them only under a capacity
-    /// limit), and SAM(2), node-limited top-2 (M = 2) and expert choice (k = 2), which always need them.
+    /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes; SAM on fewer GPUs when
+    /// it needs more experts per GPU, see `measure`): Switch, top-2,
+    /// top-8 and hash without and with gate probabilities (a simulation computes them only under a capacity
+    /// limit), and SAM (k = 2, 4), node-limited top-2 (M = 2) and top-8 (M = 2, and M = 4: every node)
+    /// and expert choice (k = 2), which always need them.
     public static func cases() -> [(spec: RoutingStrategySpec, gateProbabilities: Bool)] {
         let simple = [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
-                      RoutingStrategySpec(kind: .hash, k: 1)]
+                      RoutingStrategySpec(kind: .topk, k: 8), RoutingStrategySpec(kind: .hash, k: 1)]
         return simple.flatMap { [($0, false), ($0, true)] } + [
             (RoutingStrategySpec(kind: .sam, k: 2), true),
+            (RoutingStrategySpec(kind: .sam, k: 4), true),
             (RoutingStrategySpec(kind: .nodeLimited, k: 2, maxNodes: 2), true),
+            (RoutingStrategySpec(kind: .nodeLimited, k: 8, maxNodes: 2), true),
+            (RoutingStrategySpec(kind: .nodeLimited, k: 8, maxNodes: 4), true),
             (RoutingStrategySpec(kind: .expertChoice, k: 2), true),
         ]
     }
@@ -54,7 +59,8 @@ public enum RoutingBenchmark {
     public static func measure(_ spec: RoutingStrategySpec, gateProbabilities: Bool, experts: Int, tokens: Int,
                                repeats: Int = 1, batchTokens: Int = 65_536, seed: UInt64 = 1) -> Row {
         precondition(repeats >= 1, "a benchmark needs at least one timing")
-        let gpus = 32
+        // SAM picks all k experts on one GPU: fewer GPUs when k exceeds the experts per GPU (SAM-4 at 64 experts).
+        let gpus = spec.kind == .sam ? min(32, experts / spec.k) : 32
         let placement = ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
         // A capacity factor is what makes a simulation compute gate probabilities; routing itself ignores it.
         let router = spec.makeRouter(gpusPerNode: 8, capacityFactor: gateProbabilities ? 1 : nil)

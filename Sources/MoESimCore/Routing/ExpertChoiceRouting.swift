@@ -25,68 +25,96 @@ public struct ExpertChoiceRouting: RoutingStrategy {
         min(tokens, CapacityLimiter.expertCapacity(capacityFactor: capacityFactor, tokens: tokens, k: k, experts: experts))
     }
 
-    /// Each expert selects its top C with a linear-time selection over keys that order tokens
-    /// by (probability descending, index ascending), so the chosen set is unique.
-    /// - Complexity: O(E · T) expected; allocates per batch, not per token.
+    /// Streams the tokens once: each expert keeps a min-heap of the C best keys seen so far, keys ordering
+    /// tokens by (probability descending, index ascending), so the chosen set is unique. A later token
+    /// enters an expert's full heap only with a probability strictly above the heap's least (an equal one
+    /// has a higher index), which a vectorised comparison of the token's row with the heaps' bars tests
+    /// 8 experts at a time; the heaps then hold each expert's chosen tokens and their probabilities.
+    /// - Complexity: O(T · E) vector steps plus O(log C) per heap entry, about C · (1 + ln(T / C)) entries
+    ///   per expert for tokens in random order (O(T · E · log C) at worst); allocates per batch, not per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
-        var probabilities = [Float](repeating: 0, count: tokenCount * experts)
-        probabilities.withUnsafeMutableBufferPointer { out in
-            for token in 0..<tokenCount {
-                let base = token * experts
-                let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: out.baseAddress! + base)
-                for e in 0..<experts { out[base + e] /= sum }
-            }
-        }
         let capacity = capacity(tokens: tokenCount, experts: experts)
-        var picks = [Bool](repeating: false, count: tokenCount * experts)
-        var counts = [Int](repeating: 0, count: tokenCount)
-        var keys = [UInt64](repeating: 0, count: tokenCount)
-        for expert in 0..<experts {
-            // Non-negative floats order like their bit patterns; the low word makes lower token ids larger.
+        var heaps = [UInt64](repeating: 0, count: experts * capacity)
+        var heapCounts = [Int](repeating: 0, count: experts)
+        // The probability a token must exceed to enter each expert's heap: −1 (any) until the heap is full.
+        var bars = [Float](repeating: .infinity, count: experts + 8)  // padded: SIMD loads may run past E
+        if capacity > 0 { for e in 0..<experts { bars[e] = -1 } }
+        var probabilities = [Float](repeating: 0, count: experts + 8)
+        heaps.withUnsafeMutableBufferPointer { heaps in
+        bars.withUnsafeMutableBufferPointer { bars in
+        probabilities.withUnsafeMutableBufferPointer { row in
             for token in 0..<tokenCount {
-                keys[token] = UInt64(probabilities[token * experts + expert].bitPattern) << 32
-                    | UInt64(UInt32.max - UInt32(token))
-            }
-            keys.withUnsafeMutableBufferPointer { selectLargest(capacity, in: $0) }
-            for key in keys.prefix(capacity) {
-                let token = Int(UInt32.max - UInt32(truncatingIfNeeded: key))
-                picks[token * experts + expert] = true
-                counts[token] += 1
+                let (_, sum) = Softmax.exponentials(scores, base: token * experts, count: experts, into: row.baseAddress!)
+                for e in 0..<experts { row[e] /= sum }
+                // Non-negative floats order like their bit patterns; the low word makes lower token ids larger.
+                let tokenWord = UInt64(UInt32.max - UInt32(token))
+                var e = 0
+                while e < experts {
+                    let values = UnsafeRawPointer(row.baseAddress! + e).loadUnaligned(as: SIMD8<Float>.self)
+                    let limits = UnsafeRawPointer(bars.baseAddress! + e).loadUnaligned(as: SIMD8<Float>.self)
+                    if anyLane(of: values, above: limits) {
+                        for expert in e..<Swift.min(e + 8, experts) where row[expert] > bars[expert] {
+                            let key = UInt64(row[expert].bitPattern) << 32 | tokenWord
+                            let heap = heaps.baseAddress! + expert * capacity
+                            if heapCounts[expert] < capacity {
+                                pushHeap(key, into: heap, count: heapCounts[expert])
+                                heapCounts[expert] += 1
+                            } else {
+                                replaceHeapRoot(with: key, in: heap, count: capacity)
+                            }
+                            if heapCounts[expert] == capacity { bars[expert] = Float(bitPattern: UInt32(heap[0] >> 32)) }
+                        }
+                    }
+                    e += 8
+                }
             }
         }
+        }
+        }
+        // A token's slots list its experts in ascending id: fill them expert by expert.
+        var counts = [Int](repeating: 0, count: tokenCount)
+        for key in heaps { counts[Int(UInt32.max - UInt32(truncatingIfNeeded: key))] += 1 }
         buffer.reset(slotCounts: counts, k: k)
-        var slot = 0
-        for token in 0..<tokenCount {
-            for expert in 0..<experts where picks[token * experts + expert] {
-                buffer.experts[slot] = Int32(expert)
-                buffer.probabilities[slot] = probabilities[token * experts + expert]
-                slot += 1
+        var next = (0..<tokenCount).map { buffer.slotStart[$0] }
+        for expert in 0..<experts {
+            for key in heaps[expert * capacity..<(expert + 1) * capacity] {
+                let token = Int(UInt32.max - UInt32(truncatingIfNeeded: key))
+                buffer.experts[next[token]] = Int32(expert)
+                buffer.probabilities[next[token]] = Float(bitPattern: UInt32(key >> 32))
+                next[token] += 1
             }
         }
     }
 
-    /// Moves the `count` largest keys (all distinct) to the front, in no particular order (quickselect).
-    /// - Complexity: O(n) expected.
-    func selectLargest(_ count: Int, in keys: UnsafeMutableBufferPointer<UInt64>) {
-        var low = 0, high = keys.count - 1
-        guard count > 0, count < keys.count else { return }
-        while low < high {
-            // Median of three as pivot; Hoare partition into [> pivot | < pivot] around it.
-            let middle = low + (high - low) / 2
-            let pivot = max(min(keys[low], keys[middle]), min(max(keys[low], keys[middle]), keys[high]))
-            var i = low, j = high
-            while i <= j {
-                while keys[i] > pivot { i += 1 }
-                while keys[j] < pivot { j -= 1 }
-                if i <= j {
-                    keys.swapAt(i, j)
-                    i += 1
-                    j -= 1
-                }
-            }
-            if count - 1 <= j { high = j } else if count - 1 >= i { low = i } else { return }
+    /// Adds `key` to the min-heap `heap[0 ..< count]` (which has room for it).
+    /// - Complexity: O(log count).
+    @inline(__always)
+    private func pushHeap(_ key: UInt64, into heap: UnsafeMutablePointer<UInt64>, count: Int) {
+        var child = count
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[parent] > key else { break }
+            heap[child] = heap[parent]
+            child = parent
         }
+        heap[child] = key
+    }
+
+    /// Replaces the least key of the min-heap `heap[0 ..< count]` with the larger `key`.
+    /// - Complexity: O(log count).
+    @inline(__always)
+    private func replaceHeapRoot(with key: UInt64, in heap: UnsafeMutablePointer<UInt64>, count: Int) {
+        var parent = 0
+        while true {
+            var child = 2 * parent + 1
+            guard child < count else { break }
+            if child + 1 < count && heap[child + 1] < heap[child] { child += 1 }
+            guard heap[child] < key else { break }
+            heap[parent] = heap[child]
+            parent = child
+        }
+        heap[parent] = key
     }
 }

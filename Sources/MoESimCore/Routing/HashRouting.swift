@@ -20,23 +20,22 @@ public struct HashRouting: RoutingStrategy {
         return Int(hash.next() % UInt64(experts))
     }
 
-    /// - Complexity: O(tokenCount · E) (the softmax normaliser); no allocation per token.
+    /// - Complexity: O(tokenCount · E) (the softmax normaliser, vectorised); no allocation.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         buffer.reset(tokenCount: tokenCount, k: 1)
-        var exponentials = [Float](repeating: 0, count: experts)
-        exponentials.withUnsafeMutableBufferPointer { exps in
-            for token in 0..<tokenCount {
-                let expert = HashRouting.expert(ofToken: token, experts: experts)
-                buffer.experts[token] = Int32(expert)
-                guard gateProbabilities else {
-                    buffer.probabilities[token] = 0
-                    continue
-                }
-                let (_, sum) = Softmax.exponentials(scores, base: token * experts, count: experts, into: exps.baseAddress!)
-                buffer.probabilities[token] = exps[expert] / sum
+        for token in 0..<tokenCount {
+            let expert = HashRouting.expert(ofToken: token, experts: experts)
+            buffer.experts[token] = Int32(expert)
+            guard gateProbabilities else {
+                buffer.probabilities[token] = 0
+                continue
             }
+            let row = scores.baseAddress! + token * experts
+            let maxLogit = Softmax.largest(row, count: experts)
+            buffer.probabilities[token] = Softmax.exp(row[expert] - maxLogit)
+                / Softmax.sumOfExponentials(row, count: experts, maxLogit: maxLogit, into: nil)
         }
     }
 }

@@ -24,9 +24,106 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
     }
 
     /// Every slot's GPU is a replica of its expert on a chosen node.
+    ///
+    /// When each expert has one replica and GPU by GPU the experts are 0 ..< E in order (contiguous
+    /// placement), each node holds a range of consecutive ids: its best experts come from one vectorised
+    /// selection over its range, the top k from one selection over the row when every node is chosen, else
+    /// from merging the chosen nodes' own top k; only the exponentials needed are computed beside the
+    /// vectorised sum. Other placements take the general path, expert by expert.
     /// - Complexity: O(tokenCount · (replicas · ⌈k/M⌉ + N · M + E · k)) for N nodes; no allocation per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
+        buffer.reset(tokenCount: tokenCount, k: k)
+        if let nodeStarts = consecutiveNodeRanges(placement) {
+            routeConsecutive(scores: scores, tokenCount: tokenCount, placement: placement, nodeStarts: nodeStarts,
+                             into: &buffer)
+        } else {
+            routeGeneral(scores: scores, tokenCount: tokenCount, placement: placement, into: &buffer)
+        }
+    }
+
+    /// Node n's experts are `nodeStarts[n] ..< nodeStarts[n + 1]` when each expert has a single replica and
+    /// `expertsByGPU` is 0 ..< E; nil otherwise.
+    /// - Complexity: O(E + G).
+    private func consecutiveNodeRanges(_ placement: ExpertPlacement) -> [Int]? {
+        let experts = placement.expertCount, gpus = placement.gpuCount
+        guard placement.replicaCount == experts,
+              placement.expertsByGPU.enumerated().allSatisfy({ Int($0.element) == $0.offset }) else { return nil }
+        let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
+        return (0...nodes).map { placement.expertOffsets[min($0 * gpusPerNode, gpus)] }
+    }
+
+    /// The consecutive-ranges path (see `route`).
+    private func routeConsecutive(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
+                                  nodeStarts: [Int], into buffer: inout RoutingBuffer) {
+        let experts = placement.expertCount
+        let nodes = nodeStarts.count - 1
+        let perNode = (k + maxNodes - 1) / maxNodes
+        let chosenCount = min(maxNodes, nodes)
+        // Scratch, sized once per batch: each node's best experts (up to k), node scores, the best nodes, flags.
+        let nodeTopScores = UnsafeMutablePointer<Float>.allocate(capacity: nodes * k + chosenCount)
+        let nodeTopIDs = UnsafeMutablePointer<Int32>.allocate(capacity: nodes * k + chosenCount)
+        let chosen = UnsafeMutablePointer<Bool>.allocate(capacity: nodes)
+        defer { nodeTopScores.deallocate(); nodeTopIDs.deallocate(); chosen.deallocate() }
+        let keptScores = nodeTopScores + nodes * k, keptIDs = nodeTopIDs + nodes * k
+        buffer.experts.withUnsafeMutableBufferPointer { topExpertsBuffer in
+        buffer.probabilities.withUnsafeMutableBufferPointer { topScoresBuffer in
+            for token in 0..<tokenCount {
+                let row = scores.baseAddress! + token * experts
+                // Each node's best ⌈k/M⌉ experts (descending, lower id first on ties); the row's max among them.
+                var maxLogit = -Float.infinity
+                for node in 0..<nodes where nodeStarts[node + 1] > nodeStarts[node] {
+                    let hosted = nodeStarts[node + 1] - nodeStarts[node]
+                    selectTop(row + nodeStarts[node], count: hosted, k: min(perNode, hosted),
+                              firstExpert: Int32(nodeStarts[node]), topExperts: nodeTopIDs + node * k,
+                              topScores: nodeTopScores + node * k)
+                    maxLogit = Swift.max(maxLogit, nodeTopScores[node * k])
+                }
+                let sum = Softmax.sumOfExponentials(row, count: experts, maxLogit: maxLogit, into: nil)
+                // Score the nodes and keep the best M (descending, lower id first on ties).
+                var kept = 0
+                for node in 0..<nodes {
+                    var score: Float = 0
+                    for i in 0..<min(perNode, nodeStarts[node + 1] - nodeStarts[node]) {
+                        score += Softmax.exp(nodeTopScores[node * k + i] - maxLogit)
+                    }
+                    insertTop(expert: Int32(node), score: score, k: chosenCount, count: &kept,
+                              topExperts: keptIDs, topScores: keptScores)
+                }
+                for node in 0..<nodes { chosen[node] = false }
+                for i in 0..<kept { chosen[Int(keptIDs[i])] = true }
+                // Top-k among the chosen nodes' experts: over the row when every node is chosen, else merging
+                // the chosen nodes' own top k in ascending node order (so equal scores still arrive by id).
+                let slots = token * k
+                let topExperts = topExpertsBuffer.baseAddress! + slots, topScores = topScoresBuffer.baseAddress! + slots
+                var count = 0
+                if kept == nodes {
+                    selectTop(row, count: experts, k: k, firstExpert: 0, topExperts: topExperts, topScores: topScores)
+                    count = k
+                } else {
+                    for node in 0..<nodes where chosen[node] && nodeStarts[node + 1] > nodeStarts[node] {
+                        let hosted = nodeStarts[node + 1] - nodeStarts[node]
+                        let length = min(k, hosted)
+                        selectTop(row + nodeStarts[node], count: hosted, k: length, firstExpert: Int32(nodeStarts[node]),
+                                  topExperts: nodeTopIDs + node * k, topScores: nodeTopScores + node * k)
+                        for i in 0..<length {
+                            insertTop(expert: nodeTopIDs[node * k + i], score: nodeTopScores[node * k + i], k: k,
+                                      count: &count, topExperts: topExperts, topScores: topScores)
+                        }
+                    }
+                }
+                precondition(count == k, "node-limited routing needs at least k experts on the chosen nodes")
+                for slot in 0..<k { topScores[slot] = Softmax.exp(topScores[slot] - maxLogit) / sum }
+            }
+        }
+        }
+        // One replica per expert, on a chosen node since the expert was taken from one.
+        for slot in 0..<tokenCount * k { buffer.gpus[slot] = placement.replicaGPUs[Int(buffer.experts[slot])] }
+    }
+
+    /// The general path: any placement, replicas included, expert by expert.
+    private func routeGeneral(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
+                              into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         let gpus = placement.gpuCount
         let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
@@ -40,7 +137,6 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         let exps = scratch, nodeTop = scratch + experts, nodeScores = scratch + experts + perNode
         let nodeTopIDs = ids, nodeIDs = ids + perNode
         var turns = [Int](repeating: 0, count: experts)
-        buffer.reset(tokenCount: tokenCount, k: k)
         for token in 0..<tokenCount {
             let base = token * experts
             let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps)

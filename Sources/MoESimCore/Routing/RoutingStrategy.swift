@@ -67,35 +67,61 @@ func insertTop(expert: Int32, score: Float, k: Int, count: inout Int,
     topScores[position] = score
 }
 
-/// Writes the k highest scores of `scores[base ..< base + count]` (descending, lower expert id
-/// first on ties) into `topExperts/topScores`.
+/// Writes the k highest of `row[0 ..< count]`, the scores of experts `firstExpert ..< firstExpert + count`,
+/// into `topExperts/topScores` (descending, lower expert id first on ties). Scores are finite.
 ///
-/// For small k it runs k vectorised passes over the row, each tracking the best value and its
-/// expert id in 8 lanes and skipping the experts already taken. That beats inserting expert
-/// by expert, whose branches mispredict on every new leader. Large k falls back to insertion.
-/// - Complexity: O(k · count) vector steps for k ≤ 8, else O(count · k) scalar.
+/// Vectorised for k ≤ 8 and count a multiple of 8, each pass keeping the best value and its position in
+/// 8 lanes. k = 1 is one pass. For 3 ≤ k ≤ 8 (and rows of at most 256) a first pass takes the maximum
+/// of each lane: eight distinct experts score at least the smallest of them, so no expert below it can
+/// be among the k best; the 8-expert blocks holding a score at or above it are gathered into scratch on
+/// the stack (without branching on each block, about a third of them on router logits at 256 experts),
+/// and k passes over them each take the best and strike it out. k = 2, and longer rows, run k passes
+/// over the whole row, each skipping the experts already taken. Other rows, and k > 8, insert expert by
+/// expert.
+/// - Complexity: O(count + k · gathered) vector steps for 3 ≤ k ≤ 8, O(k · count) for k = 2 and long
+///   rows, O(count · k) scalar otherwise; no heap allocation.
 @inline(__always)
-func selectTop(_ scores: UnsafeBufferPointer<Float>, base: Int, count: Int, k: Int,
+func selectTop(_ row: UnsafePointer<Float>, count: Int, k: Int, firstExpert: Int32,
                topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
-    let row = scores.baseAddress! + base
-    guard k <= 8, count % 8 == 0 else {
+    guard k <= 8, count % 8 == 0, count > 0 else {
         var filled = 0
         for e in 0..<count {
-            insertTop(expert: Int32(e), score: row[e], k: k, count: &filled, topExperts: topExperts, topScores: topScores)
+            insertTop(expert: firstExpert + Int32(e), score: row[e], k: k, count: &filled,
+                      topExperts: topExperts, topScores: topScores)
         }
         return
     }
-    // Constant k for the common cases lets the compiler unroll the passes and the exclusion tests.
+    // Constant k for the common cases lets the compiler unroll the passes.
     switch k {
-    case 1: selectTopVectorised(row, count: count, k: 1, topExperts: topExperts, topScores: topScores)
-    case 2: selectTopVectorised(row, count: count, k: 2, topExperts: topExperts, topScores: topScores)
-    default: selectTopVectorised(row, count: count, k: k, topExperts: topExperts, topScores: topScores)
+    case 1: selectTopByPasses(row, count: count, k: 1, firstExpert: firstExpert, topExperts: topExperts, topScores: topScores)
+    case 2: selectTopByPasses(row, count: count, k: 2, firstExpert: firstExpert, topExperts: topExperts, topScores: topScores)
+    case _ where count > 8 * gatheredBlocks:
+        selectTopByPasses(row, count: count, k: k, firstExpert: firstExpert, topExperts: topExperts, topScores: topScores)
+    case 4: selectTopOfGathered(row, count: count, k: 4, firstExpert: firstExpert, topExperts: topExperts, topScores: topScores)
+    case 8: selectTopOfGathered(row, count: count, k: 8, firstExpert: firstExpert, topExperts: topExperts, topScores: topScores)
+    default: selectTopOfGathered(row, count: count, k: k, firstExpert: firstExpert, topExperts: topExperts, topScores: topScores)
     }
 }
 
+/// Blocks of 8 scores the gathered selection holds on the stack (1 KiB).
+private let gatheredBlocks = 32
+
+/// The largest lane of `values`, and the lowest of `positions` among the lanes holding it.
 @inline(__always)
-private func selectTopVectorised(_ row: UnsafePointer<Float>, count: Int, k: Int,
-                                 topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
+private func bestLane(_ values: SIMD8<Float>, _ positions: SIMD8<Int32>) -> (value: Float, position: Int32) {
+    var top4 = values.lowHalf
+    top4.replace(with: values.highHalf, where: values.highHalf .> top4)
+    let best = Swift.max(Swift.max(top4[0], top4[1]), Swift.max(top4[2], top4[3]))
+    let candidates = positions.replacing(with: Int32.max, where: values .!= SIMD8(repeating: best))
+    var low4 = candidates.lowHalf
+    low4.replace(with: candidates.highHalf, where: candidates.highHalf .< low4)
+    return (best, Swift.min(Swift.min(low4[0], low4[1]), Swift.min(low4[2], low4[3])))
+}
+
+/// k passes over the whole row, each skipping the experts already taken (see `selectTop`).
+@inline(__always)
+private func selectTopByPasses(_ row: UnsafePointer<Float>, count: Int, k: Int, firstExpert: Int32,
+                               topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
     // Eight lanes: values, ids and their increments then fit in SSE registers without spilling.
     let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
     for slot in 0..<k {
@@ -106,7 +132,7 @@ private func selectTopVectorised(_ row: UnsafePointer<Float>, count: Int, k: Int
         while e < count {
             var values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
             for taken in 0..<slot {
-                values.replace(with: -.infinity, where: ids .== SIMD8(repeating: topExperts[taken]))
+                values.replace(with: -.infinity, where: ids .== SIMD8(repeating: topExperts[taken] - firstExpert))
             }
             // Strictly greater: within a lane, the earlier (lower) id keeps a tie.
             let better = values .> bestValues
@@ -115,15 +141,66 @@ private func selectTopVectorised(_ row: UnsafePointer<Float>, count: Int, k: Int
             ids &+= 8
             e += 8
         }
-        // Across lanes: the largest value, and the lowest id among lanes holding it.
-        var top4 = bestValues.lowHalf
-        top4.replace(with: bestValues.highHalf, where: bestValues.highHalf .> top4)
-        let best = Swift.max(Swift.max(top4[0], top4[1]), Swift.max(top4[2], top4[3]))
-        let candidates = bestIDs.replacing(with: Int32.max, where: bestValues .!= SIMD8(repeating: best))
-        var low4 = candidates.lowHalf
-        low4.replace(with: candidates.highHalf, where: candidates.highHalf .< low4)
-        topExperts[slot] = Swift.min(Swift.min(low4[0], low4[1]), Swift.min(low4[2], low4[3]))
+        let (best, position) = bestLane(bestValues, bestIDs)
+        topExperts[slot] = firstExpert + position
         topScores[slot] = best
     }
 }
 
+/// The k best of `row[0 ..< count]` for 3 ≤ k ≤ 8 and count a multiple of 8, at most 8 · `gatheredBlocks`
+/// (see `selectTop`).
+@inline(__always)
+private func selectTopOfGathered(_ row: UnsafePointer<Float>, count: Int, k: Int, firstExpert: Int32,
+                                 topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
+    var laneMaxima = UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self)
+    var e = 8
+    while e < count {
+        let values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
+        laneMaxima.replace(with: values, where: values .> laneMaxima)
+        e += 8
+    }
+    var low4 = laneMaxima.lowHalf
+    low4.replace(with: laneMaxima.highHalf, where: low4 .> laneMaxima.highHalf)
+    // A block is gathered when a score in it is above `bar`, i.e. at least the smallest lane maximum.
+    let bar = SIMD8<Float>(repeating: Swift.min(Swift.min(low4[0], low4[1]), Swift.min(low4[2], low4[3])).nextDown)
+    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: gatheredBlocks) { blocks in
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: gatheredBlocks) { blockStarts in
+        var gathered = 0
+        e = 0
+        while e < count {
+            let values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
+            blocks[gathered] = values
+            blockStarts[gathered] = Int32(e)
+            gathered += anyLane(of: values, above: bar) ? 1 : 0
+            e += 8
+        }
+        // Positions in the gathered blocks ascend with expert ids, so the lowest position breaks ties.
+        let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        for slot in 0..<k {
+            var bestValues = blocks[0]
+            var bestPositions = laneOffsets
+            var positions = laneOffsets
+            for block in 1..<gathered {
+                positions &+= 8
+                let values = blocks[block]
+                let better = values .> bestValues
+                bestValues.replace(with: values, where: better)
+                bestPositions.replace(with: positions, where: better)
+            }
+            let (best, position) = bestLane(bestValues, bestPositions)
+            let block = Int(position) / 8, lane = Int(position) % 8
+            topExperts[slot] = firstExpert + blockStarts[block] + Int32(lane)
+            topScores[slot] = best
+            blocks[block][lane] = -.infinity  // struck out: at least 8 gathered scores beat every other
+        }
+    }
+    }
+}
+
+/// Whether some lane of `values` is above the same lane of `bars` (finite, no NaN). `bars − values` is
+/// negative exactly there (a difference of distinct floats is never zero), so one integer minimum of the
+/// sign bits answers; `any(values .> bars)` builds its mask lane by lane through memory.
+@inline(__always)
+func anyLane(of values: SIMD8<Float>, above bars: SIMD8<Float>) -> Bool {
+    unsafeBitCast(bars - values, to: SIMD8<Int32>.self).min() < 0
+}

@@ -36,10 +36,11 @@ public struct SAMRouting: RoutingStrategy {
         precondition(deviceScore != .trace || deviceLogits?.count == tokenCount * placement.gpuCount,
                      "SAM with deviceScore trace needs tokenCount × GPUs device logits")
         let experts = placement.expertCount
+        let gpus = placement.gpuCount
         let k = self.k
         buffer.reset(tokenCount: tokenCount, k: k)
-        var exponentials = [Float](repeating: 0, count: experts)
-        exponentials.withUnsafeMutableBufferPointer { exps in
+        let exps = UnsafeMutablePointer<Float>.allocate(capacity: experts)
+        defer { exps.deallocate() }
         placement.expertsByGPU.withUnsafeBufferPointer { grouped in
         placement.expertOffsets.withUnsafeBufferPointer { offsets in
         buffer.experts.withUnsafeMutableBufferPointer { chosen in
@@ -47,41 +48,45 @@ public struct SAMRouting: RoutingStrategy {
         buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
             for token in 0..<tokenCount {
                 let base = token * experts
-                let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
+                let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps)
                 // Switch router over devices; ties go to the lower GPU id.
                 var bestGPU = 0
                 var bestScore = -Float.infinity
-                for gpu in 0..<placement.gpuCount {
+                for gpu in 0..<gpus {
                     var score: Float = 0
-                    if let deviceLogits, deviceScore == .trace {
-                        score = deviceLogits[token * placement.gpuCount + gpu]
-                    } else {
-                        for index in offsets[gpu]..<offsets[gpu + 1] {
-                            let p = exps[Int(grouped[index])]
-                            score = deviceScore == .sum ? score + p : Swift.max(score, p)
-                        }
+                    switch deviceScore {
+                    case .trace: score = deviceLogits![token * gpus + gpu]
+                    case .sum: for index in offsets[gpu]..<offsets[gpu + 1] { score += exps[Int(grouped[index])] }
+                    case .max: for index in offsets[gpu]..<offsets[gpu + 1] { score = Swift.max(score, exps[Int(grouped[index])]) }
                     }
                     if score > bestScore {
                         bestScore = score
                         bestGPU = gpu
                     }
                 }
-                // Mixture router: top-k of the chosen device's experts (ascending ids).
+                // Mixture router: top-k of the chosen device's experts (ascending ids), vectorised when they
+                // are consecutive ids.
                 let topExperts = chosen.baseAddress! + token * k
                 let topScores = probabilities.baseAddress! + token * k
-                var count = 0
-                for index in offsets[bestGPU]..<offsets[bestGPU + 1] {
-                    let expert = grouped[index]
-                    insertTop(expert: expert, score: scores[base + Int(expert)], k: k, count: &count,
+                let hosted = offsets[bestGPU]..<offsets[bestGPU + 1]
+                precondition(hosted.count >= k, "SAM needs at least k experts on every GPU")
+                let first = grouped[hosted.lowerBound]
+                if Int(grouped[hosted.upperBound - 1] - first) == hosted.count - 1 {
+                    selectTop(scores.baseAddress! + base + Int(first), count: hosted.count, k: k, firstExpert: first,
                               topExperts: topExperts, topScores: topScores)
+                } else {
+                    var count = 0
+                    for index in hosted {
+                        let expert = grouped[index]
+                        insertTop(expert: expert, score: scores[base + Int(expert)], k: k, count: &count,
+                                  topExperts: topExperts, topScores: topScores)
+                    }
                 }
-                precondition(count == k, "SAM needs at least k experts on every GPU")
                 for slot in 0..<k {
                     topScores[slot] = exps[Int(topExperts[slot])] / sum
                     slotGPUs[token * k + slot] = Int32(bestGPU)
                 }
             }
-        }
         }
         }
         }

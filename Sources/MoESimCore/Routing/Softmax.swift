@@ -60,6 +60,14 @@ public enum Softmax {
     public static func exponentials(_ scores: UnsafeBufferPointer<Float>, base: Int, count: Int,
                                     into out: UnsafeMutablePointer<Float>) -> (max: Float, sum: Float) {
         let row = scores.baseAddress! + base
+        let maxLogit = largest(row, count: count)
+        return (maxLogit, sumOfExponentials(row, count: count, maxLogit: maxLogit, into: out))
+    }
+
+    /// The largest of `row[0 ..< count]`.
+    /// - Complexity: O(count), vectorised.
+    @inline(__always)
+    static func largest(_ row: UnsafePointer<Float>, count: Int) -> Float {
         var maxLogit = -Float.infinity
         var e = 0
         if count >= 16 {
@@ -73,22 +81,34 @@ public enum Softmax {
             maxLogit = largestLane(lanes)
         }
         while e < count { maxLogit = Swift.max(maxLogit, row[e]); e += 1 }
+        return maxLogit
+    }
+
+    /// The sum of e^(z − maxLogit) over the row `row[0 ..< count]`, each term also written to
+    /// `out[0 ..< count]` unless `out` is nil; `maxLogit` must equal the row's maximum. Routers that
+    /// need only a few probabilities take the sum from here and exponentiate those few with `exp(_:)`,
+    /// which gives the same bits as the lanes.
+    /// - Complexity: O(count), vectorised; allocates nothing.
+    @inline(__always)
+    static func sumOfExponentials(_ row: UnsafePointer<Float>, count: Int, maxLogit: Float,
+                                  into out: UnsafeMutablePointer<Float>?) -> Float {
         // Lane-wise partial sums, then a fixed-order reduction: the same sum on every run.
         var sums = SIMD16<Float>()
-        e = 0
+        var e = 0
         while e + 16 <= count {
             let values = exp(UnsafeRawPointer(row + e).loadUnaligned(as: SIMD16<Float>.self) - SIMD16(repeating: maxLogit))
-            UnsafeMutableRawPointer(out + e).storeBytes(of: values, as: SIMD16<Float>.self)
+            if let out { UnsafeMutableRawPointer(out + e).storeBytes(of: values, as: SIMD16<Float>.self) }
             sums += values
             e += 16
         }
         var sum = (sums.lowHalf + sums.highHalf).sum()
         while e < count {
-            out[e] = exp(row[e] - maxLogit)
-            sum += out[e]
+            let value = exp(row[e] - maxLogit)
+            out?[e] = value
+            sum += value
             e += 1
         }
-        return (maxLogit, sum)
+        return sum
     }
 
     /// The largest lane, by halving with compare-and-select (the stdlib's `max()` goes lane by lane).

@@ -8,29 +8,27 @@ public struct SwitchRouting: RoutingStrategy {
     /// A Switch router.
     public init(gateProbabilities: Bool = true) { self.gateProbabilities = gateProbabilities }
 
-    /// - Complexity: O(tokenCount · E); no allocation per token.
+    /// - Complexity: O(tokenCount · E), vectorised; no allocation.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         buffer.reset(tokenCount: tokenCount, k: 1)
-        var exponentials = [Float](repeating: 0, count: experts)
-        exponentials.withUnsafeMutableBufferPointer { exps in
+        buffer.experts.withUnsafeMutableBufferPointer { chosen in
+        buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
             for token in 0..<tokenCount {
-                let base = token * experts
-                var best: Int32 = 0
-                var bestScore: Float = 0
-                if gateProbabilities {
-                    let (maxLogit, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
-                    // The first expert holding the maximum: ties go to the lower id.
-                    while scores[base + Int(best)] != maxLogit { best += 1 }
-                    bestScore = exps[Int(best)] / sum
-                } else {
-                    selectTop(scores, base: base, count: experts, k: 1, topExperts: &best, topScores: &bestScore)
-                    bestScore = 0
+                let row = scores.baseAddress! + token * experts
+                // The first expert holding the maximum: ties go to the lower id.
+                selectTop(row, count: experts, k: 1, firstExpert: 0, topExperts: chosen.baseAddress! + token,
+                          topScores: probabilities.baseAddress! + token)
+                guard gateProbabilities else {
+                    probabilities[token] = 0
+                    continue
                 }
-                buffer.experts[token] = best
-                buffer.probabilities[token] = bestScore
+                // The best score is max z, whose exponential is e^0 = 1.
+                probabilities[token] = 1 / Softmax.sumOfExponentials(row, count: experts, maxLogit: probabilities[token],
+                                                                     into: nil)
             }
+        }
         }
     }
 }

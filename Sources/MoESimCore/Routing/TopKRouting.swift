@@ -19,34 +19,34 @@ public struct TopKRouting: RoutingStrategy {
         self.gateProbabilities = gateProbabilities
     }
 
-    /// - Complexity: O(tokenCount · E · k) worst case, O(tokenCount · E) typical; no allocation per token.
+    /// Gate probabilities reuse the selection's best score as max z and exponentiate only the k chosen
+    /// experts, beside one vectorised pass that sums the row's exponentials.
+    /// - Complexity: O(tokenCount · E) vector steps, plus O(k) per candidate of the selection; no allocation.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         let k = self.k
         buffer.reset(tokenCount: tokenCount, k: k)
-        var exponentials = [Float](repeating: 0, count: experts)
-        exponentials.withUnsafeMutableBufferPointer { exps in
         buffer.experts.withUnsafeMutableBufferPointer { chosen in
         buffer.probabilities.withUnsafeMutableBufferPointer { probabilities in
             for token in 0..<tokenCount {
-                let base = token * experts
+                let row = scores.baseAddress! + token * experts
                 let topExperts = chosen.baseAddress! + token * k
                 let topScores = probabilities.baseAddress! + token * k
-                selectTop(scores, base: base, count: experts, k: k, topExperts: topExperts, topScores: topScores)
+                selectTop(row, count: experts, k: k, firstExpert: 0, topExperts: topExperts, topScores: topScores)
                 guard gateProbabilities else {
                     for slot in 0..<k { topScores[slot] = 0 }
                     continue
                 }
-                let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps.baseAddress!)
+                let maxLogit = topScores[0]
+                let sum = Softmax.sumOfExponentials(row, count: experts, maxLogit: maxLogit, into: nil)
                 var chosenMass: Float = 0
                 for slot in 0..<k {
-                    topScores[slot] = exps[Int(topExperts[slot])] / sum
+                    topScores[slot] = Softmax.exp(topScores[slot] - maxLogit) / sum
                     chosenMass += topScores[slot]
                 }
                 if normalize { for slot in 0..<k { topScores[slot] /= chosenMass } }
             }
-        }
         }
         }
     }

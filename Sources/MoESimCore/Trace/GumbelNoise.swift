@@ -13,22 +13,25 @@
 public enum GumbelNoise {
     /// Adds independent standard Gumbel noise to `base`, writing `count` values to `out`, drawing
     /// one uniform per value from `rng` (the same draws as `rng.nextOpenUnitDouble()`).
-    /// `uniforms` is scratch space for `count` doubles.
+    ///
+    /// Eight values at a time: the scalar generator fills a vector of uniforms (integer work, which
+    /// overlaps the vector arithmetic of the previous eight), then both logarithms run on the vector.
     /// - Complexity: O(count), no allocation.
     @inline(__always)
     public static func add(to base: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>,
-                           uniforms: UnsafeMutablePointer<Double>, rng: inout SplitMix64) {
-        for i in 0..<count { uniforms[i] = rng.nextOpenUnitDouble() }
+                           rng: inout SplitMix64) {
         var i = 0
         while i + Lanes.scalarCount <= count {
-            let gumbel = -naturalLog(-naturalLog(UnsafeRawPointer(uniforms + i).loadUnaligned(as: Lanes.self)))
+            var u = Lanes()
+            for lane in 0..<Lanes.scalarCount { u[lane] = rng.nextOpenUnitDouble() }
+            let gumbel = -naturalLog(-naturalLog(u))
             let sum = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self) + SIMD8<Float>(gumbel)
             UnsafeMutableRawPointer(out + i).storeBytes(of: sum, as: SIMD8<Float>.self)
             i += Lanes.scalarCount
         }
         if i < count {  // the last count mod 8 values, through the same arithmetic
             var u = Lanes(repeating: 0.5)
-            for lane in 0..<(count - i) { u[lane] = uniforms[i + lane] }
+            for lane in 0..<(count - i) { u[lane] = rng.nextOpenUnitDouble() }
             let gumbel = -naturalLog(-naturalLog(u))
             for lane in 0..<(count - i) { out[i + lane] = base[i + lane] + Float(gumbel[lane]) }
         }
@@ -46,14 +49,17 @@ public enum GumbelNoise {
     /// - Complexity: O(1).
     @inline(__always)
     static func naturalLog(_ x: Lanes) -> Lanes {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
+        // Adding 1.0's bits minus `halfRoot2Above`'s carries into the exponent exactly when the mantissa
+        // field reaches that of the double after √2 (1.414_213_562_373_095_1, the double nearest √2): then
+        // e is one higher and, once `halfRoot2Above`'s bits are added back to the bare mantissa field, m
+        // is that mantissa halved, exactly; otherwise m is the mantissa in [1, √2]. Integer additions
+        // instead of a comparison, a multiplication and two selections.
+        let halfRoot2Above: UInt64 = 0x3fe6_a09e_667f_3bce
+        let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self) &+ (0x3ff0_0000_0000_0000 - halfRoot2Above)
         // The biased exponent k = e + 1023 (the sign bit is 0) becomes the double 2^52 + k by
         // writing it under 2^52's exponent bits; subtracting 2^52 + 1023 leaves e, exactly.
-        var exponent = unsafeBitCast((bits &>> 52) | 0x4330_0000_0000_0000, to: Lanes.self) - (0x1p52 + 1023)
-        var mantissa = unsafeBitCast((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000, to: Lanes.self)
-        let high = mantissa .> 1.414_213_562_373_095_1
-        mantissa.replace(with: mantissa * 0.5, where: high)
-        exponent.replace(with: exponent + 1, where: high)
+        let exponent = unsafeBitCast((bits &>> 52) | 0x4330_0000_0000_0000, to: Lanes.self) - (0x1p52 + 1023)
+        let mantissa = unsafeBitCast((bits & 0x000f_ffff_ffff_ffff) &+ halfRoot2Above, to: Lanes.self)
         let f = mantissa - 1
         let s = f / (2 + f)
         let s2 = s * s

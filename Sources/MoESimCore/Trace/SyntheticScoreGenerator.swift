@@ -88,14 +88,10 @@ public struct SyntheticScoreGenerator: Sendable {
         let experts = base.count
         if scores.count != tokenCount * experts { scores = [Float](repeating: 0, count: tokenCount * experts) }
         var rng = SplitMix64.stream(seed: seed, stream: UInt64(step * layers + layer))
-        var uniforms = [Double](repeating: 0, count: experts)
         scores.withUnsafeMutableBufferPointer { out in
             base.withUnsafeBufferPointer { base in
-                uniforms.withUnsafeMutableBufferPointer { uniforms in
-                    for token in 0..<tokenCount {
-                        GumbelNoise.add(to: base.baseAddress!, count: experts, into: out.baseAddress! + token * experts,
-                                        uniforms: uniforms.baseAddress!, rng: &rng)
-                    }
+                for token in 0..<tokenCount {
+                    GumbelNoise.add(to: base.baseAddress!, count: experts, into: out.baseAddress! + token * experts, rng: &rng)
                 }
             }
         }
