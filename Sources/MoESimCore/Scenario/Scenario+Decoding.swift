@@ -458,9 +458,10 @@ extension Scenario {
                 return try decodeStrategies(&implicit, experts: experts, placement: placement, nodes: nodes,
                                             gpusPerNode: gpusPerNode, preset: nil)
             } catch ScenarioError.invalid(_, let keyPath, let message) {
-                let origin = preset.map { "model.preset \"\($0.name)\"'s" } ?? "the"
-                throw routing.fail("strategies", "missing, and \(origin) default [\(defaults.map(\.label).joined(separator: ", "))] "
-                    + "does not fit (\(keyPath): \(message)); list the strategies to compare")
+                let listed = preset.map { "model.preset \"\($0.name)\"'s default [\(defaults.map(\.label).joined(separator: ", "))]" }
+                    ?? "the default [switch, top-2, SAM-2]"
+                throw routing.fail("strategies", "missing, and \(listed) does not fit (\(keyPath): \(message)); "
+                    + "list the strategies to compare")
             }
         }
         guard case .array(let items) = value, !items.isEmpty else {
