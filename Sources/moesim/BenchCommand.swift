@@ -17,8 +17,8 @@ enum BenchCommand {
     routed in batches of 65,536 tokens until N tokens have been routed; each row is the fastest
     of R such timings (repeats), since a shared machine only ever slows a run. Progress on stderr.
     Measure with a release build: swift build -c release && .build/release/moesim bench routing
-    (on x86-64, add -Xswiftc -target-cpu -Xswiftc nehalem for SSE4.2 code: top-k routing needs
-    its one-instruction vector blends, which plain x86-64 spells in three).
+    (on x86-64 this package builds itself for SSE4.2, whose one-instruction vector blends the
+    top-k selection uses; as another package's dependency it builds portable code, see Package.swift).
 
     bench network prints CSV on stdout: one dispatch all-to-all (every GPU sends 4096 tokens x
     top-8 copies of 7168 bytes) on DGX H100 nodes of 8 GPUs, uniform or Zipf-skewed (s = 1.2,
