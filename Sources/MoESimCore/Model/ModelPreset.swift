@@ -24,14 +24,6 @@ public struct ModelPreset: Sendable {
     /// training run maps onto nodes), or nil when routing is plain top-k.
     public let maxGroups: Int?
 
-    /// One line for `moesim presets`.
-    public var summary: String {
-        let shared = sharedExperts > 0 ? " + \(sharedExperts) shared" : ""
-        let limit = maxGroups.map { ", <= \($0) groups" } ?? ""
-        return "H = \(hiddenSize), \(experts) experts (F = \(expertFFNSize))\(shared), top-\(expertsPerToken)\(limit), "
-            + "\(moeLayers) MoE layers; \(source)"
-    }
-
     /// The model's own routing first (node-limited with one copy per node, as DeepSeek-V3 trains, where
     /// the model limits groups and the cluster has more nodes than the limit; else top-k), then top-k and
     /// SAM with as many of the model's experts as one GPU of `expertsPerGPU` holds, for comparison (SAM
