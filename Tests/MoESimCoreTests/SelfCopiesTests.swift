@@ -31,7 +31,7 @@ final class SelfCopiesTests: XCTestCase {
         var alone = TrafficMatrix(gpuCount: 16)
         alone.addLoopback(4_300_000, gpu: 5, through: .nic)
         XCTAssertEqual(FlowNetworkTests.analyticalTime(cluster, alone).nanoseconds, 103_000)
-        XCTAssertEqual(alone.totalBytes, 4_300_000)
+        XCTAssertEqual(TestSupport.bytes(of: alone, gpusPerNode: cluster.gpusPerNode).totalBytes, 4_300_000)
     }
 
     /// `dispatchScaleBlock`: FP8 with one FP32 scale per 128 elements is H + ⌈H/128⌉ · 4 bytes a token.

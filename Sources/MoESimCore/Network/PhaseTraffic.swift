@@ -4,7 +4,8 @@
 /// Two forms conform: `TrafficMatrix`, bytes stored per pair (benchmarks and validation build
 /// these directly), and `CopyTraffic`, a view of a layer's counted token copies at one message size
 /// in one direction (what the simulation prices), so no byte matrix is built per stage.
-/// Network models and byte accounting are generic over it.
+/// Network models and byte accounting are generic over it; where a phase's bytes went (totals, per
+/// node, per GPU) is counted once, by `TrafficAccount`.
 public protocol PhaseTraffic {
     /// Number of GPUs G.
     var gpuCount: Int { get }
@@ -14,17 +15,4 @@ public protocol PhaseTraffic {
     /// Bytes `gpu` sends itself through `links` and back.
     /// - Complexity: O(1).
     func loopbackBytes(of gpu: Int, through links: TrafficMatrix.Loopback) -> Int64
-}
-
-extension PhaseTraffic {
-    /// All bytes of the phase, including those whose destination is their own GPU (the diagonal) and loopbacks.
-    /// - Complexity: O(G²).
-    public var totalBytes: Int64 {
-        var total: Int64 = 0
-        for source in 0..<gpuCount {
-            for destination in 0..<gpuCount { total += bytes(from: source, to: destination) }
-            for kind in TrafficMatrix.Loopback.allCases { total += loopbackBytes(of: source, through: kind) }
-        }
-        return total
-    }
 }

@@ -32,9 +32,6 @@ public struct MoELayerStep {
     private var microbatchReplicaTokens: [Int] = []
     private var gateNanos: [Int64] = []
     private var expertNanos: [Int64] = []
-    /// Replicas listed GPU by GPU and where each GPU's list starts (grouped kernels).
-    private var replicasByGPU: [Int] = []
-    private var replicaStart: [Int] = []
     /// Scratch: one GPU's replicas' token counts in one micro-batch.
     private var groupRows: [Int] = []
     private var expertTokens: [Int]
@@ -209,7 +206,10 @@ public struct MoELayerStep {
             for i in expertNanos.indices { expertNanos[i] = 0 }
         }
         let grouped = scenario.model.expertKernel == .grouped
-        if grouped { groupReplicasByGPU(placement) }
+        if grouped {
+            let mostHosted = placement.maxExpertsPerGPU
+            if groupRows.count < mostHosted { groupRows = [Int](repeating: 0, count: mostHosted) }
+        }
         for m in 0..<microbatches {
             let gateTime = compute.gateTime(tokens: microbatchTokens[m]).nanoseconds
             let sharedTime = compute.sharedExpertTime(tokens: microbatchTokens[m]).nanoseconds
@@ -219,11 +219,13 @@ public struct MoELayerStep {
             }
             if grouped {
                 for g in 0..<gpus {
-                    for slot in replicaStart[g]..<replicaStart[g + 1] {
-                        groupRows[slot - replicaStart[g]] = microbatchReplicaTokens[m * replicas + replicasByGPU[slot]]
+                    // GPU g's replicas, in ascending expert order (the placement's own grouping).
+                    let hosted = placement.experts(onGPU: g)
+                    for (group, expert) in hosted.enumerated() {
+                        let replica = placement.replicaIndex(of: Int(expert), onGPU: g)
+                        groupRows[group] = microbatchReplicaTokens[m * replicas + replica]
                     }
-                    let rows = groupRows[0..<(replicaStart[g + 1] - replicaStart[g])]
-                    expertNanos[m * gpus + g] += compute.groupedExpertTime(rows: rows).nanoseconds
+                    expertNanos[m * gpus + g] += compute.groupedExpertTime(rows: groupRows[0..<hosted.count]).nanoseconds
                 }
             } else {
                 for replica in 0..<replicas {
@@ -234,27 +236,6 @@ public struct MoELayerStep {
         }
         return LayerWork(stages: stages, microbatchCopies: microbatches > 1 ? microbatchCopies : [dispatchCopies],
                          gateNanos: gateNanos, expertNanos: expertNanos)
-    }
-
-    /// Lists the replicas GPU by GPU (`replicasByGPU[replicaStart[g]..<replicaStart[g + 1]]` are GPU g's,
-    /// in replica order), for the grouped kernels. O(G + replicas).
-    private mutating func groupReplicasByGPU(_ placement: ExpertPlacement) {
-        let gpus = scenario.cluster.gpuCount
-        let replicas = placement.replicaCount
-        if replicaStart.count != gpus + 1 { replicaStart = [Int](repeating: 0, count: gpus + 1) }
-        for g in replicaStart.indices { replicaStart[g] = 0 }
-        for replica in 0..<replicas { replicaStart[Int(placement.replicaGPUs[replica]) + 1] += 1 }
-        for g in 0..<gpus { replicaStart[g + 1] += replicaStart[g] }
-        if replicasByGPU.count != replicas {
-            replicasByGPU = [Int](repeating: 0, count: replicas)
-            groupRows = replicasByGPU
-        }
-        var next = Array(replicaStart.dropLast())
-        for replica in 0..<replicas {
-            let g = Int(placement.replicaGPUs[replica])
-            replicasByGPU[next[g]] = replica
-            next[g] += 1
-        }
     }
 
     /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).
