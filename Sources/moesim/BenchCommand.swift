@@ -40,8 +40,9 @@ enum BenchCommand {
     grid: zipf 0..1.8 x 2 GPU presets x 5 hidden sizes x 5 capacity factors) with each job count,
     and the speed-up over one job. Rows are rendered as `moesim sweep` does but not written.
 
-    bench trace prints CSV on stdout: benchmark,bytes,wall_s,mb_per_s,peak_rss_mb for writing a
-    scores trace of about N bytes (default 1 GiB; f32, 64 experts, 8192 tokens per step) to the
+    bench trace prints CSV on stdout: benchmark,bytes,wall_s,mb_per_s,peak_rss_mb for generating
+    N bytes of synthetic logits in memory (f32, 256 experts; logits per second = mb_per_s x 250,000),
+    writing a scores trace of about N bytes (default 1 GiB; f32, 64 experts, 8192 tokens per step) to the
     system temporary directory, streaming it back (CRC-32 and value checks), streaming it through
     Switch routing, and simulating a scenario that replays it; the file is deleted afterwards.
     peak_rss_mb is the process's peak resident memory during that phase (reset before each

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Measures trace I/O on a scores trace of a chosen size: writing it, streaming it back
+/// Measures generating synthetic scores of a chosen size in memory, and trace I/O on a scores
+/// trace of that size: writing it, streaming it back
 /// (CRC-32 and finiteness checks included), streaming it through Switch routing, and a whole
 /// `Simulator.run` replaying it (Switch, analytical network). The trace has 64 experts, one
 /// layer and 8,192 f32 tokens per step from 8 GPUs (2 MiB per batch); steps make up the size.
@@ -12,6 +13,9 @@ public enum TraceBenchmark {
 
     /// The phases measured, in order.
     public enum Phase: String, CaseIterable, Sendable {
+        /// Generating synthetic router logits (Zipf s = 1, 256 experts, 4,096 tokens per batch) in memory,
+        /// as a simulation without a trace file does: `bytes` / 4 logits.
+        case generate = "scores_generate"
         /// Writing the trace (one generated batch written again and again).
         case write = "trace_write"
         /// Streaming it back into batches.
@@ -72,6 +76,17 @@ public enum TraceBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         var bytes = 0
         switch phase {
+        case .generate:
+            let experts = 256, tokensPerBatch = 4_096
+            let generator = SyntheticScoreGenerator(spec: SyntheticScoresSpec(zipfExponent: 1), experts: experts,
+                                                    layers: 1, seed: 1)
+            var scores: [Float] = []
+            var step = 0
+            while bytes < header.fileByteCount {
+                generator.fill(step: step, layer: 0, tokenCount: tokensPerBatch, into: &scores)
+                bytes += scores.count * MemoryLayout<Float>.size
+                step += 1
+            }
         case .write:
             var batch = TraceBatch()
             batch.shape(for: header)
