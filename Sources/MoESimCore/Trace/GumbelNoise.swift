@@ -66,9 +66,9 @@ public enum GumbelNoise {
     /// - Complexity: O(1).
     @inline(__always)
     static func gumbel(_ bits: SIMD16<UInt32>) -> Lanes {
-        // 23 bits convert to a float exactly through Int32; + ½ then needs 24 bits, still exact.
-        let grid = Lanes(SIMD16<Int32>(truncatingIfNeeded: bits &>> 9))
-        let uniform = (grid + 0.5) * 0x1p-23
+        // Under 1.0's exponent the 23 bits make 1 + j·2⁻²³; subtracting 1 − 2⁻²⁴ leaves (2j + 1)·2⁻²⁴, exactly
+        // (it fits 24 bits). Bit operations, because the generic SIMD integer-to-float conversion goes lane by lane.
+        let uniform = unsafeBitCast(bits &>> 9 | 0x3f80_0000, to: Lanes.self) - (1 - 0x1p-24)
         return -naturalLog(-naturalLog(uniform))
     }
 
@@ -87,7 +87,9 @@ public enum GumbelNoise {
         // in [1, √2). Exact integer additions instead of a comparison, a multiplication and two selections.
         let halfRoot2: UInt32 = 0x3f35_04f3  // 0.707_106_77, the float nearest √½
         let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self) &+ (0x3f80_0000 - halfRoot2)
-        let exponent = Lanes(SIMD16<Int32>(truncatingIfNeeded: bits &>> 23) &- 127)
+        // The biased exponent k = e + 127 (the sign bit is 0) written under 2²³'s exponent bits makes the float
+        // 2²³ + k; subtracting 2²³ + 127 leaves e, exactly.
+        let exponent = unsafeBitCast(bits &>> 23 | 0x4b00_0000, to: Lanes.self) - (0x1p23 + 127)
         let mantissa = unsafeBitCast((bits & 0x007f_ffff) &+ halfRoot2, to: Lanes.self)
         let f = mantissa - 1
         let s = f / (2 + f)
