@@ -78,6 +78,15 @@ public struct ClusterSpec: Equatable, Sendable {
         return node(of: gpu) * nicsPerNode + local * nicsPerNode / gpusPerNode
     }
 
+    /// Fabric switches with an uplink (leaves of a fat-tree, rail switches of every group; none when non-blocking).
+    public var fabricSwitchCount: Int {
+        switch fabric {
+        case .nonBlocking: return 0
+        case let .fatTree(nodesPerLeaf, _): return (nodes + nodesPerLeaf - 1) / nodesPerLeaf
+        case let .railOptimized(nodesPerGroup, _): return (nodes + nodesPerGroup - 1) / nodesPerGroup * nicsPerNode
+        }
+    }
+
     /// A copy with every bandwidth (all links and HBM) scaled by `factor`, compute unchanged:
     /// what-if studies and the "faster hardware is never slower" property.
     public func scalingBandwidths(by factor: Double) -> ClusterSpec {

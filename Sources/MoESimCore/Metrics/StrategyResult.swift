@@ -43,6 +43,8 @@ public struct StrategyResult: Equatable, Sendable {
 
     /// What the replication balancer did, when the placement is replicated.
     public var replication: ReplicationSummary?
+    /// With perturbations: this step time over the same scenario's on a healthy cluster (same tokens); nil without.
+    public var slowdownVsHealthy: Double?
     /// Per-GPU and per-expert detail of each MoE layer.
     public var layers: [LayerDetail]
 

@@ -27,20 +27,16 @@ public struct Topology: Sendable {
     private let switchUpBase, switchDownBase, nicOutBase, nicInBase, fabricUpBase, fabricDownBase: Int32
     private let fabricSwitches: Int
 
-    /// Lays out the links of `cluster`.
-    /// - Complexity: O(G + NICs + switches).
-    public init(cluster: ClusterSpec, transport: Transport) {
+    /// Lays out the links of `cluster`, with the bandwidth of every link `perturbations` degrades scaled by
+    /// its factor (the ids in them must exist in `cluster`, as scenario validation checks).
+    /// - Complexity: O(G + NICs + switches + degraded links).
+    public init(cluster: ClusterSpec, transport: Transport, perturbations: Perturbations = .none) {
         self.cluster = cluster
         self.transport = transport
         let gpus = cluster.gpuCount
         let nics = cluster.nodes * cluster.nicsPerNode
         let pcieSwitches = cluster.intraNodeFabric == .pcie ? cluster.nodes * cluster.pcieSwitchesPerNode : 0
-        switch cluster.fabric {
-        case .nonBlocking: fabricSwitches = 0
-        case let .fatTree(nodesPerLeaf, _): fabricSwitches = (cluster.nodes + nodesPerLeaf - 1) / nodesPerLeaf
-        case let .railOptimized(nodesPerGroup, _):
-            fabricSwitches = (cluster.nodes + nodesPerGroup - 1) / nodesPerGroup * cluster.nicsPerNode
-        }
+        fabricSwitches = cluster.fabricSwitchCount
         var next: Int32 = 0
         func block(_ count: Int) -> Int32 { defer { next += Int32(count) }; return next }
         intraOutBase = block(gpus); intraInBase = block(gpus)
@@ -67,6 +63,26 @@ public struct Topology: Sendable {
                 uplink.bandwidthBytesPerSecond *= Double(nicsBelow(fabricSwitch: s)) / oversubscription
                 add(uplink, count: 1, latency: 0)
             }
+        }
+        for degraded in perturbations.degradedLinks {
+            for l in links(of: degraded.target) { bytesPerSecond[l] *= degraded.factor }
+        }
+    }
+
+    /// The links (both directions) a degradation of `target` slows.
+    /// - Complexity: O(links returned).
+    public func links(of target: Perturbations.LinkTarget) -> [Int] {
+        func pair(_ up: Int32, _ down: Int32, _ i: Int) -> [Int] { [Int(up) + i, Int(down) + i] }
+        switch target {
+        case let .nvlink(gpu):
+            return pair(intraOutBase, intraInBase, gpu)
+        case let .nic(gpu):
+            let nic = cluster.nic(of: gpu)
+            return pair(pcieUpBase, pcieDownBase, gpu) + pair(nicOutBase, nicInBase, nic)
+        case let .nodeNICs(node):
+            return (0..<cluster.nicsPerNode).flatMap { pair(nicOutBase, nicInBase, node * cluster.nicsPerNode + $0) }
+        case let .fabricUplink(s):
+            return pair(fabricUpBase, fabricDownBase, s)
         }
     }
 

@@ -133,6 +133,9 @@ extension Scenario {
                 + "the analytical model has no overlap, so it would ignore them")
         }
         try sim.rejectUnknownKeys()
+        var perturbationReader = try root.object("perturbations")
+        let perturbations = try decodePerturbations(&perturbationReader, cluster: cluster)
+        try perturbationReader.rejectUnknownKeys()
         var validation: ValidationSpec?
         if root.raw("validation") != nil {
             var reader = try root.object("validation")
@@ -149,6 +152,7 @@ extension Scenario {
         scenario.selfCopies = selfCopies
         scenario.traceFile = traceFile
         scenario.validation = validation
+        scenario.perturbations = perturbations
         return scenario
     }
 

@@ -19,6 +19,8 @@ public struct MoELayerStep {
     /// The scenario being simulated.
     public let scenario: Scenario
     private let compute: ComputeModel
+    /// Each GPU's compute speed as a fraction of normal (`Perturbations`; 1 when healthy).
+    private let computeFactors: [Double]
     private let layout: TokenLayout
     /// The layer's pipeline, which the network model runs and the byte accounting reads.
     private let stages: [LayerStage]
@@ -47,10 +49,13 @@ public struct MoELayerStep {
     public init(scenario: Scenario) {
         self.scenario = scenario
         compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
+        computeFactors = scenario.perturbations.computeFactors(gpuCount: scenario.cluster.gpuCount,
+                                                               seed: scenario.simulation.seed)
         layout = scenario.tokenLayout
         stages = LayerStage.pipeline(mode: scenario.simulation.mode, dispatchBytes: scenario.model.dispatchBytesPerToken,
                                      combineBytes: scenario.model.combineBytesPerToken)
-        let topology = Topology(cluster: scenario.cluster, transport: scenario.transport)
+        let topology = Topology(cluster: scenario.cluster, transport: scenario.transport,
+                                perturbations: scenario.perturbations)
         switch scenario.simulation.network {
         case .analytical: network = AnalyticalLayerModel(topology: topology)
         case .flow: network = FlowLayerSimulation(topology: topology, precision: scenario.simulation.flowPrecision)
@@ -193,7 +198,7 @@ public struct MoELayerStep {
 
     /// The kernel times of the counted tokens, per micro-batch: the gate on each GPU's tokens; on each GPU
     /// its replicas' FFNs (two grouped GEMMs over them, or two GEMMs per replica with tokens) and its shared
-    /// experts on its own tokens.
+    /// experts on its own tokens; a slow GPU's kernels take ⌈time / its factor⌉.
     /// - Complexity: O(M · (G + replicas)).
     private mutating func kernelWork(placement: ExpertPlacement) -> LayerWork {
         let gpus = scenario.cluster.gpuCount
@@ -232,6 +237,10 @@ public struct MoELayerStep {
                     let g = Int(placement.replicaGPUs[replica])
                     expertNanos[m * gpus + g] += compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds
                 }
+            }
+            for g in 0..<gpus where computeFactors[g] != 1 {
+                gateNanos[m * gpus + g] = Perturbations.slowed(gateNanos[m * gpus + g], by: computeFactors[g])
+                expertNanos[m * gpus + g] = Perturbations.slowed(expertNanos[m * gpus + g], by: computeFactors[g])
             }
         }
         return LayerWork(stages: stages, microbatchCopies: microbatches > 1 ? microbatchCopies : [dispatchCopies],

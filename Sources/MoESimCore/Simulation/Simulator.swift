@@ -12,7 +12,8 @@ public enum Simulator {
     /// Index of the first warm-up step: far beyond any measured step, so their random streams differ.
     static let warmupStepBase = 1 << 40
 
-    /// Simulates `scenario` and returns one result per strategy.
+    /// Simulates `scenario` and returns one result per strategy; with perturbations, also the same scenario on a
+    /// healthy cluster, whose step times give each result's `slowdownVsHealthy`.
     /// - Parameters:
     ///   - jobs: threads pricing batches at once (each holds its own routing and network scratch space).
     ///   - timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
@@ -22,6 +23,16 @@ public enum Simulator {
     /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams).
     public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false, profile: SimulationProfile? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> ScenarioResult {
+        var result = try runOnce(scenario, jobs: jobs, timeline: timeline, profile: profile, progress: progress)
+        if !scenario.perturbations.isEmpty {
+            result.compare(withHealthy: try runOnce(scenario.healthy, jobs: jobs, timeline: false, profile: nil, progress: nil))
+        }
+        return result
+    }
+
+    /// `run` without the healthy comparison.
+    private static func runOnce(_ scenario: Scenario, jobs: Int, timeline: Bool, profile: SimulationProfile?,
+                                progress: ((Int, Int) -> Void)?) throws -> ScenarioResult {
         let source = try BatchSource(scenario: scenario)
         let layers = scenario.model.moeLayers
         let steps = scenario.simulation.steps
