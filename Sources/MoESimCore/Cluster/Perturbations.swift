@@ -88,6 +88,12 @@ public struct Perturbations: Equatable, Sendable {
     /// The degraded links, in scenario order (two on one link multiply).
     public var degradedLinks: [DegradedLink] = []
 
+    /// Slow GPUs and degraded links as given.
+    public init(slowGPUs: SlowGPUs? = nil, degradedLinks: [DegradedLink] = []) {
+        self.slowGPUs = slowGPUs
+        self.degradedLinks = degradedLinks
+    }
+
     /// A healthy cluster.
     public static let none = Perturbations()
 
