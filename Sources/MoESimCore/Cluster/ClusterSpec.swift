@@ -6,6 +6,10 @@ public enum IntraNodeFabric: String, CaseIterable, Sendable {
     /// No NVLink: peer-to-peer traffic crosses each GPU's PCIe link, the same
     /// link its NIC traffic uses.
     case pcie
+    /// Every pair of GPUs has its own link (AMD MI300X's Infinity Fabric: 7 links per GPU on an 8-GPU
+    /// board), so a transfer can use only its pair's link: a skewed all-to-all saturates one link
+    /// while the others idle. `intraNodeLink` is one pair's link.
+    case mesh
 }
 
 /// The hardware a scenario runs on: nodes of identical GPUs, the fabric inside
