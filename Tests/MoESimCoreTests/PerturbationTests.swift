@@ -163,9 +163,111 @@ final class PerturbationTests: XCTestCase {
         let perturbed = try Simulator.run(try balanced(network: "analytical",
             perturbations: #"{"slowGPUs": {"gpus": [1], "factor": 0.5}}"#))
         let csv = CSVWriter.summary([healthy, perturbed]).split(separator: "\n")
-        XCTAssertTrue(csv[0].hasSuffix(",seed,perturbations,slowdown_vs_healthy"))
-        XCTAssertTrue(csv[1].hasSuffix(",,"), "a healthy scenario's perturbation cells are empty: \(csv[1])")
-        XCTAssertTrue(csv[2].hasSuffix(",GPU 1 at 0.5x compute,\(String(format: "%.4f", perturbed.results[0].slowdownVsHealthy ?? 0))"))
+        XCTAssertTrue(csv[0].hasSuffix(",seed,perturbations,slowdown_vs_healthy,tokens_rerouted,experts_replaced,failure_dropped_tokens"))
+        XCTAssertTrue(csv[1].hasSuffix(",,,,,"), "a healthy scenario's perturbation cells are empty: \(csv[1])")
+        let slowdown = String(format: "%.4f", perturbed.results[0].slowdownVsHealthy ?? 0)
+        XCTAssertTrue(csv[2].hasSuffix(",GPU 1 at 0.5x compute,\(slowdown),,,"), "no failure: the failure cells are empty: \(csv[2])")
         XCTAssertTrue(TableWriter.summary(perturbed).contains("perturbations: GPU 1 at 0.5x compute\n"))
+    }
+}
+
+/// Failed GPUs and nodes, on a hand-made trace whose every token's expert is known.
+final class FailureTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("failure-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // 4 GPUs × 4 tokens, k = 1: GPUs 0, 2 and 3 send every token to expert 0, GPU 1 to expert 3.
+        var csv = "# moetrace version=1 payload=choices experts=4 layers=1 tokens_per_step=16 steps=1 gpus=4 k=1 chunk_tokens=16\n"
+        csv += "step,layer,token,src_gpu,expert_0,weight_0\n"
+        for token in 0..<16 { csv += "0,0,\(token),\(token / 4),\(token / 4 == 1 ? 3 : 0),1\n" }
+        try csv.write(to: directory.appendingPathComponent("choices.csv"), atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    /// One node of 4 GPUs; expert 0 has replicas on GPUs 1 and 2, experts 1, 2, 3 live on GPUs 0, 2, 3.
+    private func scenario(_ perturbations: String) throws -> Scenario {
+        let text = """
+        {"version": 1, "name": "failure", "cluster": {"preset": "dgx-h100", "gpusPerNode": 4, "nicsPerNode": 4},
+         "model": {"hiddenSize": 256, "expertFFNSize": 512, "experts": 4},
+         "parallelism": {"placement": {"kind": "explicit", "gpuOfExpert": [[1, 2], 0, 2, 3]}},
+         "routing": {"strategies": [{"name": "switch"}]}, "trace": {"file": "choices.csv"},
+         "perturbations": \(perturbations)}
+        """
+        return try Scenario.decode(JSONParser.parse(text), baseDirectory: directory.path)
+    }
+
+    func testAFailedReplicasTokensLandOnTheSurvivingReplicaToTheByte() throws {
+        let healthy = try Simulator.run(try scenario("{}")).results[0]
+        let failed = try Simulator.run(try scenario(#"{"failedGPUs": [1]}"#)).results[0]
+        let token: Int64 = 256 * 2   // H × 2 bytes (BF16) per copy, dispatch and combine alike
+        // Healthy: expert 0's 12 assignments are dealt to its replicas in turn, 6 each; GPU 1's 4 tokens go to GPU 3.
+        let healthyPlacement = healthy.layers[0].placement
+        XCTAssertEqual(healthy.layers[0].replicaTokens[healthyPlacement.replicaIndex(of: 0, onGPU: 1)], 6)
+        // Failed: GPU 1's tokens are gone, and all 12 of expert 0's land on GPU 2; 6 of them were GPU 1's share.
+        let detail = failed.layers[0]
+        XCTAssertEqual(Array(detail.placement.replicas(of: 0)), [2])
+        XCTAssertEqual(detail.replicaTokens[detail.placement.replicaIndex(of: 0, onGPU: 2)], 12)
+        XCTAssertEqual(failed.reroutedAssignments, 6)
+        XCTAssertEqual(failed.replacedExperts, 0)
+        XCTAssertEqual(failed.droppedAssignments, 0)
+        XCTAssertEqual(failed.offeredAssignments, 12)
+        // GPU 2 receives GPU 0's and GPU 3's 4 tokens each (its own stay local) and sends their 8 results back.
+        XCTAssertEqual(detail.bytesReceived, [4 * token, 0, 8 * token, 4 * token])
+        XCTAssertEqual(detail.bytesSent, [4 * token, 0, 8 * token, 4 * token])
+        XCTAssertEqual(detail.computeNanos[1], 0, "a failed GPU computes nothing")
+        XCTAssertEqual(failed.dispatchBytes, 12 * token)
+        XCTAssertEqual(healthy.dispatchBytes, 16 * token)
+    }
+
+    func testAnOrphanedExpertIsReplacedOnTheLeastLoadedSurvivor() throws {
+        // GPUs 1 and 2 fail: expert 0 (replicas on both) and expert 2 lose every replica. Survivors 0 and 3 hold one
+        // expert each; expert 0 goes to GPU 0 (lowest id on the tie), then expert 2 to GPU 3.
+        let failed = try Simulator.run(try scenario(#"{"failedGPUs": [1, 2], "onFailure": "replace"}"#)).results[0]
+        let placement = failed.layers[0].placement
+        XCTAssertEqual(Array(placement.replicas(of: 0)), [0])
+        XCTAssertEqual(Array(placement.replicas(of: 2)), [3])
+        XCTAssertEqual(failed.replacedExperts, 2)
+        XCTAssertEqual(failed.reroutedAssignments, 8, "GPU 0's and GPU 3's tokens all chose expert 0")
+        XCTAssertEqual(failed.droppedAssignments, 0)
+        // GPU 0 receives GPU 3's 4 tokens for expert 0, and GPU 3 their 4 results.
+        XCTAssertEqual(failed.layers[0].bytesReceived, [4 * 512, 0, 0, 4 * 512])
+    }
+
+    func testFailingEveryReplicaUnderDropCountsTheTokensWithoutACrash() throws {
+        for network in ["flow", "analytical"] {
+            let text = #"{"failedNodes": [], "failedGPUs": [1, 2], "onFailure": "drop"}"#
+            var scenario = try scenario(text)
+            scenario.simulation.network = network == "flow" ? .flow : .analytical
+            let result = try Simulator.run(scenario)
+            let failed = result.results[0]
+            // Expert 0's 8 assignments (from GPUs 0 and 3) are dropped; GPUs 1 and 2's 8 tokens were never routed.
+            XCTAssertEqual(failed.orphanDroppedAssignments, 8)
+            XCTAssertEqual(failed.droppedAssignments, 8)
+            XCTAssertEqual(failed.offeredAssignments, 8)
+            XCTAssertEqual(failed.dropRate, 1)
+            XCTAssertEqual(failed.unroutedTokens, 8)
+            XCTAssertEqual(failed.dispatchBytes, 0)
+            XCTAssertEqual(failed.layers[0].expertDropped[0], 8)
+            XCTAssertEqual(failed.replacedExperts, 0)
+            let csv = CSVWriter.summary([result])
+            XCTAssertTrue(csv.hasSuffix(",0,0,8\n"), csv)   // tokens_rerouted, experts_replaced, failure_dropped_tokens
+        }
+    }
+
+    func testAFailedNodeTakesAllItsGPUsAndAnAllFailedClusterIsRefused() throws {
+        XCTAssertThrowsError(try scenario(#"{"failedNodes": [0]}"#)) { error in
+            XCTAssertTrue("\(error)".contains("perturbations.failedNodes"), "\(error)")
+            XCTAssertTrue("\(error)".contains("at least one must survive"), "\(error)")
+        }
+        XCTAssertThrowsError(try scenario(#"{"failedNodes": [1]}"#)) { error in
+            XCTAssertTrue("\(error)".contains("perturbations.failedNodes[0]: node 1 does not exist"), "\(error)")
+        }
+        var twoNodes = Perturbations()
+        twoNodes.failedNodes = [1]
+        twoNodes.failedGPUs = [0]
+        XCTAssertEqual(twoNodes.failed(gpuCount: 8, gpusPerNode: 4), [true, false, false, false, true, true, true, true])
     }
 }

@@ -40,6 +40,12 @@ final class PerturbationCommandTests: MoesimTestCase {
              ["perturbations.slowGPUs.count", "not both"]),
             (#"{"slowGPU":{"gpus":[1],"factor":0.5}}"#, #""preset":"dgx-h100","nodes":1"#,
              ["perturbations.slowGPU", "unknown key", "slowGPUs, degradedLinks"]),
+            (#"{"failedGPUs":[0,12]}"#, #""preset":"dgx-h100","nodes":1"#,
+             ["perturbations.failedGPUs[1]", "GPU 12 does not exist"]),
+            (#"{"failedNodes":[2]}"#, #""preset":"dgx-h100","nodes":2,"gpusPerNode":4,"nicsPerNode":4"#,
+             ["perturbations.failedNodes[0]", "node 2 does not exist", "2 node(s)"]),
+            (#"{"failedGPUs":[0],"onFailure":"ignore"}"#, #""preset":"dgx-h100","nodes":1"#,
+             ["perturbations.onFailure", "\"replace\", \"drop\"", "ignore"]),
         ]
         for (index, (perturbations, cluster, mentions)) in cases.enumerated() {
             let file = try write(try perturbed(perturbations, cluster: cluster), to: "bad\(index).json")
@@ -62,23 +68,45 @@ final class PerturbationCommandTests: MoesimTestCase {
                       table.brief)
         XCTAssertTrue(table.stdout.contains("vs_healthy"), table.brief)
         let (header, rows) = CSV.table(csv.stdout)
-        XCTAssertEqual(header.suffix(2), ["perturbations", "slowdown_vs_healthy"])
+        XCTAssertEqual(header.suffix(5), ["perturbations", "slowdown_vs_healthy", "tokens_rerouted", "experts_replaced",
+                                          "failure_dropped_tokens"])
         for row in rows {
             let slowdown = try XCTUnwrap(Double(row["slowdown_vs_healthy"] ?? ""))
             XCTAssertGreaterThan(slowdown, 1, "half-speed GPUs and a quarter NVLink port slow every strategy")
         }
     }
 
+    func testAFailedGPUUnderDropRunsToTheEndAndCountsItsOrphansTokens() throws {
+        // 16 experts on 8 GPUs, 2 each: failing GPU 5 orphans experts 10 and 11.
+        let file = try write(try perturbed(#"{"failedGPUs":[5],"onFailure":"drop"}"#), to: "drop.json")
+        let run = try moesim("simulate", file, "--format", "csv")
+        assertStatus(run, 0)
+        let (_, rows) = CSV.table(run.stdout)
+        XCTAssertEqual(rows.count, 3)
+        for row in rows {
+            let orphaned = try XCTUnwrap(Int(row["failure_dropped_tokens"] ?? ""))
+            let dropped = try XCTUnwrap(Int(row["dropped_tokens"] ?? ""))
+            XCTAssertGreaterThan(orphaned, 0, "\(row)")
+            XCTAssertEqual(dropped, orphaned, "no capacity limit: every drop is an orphan's")
+            XCTAssertEqual(row["experts_replaced"], "0")
+        }
+    }
+
     func testEveryPerturbationFieldIsSweepable() throws {
         let file = try write(try perturbed(#"{"slowGPUs":{"gpus":[0],"factor":0.5},"#
-            + #""degradedLinks":[{"kind":"nic","gpu":0,"factor":0.5}]}"#), to: "s.json")
+            + #""degradedLinks":[{"kind":"nic","gpu":0,"factor":0.5}],"failedGPUs":[7]}"#), to: "s.json")
         let run = try moesim("sweep", file, "--set", "perturbations.slowGPUs.factor=0.25,1",
-                             "--set", "perturbations.degradedLinks[0].gpu=1,2")
+                             "--set", "perturbations.degradedLinks[0].gpu=1,2", "--set", "perturbations.onFailure=replace,drop")
         assertStatus(run, 0)
         let (header, rows) = CSV.table(run.stdout)
-        XCTAssertEqual(header.suffix(2), ["perturbations", "slowdown_vs_healthy"])
-        XCTAssertEqual(rows.count, 4 * 3)
-        XCTAssertEqual(rows.first?["perturbations"], "GPU 0 at 0.25x compute; NIC path of GPU 1 at 0.5x bandwidth")
-        XCTAssertEqual(rows.last?["perturbations"], "GPU 0 at 1x compute; NIC path of GPU 2 at 0.5x bandwidth")
+        XCTAssertEqual(header.suffix(5), ["perturbations", "slowdown_vs_healthy", "tokens_rerouted", "experts_replaced",
+                                          "failure_dropped_tokens"])
+        XCTAssertEqual(rows.count, 8 * 3)
+        XCTAssertEqual(rows.first?["perturbations"],
+                       "GPU 0 at 0.25x compute; NIC path of GPU 1 at 0.5x bandwidth; GPU 7 failed; orphaned experts: replace")
+        XCTAssertEqual(rows.last?["perturbations"],
+                       "GPU 0 at 1x compute; NIC path of GPU 2 at 0.5x bandwidth; GPU 7 failed; orphaned experts: drop")
+        XCTAssertEqual(rows.first?["experts_replaced"], "2")
+        XCTAssertEqual(rows.last?["experts_replaced"], "0")
     }
 }

@@ -1,6 +1,8 @@
 /// What is wrong with a cluster in a what-if study: GPUs that compute slower than their spec
-/// (stragglers: thermal throttling, a bad clock, a noisy neighbour) and links that move fewer
-/// bytes than theirs (a NIC that renegotiated to a lower rate, a flapping port, a degraded uplink).
+/// (stragglers: thermal throttling, a bad clock, a noisy neighbour), links that move fewer
+/// bytes than theirs (a NIC that renegotiated to a lower rate, a flapping port, a degraded uplink),
+/// and GPUs or nodes that failed (their tokens are not routed; their experts are served by
+/// surviving replicas, re-placed on survivors, or their tokens dropped: `onFailure`).
 ///
 /// A healthy cluster has none (`Perturbations.none`). The network models read degraded links
 /// through `Topology`, whose links they scale; the layer step reads each GPU's compute factor.
@@ -83,10 +85,24 @@ public struct Perturbations: Equatable, Sendable {
         }
     }
 
+    /// What happens to an expert whose every replica is on a failed GPU.
+    public enum FailurePolicy: String, CaseIterable, Sendable {
+        /// It is placed on the surviving GPU that holds the fewest experts (lowest id on a tie).
+        case replace
+        /// Its tokens are dropped and counted.
+        case drop
+    }
+
     /// The slow GPUs, or nil.
     public var slowGPUs: SlowGPUs?
     /// The degraded links, in scenario order (two on one link multiply).
     public var degradedLinks: [DegradedLink] = []
+    /// GPUs that failed, listed by id (ascending, distinct).
+    public var failedGPUs: [Int] = []
+    /// Nodes that failed, every GPU of them (ascending, distinct).
+    public var failedNodes: [Int] = []
+    /// What happens to experts left without a replica.
+    public var onFailure = FailurePolicy.replace
 
     /// Slow GPUs and degraded links as given.
     public init(slowGPUs: SlowGPUs? = nil, degradedLinks: [DegradedLink] = []) {
@@ -98,7 +114,21 @@ public struct Perturbations: Equatable, Sendable {
     public static let none = Perturbations()
 
     /// Whether nothing is perturbed.
-    public var isEmpty: Bool { slowGPUs == nil && degradedLinks.isEmpty }
+    public var isEmpty: Bool { slowGPUs == nil && degradedLinks.isEmpty && !hasFailures }
+
+    /// Whether a GPU or node failed.
+    public var hasFailures: Bool { !failedGPUs.isEmpty || !failedNodes.isEmpty }
+
+    /// Whether each of `gpuCount` GPUs (`gpusPerNode` per node) failed, itself or with its node.
+    /// - Complexity: O(gpuCount).
+    public func failed(gpuCount: Int, gpusPerNode: Int) -> [Bool] {
+        var failed = [Bool](repeating: false, count: gpuCount)
+        for gpu in failedGPUs { failed[gpu] = true }
+        for node in failedNodes {
+            for gpu in node * gpusPerNode..<(node + 1) * gpusPerNode { failed[gpu] = true }
+        }
+        return failed
+    }
 
     /// Each GPU's compute speed as a fraction of normal (1 for healthy GPUs), for `gpuCount` GPUs and the run's `seed`.
     /// - Complexity: O(gpuCount).
@@ -147,6 +177,10 @@ public struct Perturbations: Equatable, Sendable {
         for link in degradedLinks {
             parts.append("\(link.target.summary) at \(Self.format(link.factor))x bandwidth")
         }
+        func list(_ ids: [Int]) -> String { ids.map(String.init).joined(separator: ", ") }
+        if !failedGPUs.isEmpty { parts.append("GPU\(failedGPUs.count == 1 ? "" : "s") \(list(failedGPUs)) failed") }
+        if !failedNodes.isEmpty { parts.append("node\(failedNodes.count == 1 ? "" : "s") \(list(failedNodes)) failed") }
+        if hasFailures { parts.append("orphaned experts: \(onFailure.rawValue)") }
         return parts.joined(separator: "; ")
     }
 

@@ -116,6 +116,15 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "slowdown_vs_healthy", meaning: "step time / the same scenario's on a healthy cluster, same tokens (empty: healthy)") { _, r in
             r.slowdownVsHealthy.map { .real($0, decimals: 4) } ?? .empty
         },
+        SummaryColumn(name: "tokens_rerouted", meaning: "failed GPUs: kept assignments served by a surviving or re-placed replica instead of a failed one, whole run (empty: none failed)") { s, r in
+            s.perturbations.hasFailures ? .integer(r.reroutedAssignments) : .empty
+        },
+        SummaryColumn(name: "experts_replaced", meaning: "failed GPUs: experts without a surviving replica placed on a survivor, summed over layers (empty: none failed)") { s, r in
+            s.perturbations.hasFailures ? .integer(Int64(r.replacedExperts ?? 0)) : .empty
+        },
+        SummaryColumn(name: "failure_dropped_tokens", meaning: "failed GPUs: assignments dropped because every replica of their expert failed (onFailure drop; part of dropped_tokens), whole run (empty: none failed)") { s, r in
+            s.perturbations.hasFailures ? .integer(r.orphanDroppedAssignments) : .empty
+        },
     ]
 
     /// The columns of a report on `scenarios`: `all`, then `perturbed` when any of them has perturbations.

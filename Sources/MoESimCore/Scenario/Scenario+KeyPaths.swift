@@ -53,7 +53,7 @@ extension Scenario {
             // Slow GPUs and every kind of degraded link (fabric uplinks need a fabric with switches).
             #"{"version": 1, "perturbations": {"slowGPUs": {"gpus": [0], "factor": 0.5}, "degradedLinks": ["#
                 + #"{"kind": "nvlink", "gpu": 0, "factor": 0.5}, {"kind": "nic", "gpu": 0, "factor": 0.5}, "#
-                + #"{"kind": "node-nics", "node": 0, "factor": 0.5}]}}"#,
+                + #"{"kind": "node-nics", "node": 0, "factor": 0.5}], "failedGPUs": [1], "failedNodes": [], "onFailure": "drop"}}"#,
             #"{"version": 1, "cluster": {"fabric": {"kind": "fat-tree"}}, "perturbations": {"slowGPUs": {"count": 1, "#
                 + #""factor": 0.5}, "degradedLinks": [{"kind": "fabric-uplink", "switch": 0, "factor": 0.5}]}}"#,
         ] + fabrics.map { #"{"version": 1, "cluster": {"fabric": {"kind": "\#($0.kindName)"}}}"# }

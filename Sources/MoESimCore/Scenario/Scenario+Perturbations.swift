@@ -27,7 +27,36 @@ extension Scenario {
                 try link.rejectUnknownKeys()
             }
         }
+        perturbations.failedGPUs = try idList(&reader, "failedGPUs", what: "GPU", count: cluster.gpuCount,
+                                              existing: "the cluster has \(cluster.gpuCount) GPUs")
+        perturbations.failedNodes = try idList(&reader, "failedNodes", what: "node", count: cluster.nodes,
+                                               existing: "the cluster has \(cluster.nodes) node(s)")
+        perturbations.onFailure = try reader.choice("onFailure", default: Perturbations.FailurePolicy.replace)
+        let failed = perturbations.failed(gpuCount: cluster.gpuCount, gpusPerNode: cluster.gpusPerNode)
+        guard failed.contains(false) else {
+            throw reader.fail(perturbations.failedGPUs.isEmpty ? "failedNodes" : "failedGPUs",
+                              "every GPU of the cluster would have failed; at least one must survive")
+        }
         return perturbations
+    }
+
+    /// The optional array of distinct ids at `key` (empty when absent), ascending.
+    private static func idList(_ reader: inout ObjectReader, _ key: String, what: String, count: Int,
+                               existing: String) throws -> [Int] {
+        guard let value = reader.raw(key) else { return [] }
+        let path = reader.path(of: key)
+        guard case .array(let entries) = value else {
+            throw reader.fail(key, "expected an array of \(what) ids in [0, \(count - 1)] (got \(value.brief))")
+        }
+        var ids: [Int] = []
+        for (index, entry) in entries.enumerated() {
+            let id = try identifier(entry, at: "\(path)[\(index)]", what: what, count: count, existing: existing)
+            guard !ids.contains(id) else {
+                throw ScenarioError.invalid(file: nil, keyPath: "\(path)[\(index)]", message: "\(what) \(id) is listed twice")
+            }
+            ids.append(id)
+        }
+        return ids.sorted()
     }
 
     /// `slowGPUs`: `gpus` (a list of ids) or `count` (drawn with the seed), and `factor`.
@@ -37,20 +66,11 @@ extension Scenario {
         let factor = try perturbationFactor(&reader, of: "speed")
         switch (listed, counted) {
         case (let list?, nil):
-            let path = reader.path(of: "gpus")
             guard case .array(let entries) = list, !entries.isEmpty else {
                 throw reader.fail("gpus", "expected a non-empty array of GPU ids in [0, \(gpuCount - 1)] (got \(list.brief))")
             }
-            var ids: [Int] = []
-            for (index, entry) in entries.enumerated() {
-                let id = try identifier(entry, at: "\(path)[\(index)]", what: "GPU", count: gpuCount,
-                                        existing: "the cluster has \(gpuCount) GPUs")
-                guard !ids.contains(id) else {
-                    throw ScenarioError.invalid(file: nil, keyPath: "\(path)[\(index)]", message: "GPU \(id) is listed twice")
-                }
-                ids.append(id)
-            }
-            return .init(.listed(ids.sorted()), factor: factor)
+            return .init(.listed(try idList(&reader, "gpus", what: "GPU", count: gpuCount,
+                                            existing: "the cluster has \(gpuCount) GPUs")), factor: factor)
         case (nil, _?):
             let count = try reader.int("count", default: 1, in: 1...gpuCount)
             return .init(.drawn(count: count), factor: factor)
