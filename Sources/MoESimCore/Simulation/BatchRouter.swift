@@ -113,16 +113,16 @@ struct BatchRouter {
             }
         }
     }
-}
 
-/// What taking failed GPUs out did to one routed batch.
-struct FailureCounts: Equatable {
-    /// Dropped slots of surviving GPUs' tokens: by the capacity limit, or for an orphaned expert.
-    var droppedSlots = 0
-    /// Of those, the slots of orphaned experts.
-    var orphanDroppedSlots = 0
-    /// Kept slots the original placement would have dealt to a replica on a failed GPU (now served elsewhere).
-    var reroutedSlots = 0
-    /// Tokens of failed GPUs (not routed).
-    var absentTokens = 0
+    /// What taking failed GPUs out did to one routed batch.
+    struct FailureCounts: Equatable {
+        /// Dropped slots of surviving GPUs' tokens: by the capacity limit, or for an orphaned expert.
+        var droppedSlots = 0
+        /// Of those, the slots of orphaned experts.
+        var orphanDroppedSlots = 0
+        /// Kept slots the original placement would have dealt to a replica on a failed GPU (now served elsewhere).
+        var reroutedSlots = 0
+        /// Tokens of failed GPUs (not routed).
+        var absentTokens = 0
+    }
 }

@@ -156,7 +156,7 @@ private final class BatchWorker {
             }
             var droppedByExpert = [Int](repeating: 0, count: placement.expertCount)
             router.countDropped(byExpert: &droppedByExpert, failover: failover)
-            let failures = failover == nil ? FailureCounts() : router.failures
+            let failures = failover == nil ? BatchRouter.FailureCounts() : router.failures
             var observation = LayerObservation(
                 outcome: outcome, droppedSlots: dropped,
                 offeredSlots: (router.tokens - failures.absentTokens) * scenario.strategies[s].k,
