@@ -45,6 +45,12 @@ final class DocsCoverageTests: XCTestCase {
                        "docs/metrics.md's summary table must list every SummaryColumn, in CSV order")
     }
 
+    func testEveryPerturbedColumnIsDocumentedInOrder() throws {
+        let documented = documentedNames(in: try page("metrics.md"), under: "## Columns of perturbed scenarios")
+        XCTAssertEqual(documented, SummaryColumn.perturbed.map(\.name),
+                       "docs/metrics.md must list the columns of perturbed scenarios, in CSV order")
+    }
+
     func testEveryDetailColumnIsDocumentedInOrder() throws {
         let text = try page("metrics.md")
         XCTAssertEqual(documentedNames(in: text, under: "### `<name>.per_gpu.csv`"), DetailCSV.perGPUColumns,

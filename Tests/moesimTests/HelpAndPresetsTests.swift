@@ -61,7 +61,7 @@ final class HelpAndPresetsTests: MoesimTestCase {
         let run = try moesim("presets")
         assertStatus(run, 0)
         XCTAssertEqual(run.stderr, "", run.brief)
-        for name in ["dgx-a100", "dgx-h100", "h800", "pcie-a100"] {
+        for name in ["dgx-a100", "dgx-h100", "h800", "pcie-a100", "dgx-b200", "gb200-nvl72", "mi300x", "h20"] {
             XCTAssertTrue(run.stdout.contains(name), "presets should list \(name)\n" + run.brief)
         }
         let explicit = try moesim("presets", "--format", "table")
@@ -76,12 +76,13 @@ final class HelpAndPresetsTests: MoesimTestCase {
         let header = try XCTUnwrap(lines.first)
         XCTAssertEqual(header.first, "preset", "header line first\n" + run.brief)
         XCTAssertTrue(header.contains("gpus_per_node"), "\(header)")
-        XCTAssertEqual(lines.dropFirst().map { $0.first }, ["dgx-a100", "dgx-h100", "h800", "pcie-a100"])
+        XCTAssertEqual(lines.dropFirst().map { $0.first }, ["dgx-a100", "dgx-h100", "h800", "pcie-a100", "dgx-b200",
+                                                           "gb200-nvl72", "mi300x", "h20"])
         for line in lines { XCTAssertEqual(line.count, header.count, "ragged row \(line)") }
 
-        // Every listed preset is accepted by a scenario.
+        // Every listed preset is accepted by a scenario (144 experts fill 8 and 72 GPUs evenly).
         for name in lines.dropFirst().compactMap(\.first) {
-            let scenario = try write(try mutate(ScenarioText.minimal(name: name, strategies: #"[{"name":"switch"}]"#),
+            let scenario = try write(try mutate(ScenarioText.minimal(name: name, experts: 144, strategies: #"[{"name":"switch"}]"#),
                                                 #""preset":"dgx-h100""#, #""preset":"\#(name)""#), to: "\(name).json")
             let sim = try moesim("simulate", scenario, "--format", "csv")
             assertStatus(sim, 0)

@@ -14,7 +14,7 @@ public struct ClusterPreset: Sendable {
     public let spec: ClusterSpec
 
     /// All presets, in the order `moesim presets` lists them.
-    public static let all: [ClusterPreset] = [dgxA100, dgxH100, h800, pcieA100]
+    public static let all: [ClusterPreset] = [dgxA100, dgxH100, h800, pcieA100, dgxB200, gb200NVL72, mi300x, h20]
 
     /// The preset called `name`, or nil.
     public static func named(_ name: String) -> ClusterPreset? { all.first { $0.name == name } }
@@ -65,6 +65,10 @@ public struct ClusterPreset: Sendable {
     /// Ampere (A100): no published GEMM measurement is in the validation set yet, so the Hopper constants
     /// are carried over (with the A100's own SMs, peaks and HBM); docs/validation.md lists this as a weak spot.
     static let ampereGEMM = hopperGEMM
+    /// Blackwell (B200, GB200) and AMD CDNA 3 (MI300X): no published GEMM measurement is in the validation set yet,
+    /// so the Hopper constants are carried over (with each GPU's own SMs or compute units, peaks and HBM); a weak
+    /// spot docs/validation.md lists, as for Ampere.
+    static let unmeasuredGEMM = hopperGEMM
 
     static func link(gigabytesPerSecond: Double, efficiency: Double, latencyNanos: Int64) -> LinkSpec {
         LinkSpec(bandwidthBytesPerSecond: gigabytesPerSecond * 1e9, efficiency: efficiency,
@@ -80,16 +84,19 @@ public struct ClusterPreset: Sendable {
                 tileOverheadNanos: calibration.tileOverheadNanos, kBlockOverheadNanos: calibration.kBlockOverheadNanos)
     }
 
-    static func node(preset: String, gpu: GPUSpec, fabric: IntraNodeFabric, intraGigabytesPerSecond: Double,
+    /// One node of `gpus` GPUs. `intraGigabytesPerSecond` is a GPU's port into the NVSwitch, its PCIe link, or on a
+    /// mesh one pair's link, per direction; a mesh's links take NVLink's efficiency and latency (no measurement of
+    /// Infinity Fabric all-to-alls is in the validation set).
+    static func node(preset: String, gpu: GPUSpec, gpus: Int = 8, fabric: IntraNodeFabric, intraGigabytesPerSecond: Double,
                      pcieGigabytesPerSecond: Double, nics: Int, nicGigabitsPerSecond: Double) -> ClusterSpec {
         let pcie = link(gigabytesPerSecond: pcieGigabytesPerSecond, efficiency: pcieEfficiency,
                         latencyNanos: pcieLatencyNanos)
-        let intra = fabric == .nvswitch
-            ? link(gigabytesPerSecond: intraGigabytesPerSecond, efficiency: nvlinkEfficiency,
+        let intra = fabric == .pcie
+            ? pcie
+            : link(gigabytesPerSecond: intraGigabytesPerSecond, efficiency: nvlinkEfficiency,
                    latencyNanos: nvlinkLatencyNanos)
-            : pcie
         return ClusterSpec(
-            presetName: preset, nodes: 1, gpusPerNode: 8, gpu: gpu, intraNodeFabric: fabric,
+            presetName: preset, nodes: 1, gpusPerNode: gpus, gpu: gpu, intraNodeFabric: fabric,
             intraNodeLink: intra, gpuToNICLink: pcie, nicsPerNode: nics,
             nicLink: link(gigabytesPerSecond: nicGigabitsPerSecond / 8, efficiency: rdmaEfficiency,
                           latencyNanos: rdmaLatencyNanos))
@@ -142,4 +149,56 @@ public struct ClusterPreset: Sendable {
                                      hbmGigabytesPerSecond: 1_935, calibration: ampereGEMM),
                    fabric: .pcie, intraGigabytesPerSecond: 32, pcieGigabytesPerSecond: 32,
                    nics: 4, nicGigabitsPerSecond: 200))
+
+    /// NVIDIA DGX B200: 8× B200 (Blackwell) 180 GB.
+    /// Sources: DGX B200 datasheet (1,440 GB HBM3e in total = 180 GB per GPU, memory bandwidth 64 TB/s in total
+    /// = 8 TB/s per GPU; fifth-generation NVLink, 14.4 TB/s aggregate over 2 NVSwitch chips = 1.8 TB/s per GPU total
+    /// = 900 GB/s per direction; 8× single-port ConnectX-7 400 Gb/s compute NICs; PCIe Gen5 x16 = 64 GB/s per
+    /// direction); HGX B200 specifications (FP8 72 and BF16 36 PFLOP/s for 8 GPUs with sparsity = dense 4,500 and
+    /// 2,250 TFLOP/s per GPU, at 1,000 W). 148 SMs as CUDA reports them on B200 (the datasheets do not list SMs).
+    /// HBM capacity is not modelled (GPUSpec has no capacity).
+    public static let dgxB200 = ClusterPreset(
+        name: "dgx-b200", summary: "8x B200 180GB, NVLink5/NVSwitch, 8x 400 Gb/s ConnectX-7",
+        spec: node(preset: "dgx-b200", gpu: gpu("B200 180GB", bf16TeraFLOPs: 2_250, fp8TeraFLOPs: 4_500, sms: 148,
+                                     hbmGigabytesPerSecond: 8_000, calibration: unmeasuredGEMM),
+                   fabric: .nvswitch, intraGigabytesPerSecond: 900, pcieGigabytesPerSecond: 64,
+                   nics: 8, nicGigabitsPerSecond: 400))
+
+    /// NVIDIA GB200 NVL72: one rack of 18 compute trays, each 2 Grace CPUs and 4 Blackwell GPUs, all 72 GPUs on one
+    /// NVLink switch fabric. So a node here is the rack's NVLink domain: 72 GPUs behind one non-blocking NVSwitch
+    /// fabric, with one 400 Gb/s NIC per GPU (4 per tray), and `nodes` counts racks.
+    /// Sources: GB200 NVL72 specifications (rack: FP8 720 and BF16 360 PFLOP/s with sparsity = dense 5,000 and
+    /// 2,500 TFLOP/s per GPU; HBM3e up to 13.4 TB at 576 TB/s = 186 GB and 8 TB/s per GPU; fifth-generation NVLink
+    /// 130 TB/s = 1.8 TB/s per GPU total = 900 GB/s per direction); compute tray networking 4× ConnectX-7 400 Gb/s
+    /// (one per GPU) from NVIDIA's GB200 NVL72 reference architecture; PCIe Gen5 x16 to the NIC. SMs as B200.
+    public static let gb200NVL72 = ClusterPreset(
+        name: "gb200-nvl72", summary: "72x B200 (GB200) in one NVLink5 domain, 72x 400 Gb/s ConnectX-7 (4 per tray)",
+        spec: node(preset: "gb200-nvl72", gpu: gpu("GB200 B200 186GB", bf16TeraFLOPs: 2_500, fp8TeraFLOPs: 5_000,
+                                        sms: 148, hbmGigabytesPerSecond: 8_000, calibration: unmeasuredGEMM),
+                   gpus: 72, fabric: .nvswitch, intraGigabytesPerSecond: 900, pcieGigabytesPerSecond: 64,
+                   nics: 72, nicGigabitsPerSecond: 400))
+
+    /// AMD Instinct MI300X platform: 8× MI300X on a fully connected Infinity Fabric mesh.
+    /// Sources: AMD Instinct MI300X data sheet (peak dense BF16 1,307.4 and FP8 2,614.9 TFLOP/s — twice that with
+    /// sparsity; 304 compute units, here the SM count; 192 GB HBM3 at 5.3 TB/s; 7 Infinity Fabric links per GPU at
+    /// 128 GB/s peak each, both directions = 64 GB/s per direction per pair; PCIe Gen5 x16 = 64 GB/s per direction).
+    /// Assumed: 8× 400 Gb/s NICs, one per GPU, as in typical MI300X servers (the platform sheet lists none).
+    public static let mi300x = ClusterPreset(
+        name: "mi300x", summary: "8x MI300X 192GB, Infinity Fabric mesh (7 links per GPU), 8x 400 Gb/s NICs",
+        spec: node(preset: "mi300x", gpu: gpu("MI300X 192GB", bf16TeraFLOPs: 1_307.4, fp8TeraFLOPs: 2_614.9, sms: 304,
+                                   hbmGigabytesPerSecond: 5_300, calibration: unmeasuredGEMM),
+                   fabric: .mesh, intraGigabytesPerSecond: 64, pcieGigabytesPerSecond: 64,
+                   nics: 8, nicGigabitsPerSecond: 400))
+
+    /// 8× H20, the export variant of Hopper with compute cut to about 15% of H100's and NVLink kept.
+    /// Sources: NVIDIA HGX H20 specifications as published by NVIDIA's partners (dense BF16 148 and FP8 296 TFLOP/s;
+    /// 96 GB HBM3 at 4.0 TB/s; NVLink 900 GB/s per GPU total = 450 GB/s per direction; PCIe Gen5 x16); 78 SMs as
+    /// public device listings report them (no NVIDIA sheet lists them). Assumed: 8× ConnectX-7 400 Gb/s NICs, as on
+    /// DGX H100. Hopper GEMM calibration.
+    public static let h20 = ClusterPreset(
+        name: "h20", summary: "8x H20 96GB, NVLink4/NVSwitch, 8x 400 Gb/s ConnectX-7",
+        spec: node(preset: "h20", gpu: gpu("H20 96GB", bf16TeraFLOPs: 148, fp8TeraFLOPs: 296, sms: 78,
+                                hbmGigabytesPerSecond: 4_000, calibration: hopperGEMM),
+                   fabric: .nvswitch, intraGigabytesPerSecond: 450, pcieGigabytesPerSecond: 64,
+                   nics: 8, nicGigabitsPerSecond: 400))
 }

@@ -6,6 +6,10 @@ public enum IntraNodeFabric: String, CaseIterable, Sendable {
     /// No NVLink: peer-to-peer traffic crosses each GPU's PCIe link, the same
     /// link its NIC traffic uses.
     case pcie
+    /// Every pair of GPUs has its own link (AMD MI300X's Infinity Fabric: 7 links per GPU on an 8-GPU
+    /// board), so a transfer can use only its pair's link: a skewed all-to-all saturates one link
+    /// while the others idle. `intraNodeLink` is one pair's link.
+    case mesh
 }
 
 /// The hardware a scenario runs on: nodes of identical GPUs, the fabric inside
@@ -76,6 +80,15 @@ public struct ClusterSpec: Equatable, Sendable {
     @inline(__always) public func nic(of gpu: Int) -> Int {
         let local = gpu % gpusPerNode
         return node(of: gpu) * nicsPerNode + local * nicsPerNode / gpusPerNode
+    }
+
+    /// Fabric switches with an uplink (leaves of a fat-tree, rail switches of every group; none when non-blocking).
+    public var fabricSwitchCount: Int {
+        switch fabric {
+        case .nonBlocking: return 0
+        case let .fatTree(nodesPerLeaf, _): return (nodes + nodesPerLeaf - 1) / nodesPerLeaf
+        case let .railOptimized(nodesPerGroup, _): return (nodes + nodesPerGroup - 1) / nodesPerGroup * nicsPerNode
+        }
     }
 
     /// A copy with every bandwidth (all links and HBM) scaled by `factor`, compute unchanged:

@@ -21,6 +21,10 @@ public struct LayerObservation: Sendable {
     public var bytesReceived: [Int64]
     /// Dropped slots of each expert.
     public var droppedByExpert: [Int]
+    /// With failed GPUs: kept slots served elsewhere than the pre-failure placement would have sent them.
+    public var reroutedSlots = 0
+    /// With failed GPUs: slots dropped because every replica of their expert failed (part of `droppedSlots`).
+    public var orphanDroppedSlots = 0
 
     /// An observation of these counts.
     public init(outcome: LayerOutcome, droppedSlots: Int, offeredSlots: Int, tokensArrived: [Int], replicaSlots: [Int],

@@ -10,6 +10,7 @@ struct StrategyAccumulator {
     private var dispatchBytes: Int64 = 0, combineBytes: Int64 = 0
     private var intraBytes: Int64 = 0, interBytes: Int64 = 0, maxSent: Int64 = 0, maxReceived: Int64 = 0
     private var dropped: Int64 = 0, offered: Int64 = 0, unrouted: Int64 = 0
+    private var rerouted: Int64 = 0, orphanDropped: Int64 = 0
 
     init(strategy: RoutingStrategySpec, placements: [ExpertPlacement]) {
         self.strategy = strategy
@@ -42,6 +43,8 @@ struct StrategyAccumulator {
         dropped += Int64(observation.droppedSlots)
         unrouted += Int64(outcome.unroutedTokens)
         offered += Int64(observation.offeredSlots)
+        rerouted += Int64(observation.reroutedSlots)
+        orphanDropped += Int64(observation.orphanDroppedSlots)
     }
 
     func result(steps: Int) -> StrategyResult {
@@ -58,6 +61,7 @@ struct StrategyAccumulator {
             dispatchBytes: dispatchBytes, combineBytes: combineBytes,
             intraNodeBytes: intraBytes, interNodeBytes: interBytes, maxGPUSentBytes: maxSent,
             maxGPUReceivedBytes: maxReceived,
-            droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil, layers: layers)
+            droppedAssignments: dropped, unroutedTokens: unrouted, offeredAssignments: offered, replication: nil,
+            reroutedAssignments: rerouted, orphanDroppedAssignments: orphanDropped, layers: layers)
     }
 }

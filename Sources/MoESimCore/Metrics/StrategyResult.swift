@@ -43,6 +43,16 @@ public struct StrategyResult: Equatable, Sendable {
 
     /// What the replication balancer did, when the placement is replicated.
     public var replication: ReplicationSummary?
+    /// With perturbations: this step time over the same scenario's on a healthy cluster (same tokens); nil without.
+    public var slowdownVsHealthy: Double?
+    /// With failed GPUs: kept assignments the placement before the failure would have sent to a failed GPU's
+    /// replica, served by a surviving or re-placed one instead.
+    public var reroutedAssignments: Int64 = 0
+    /// With failed GPUs: assignments dropped because every replica of their expert failed (`onFailure: drop`;
+    /// included in `droppedAssignments`).
+    public var orphanDroppedAssignments: Int64 = 0
+    /// With failed GPUs: experts re-placed on a survivor, summed over layers; nil without failures.
+    public var replacedExperts: Int?
     /// Per-GPU and per-expert detail of each MoE layer.
     public var layers: [LayerDetail]
 

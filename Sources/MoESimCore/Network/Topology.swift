@@ -11,7 +11,9 @@
 /// | PCIe switch uplink up, down (PCIe nodes) | 2·nodes·S | `pcieSwitchUplink` |
 /// | NIC egress, ingress | 2·NICs | `nicLink` |
 /// | fabric switch uplink up, down (leaves or rail switches) | 2·switches | NIC bandwidth below ÷ oversubscription |
+/// | mesh link from each GPU to each other GPU of its node (mesh nodes) | G·(gpusPerNode − 1) | `intraNodeLink` |
 ///
+/// Mesh links come last, so the other links keep their indices whatever the intra-node fabric.
 /// A route's latency is the largest latency of its links (α of the transfer):
 /// the NIC's latency stands for a whole path between nodes, as the analytical model has always taken it.
 public struct Topology: Sendable {
@@ -24,23 +26,19 @@ public struct Topology: Sendable {
     /// Latency of each link, nanoseconds.
     public private(set) var latencyNanos: [Int64] = []
     private let intraOutBase, intraInBase, pcieUpBase, pcieDownBase: Int32
-    private let switchUpBase, switchDownBase, nicOutBase, nicInBase, fabricUpBase, fabricDownBase: Int32
+    private let switchUpBase, switchDownBase, nicOutBase, nicInBase, fabricUpBase, fabricDownBase, meshBase: Int32
     private let fabricSwitches: Int
 
-    /// Lays out the links of `cluster`.
-    /// - Complexity: O(G + NICs + switches).
-    public init(cluster: ClusterSpec, transport: Transport) {
+    /// Lays out the links of `cluster`, with the bandwidth of every link `perturbations` degrades scaled by
+    /// its factor (the ids in them must exist in `cluster`, as scenario validation checks).
+    /// - Complexity: O(G + NICs + switches + degraded links).
+    public init(cluster: ClusterSpec, transport: Transport, perturbations: Perturbations = .none) {
         self.cluster = cluster
         self.transport = transport
         let gpus = cluster.gpuCount
         let nics = cluster.nodes * cluster.nicsPerNode
         let pcieSwitches = cluster.intraNodeFabric == .pcie ? cluster.nodes * cluster.pcieSwitchesPerNode : 0
-        switch cluster.fabric {
-        case .nonBlocking: fabricSwitches = 0
-        case let .fatTree(nodesPerLeaf, _): fabricSwitches = (cluster.nodes + nodesPerLeaf - 1) / nodesPerLeaf
-        case let .railOptimized(nodesPerGroup, _):
-            fabricSwitches = (cluster.nodes + nodesPerGroup - 1) / nodesPerGroup * cluster.nicsPerNode
-        }
+        fabricSwitches = cluster.fabricSwitchCount
         var next: Int32 = 0
         func block(_ count: Int) -> Int32 { defer { next += Int32(count) }; return next }
         intraOutBase = block(gpus); intraInBase = block(gpus)
@@ -48,6 +46,8 @@ public struct Topology: Sendable {
         switchUpBase = block(pcieSwitches); switchDownBase = block(pcieSwitches)
         nicOutBase = block(nics); nicInBase = block(nics)
         fabricUpBase = block(fabricSwitches); fabricDownBase = block(fabricSwitches)
+        let meshLinks = cluster.intraNodeFabric == .mesh ? gpus * (cluster.gpusPerNode - 1) : 0
+        meshBase = block(meshLinks)
 
         let pcie = cluster.intraNodeFabric == .pcie ? cluster.intraNodeLink : cluster.gpuToNICLink
         func add(_ link: LinkSpec, count: Int, latency: Int64? = nil) {
@@ -67,6 +67,30 @@ public struct Topology: Sendable {
                 uplink.bandwidthBytesPerSecond *= Double(nicsBelow(fabricSwitch: s)) / oversubscription
                 add(uplink, count: 1, latency: 0)
             }
+        }
+        add(cluster.intraNodeLink, count: meshLinks)
+        for degraded in perturbations.degradedLinks {
+            for l in links(of: degraded.target) { bytesPerSecond[l] *= degraded.factor }
+        }
+    }
+
+    /// The links (both directions) a degradation of `target` slows.
+    /// - Complexity: O(links returned).
+    public func links(of target: Perturbations.LinkTarget) -> [Int] {
+        func pair(_ up: Int32, _ down: Int32, _ i: Int) -> [Int] { [Int(up) + i, Int(down) + i] }
+        switch target {
+        case let .nvlink(gpu):
+            guard cluster.intraNodeFabric == .mesh else { return pair(intraOutBase, intraInBase, gpu) }
+            let node = cluster.node(of: gpu)
+            return (node * cluster.gpusPerNode..<(node + 1) * cluster.gpusPerNode).filter { $0 != gpu }
+                .flatMap { [Int(meshLink(from: gpu, to: $0)), Int(meshLink(from: $0, to: gpu))] }
+        case let .nic(gpu):
+            let nic = cluster.nic(of: gpu)
+            return pair(pcieUpBase, pcieDownBase, gpu) + pair(nicOutBase, nicInBase, nic)
+        case let .nodeNICs(node):
+            return (0..<cluster.nicsPerNode).flatMap { pair(nicOutBase, nicInBase, node * cluster.nicsPerNode + $0) }
+        case let .fabricUplink(s):
+            return pair(fabricUpBase, fabricDownBase, s)
         }
     }
 
@@ -125,6 +149,8 @@ public struct Topology: Sendable {
                 appendSwitchHop(node: sourceNode, from: cluster.pcieSwitch(ofGPU: source),
                                 to: cluster.pcieSwitch(ofGPU: destination), into: &links)
                 links.append(pcieDownBase + Int32(destination))
+            } else if cluster.intraNodeFabric == .mesh {
+                links.append(meshLink(from: source, to: destination))
             } else {
                 links.append(intraOutBase + Int32(source))
                 links.append(intraInBase + Int32(destination))
@@ -171,6 +197,13 @@ public struct Topology: Sendable {
                             to: cluster.pcieSwitch(ofGPU: destination), into: &links)
         }
         links.append(pcieDownBase + Int32(destination))
+    }
+
+    /// The mesh link from GPU `source` to GPU `destination`, two different GPUs of one mesh node.
+    @inline(__always)
+    private func meshLink(from source: Int, to destination: Int) -> Int32 {
+        let local = destination % cluster.gpusPerNode, sourceLocal = source % cluster.gpusPerNode
+        return meshBase + Int32(source * (cluster.gpusPerNode - 1) + (local < sourceLocal ? local : local - 1))
     }
 
     /// A route's latency: the largest latency of the links appended from `start` on.

@@ -10,10 +10,11 @@ public enum CSVWriter {
 
     /// The summary CSV of several scenario results: one row per (scenario, strategy).
     public static func summary(_ results: [ScenarioResult]) -> String {
+        let columns = SummaryColumn.columns(for: results.map(\.scenario))
         let rows = results.flatMap { result in
-            result.results.map { SummaryColumn.cells(result.scenario, $0).map(\.text) }
+            result.results.map { SummaryColumn.cells(result.scenario, $0, columns: columns).map(\.text) }
         }
-        return render(header: SummaryColumn.all.map(\.name), rows: rows)
+        return render(header: columns.map(\.name), rows: rows)
     }
 
     /// One CSV line (fields escaped as needed, newline-terminated).

@@ -106,8 +106,35 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "seed", meaning: "seed of the run") { s, _ in .integer(Int64(bitPattern: s.simulation.seed)) },
     ]
 
-    /// The cells of one result in column order.
-    public static func cells(_ scenario: Scenario, _ result: StrategyResult) -> [ReportCell] {
-        all.map { $0.value(scenario, result) }
+    /// The columns after `all` in a report with perturbed scenarios (`perturbations`); reports without any keep
+    /// exactly `all`, so their output does not change.
+    public static let perturbed: [SummaryColumn] = [
+        SummaryColumn(name: "perturbations", meaning: "slow GPUs and degraded links of the scenario (empty: healthy)") { s, _ in
+            s.perturbations.isEmpty ? .empty
+                : .text(s.perturbations.summary(gpuCount: s.cluster.gpuCount, seed: s.simulation.seed))
+        },
+        SummaryColumn(name: "slowdown_vs_healthy", meaning: "step time / the same scenario's on a healthy cluster, same tokens (empty: healthy)") { _, r in
+            r.slowdownVsHealthy.map { .real($0, decimals: 4) } ?? .empty
+        },
+        SummaryColumn(name: "tokens_rerouted", meaning: "failed GPUs: kept assignments served by a surviving or re-placed replica instead of a failed one, whole run (empty: none failed)") { s, r in
+            s.perturbations.hasFailures ? .integer(r.reroutedAssignments) : .empty
+        },
+        SummaryColumn(name: "experts_replaced", meaning: "failed GPUs: experts without a surviving replica placed on a survivor, summed over layers (empty: none failed)") { s, r in
+            s.perturbations.hasFailures ? .integer(Int64(r.replacedExperts ?? 0)) : .empty
+        },
+        SummaryColumn(name: "failure_dropped_tokens", meaning: "failed GPUs: assignments dropped because every replica of their expert failed (onFailure drop; part of dropped_tokens), whole run (empty: none failed)") { s, r in
+            s.perturbations.hasFailures ? .integer(r.orphanDroppedAssignments) : .empty
+        },
+    ]
+
+    /// The columns of a report on `scenarios`: `all`, then `perturbed` when any of them has perturbations.
+    /// - Complexity: O(scenarios).
+    public static func columns(for scenarios: [Scenario]) -> [SummaryColumn] {
+        scenarios.contains { !$0.perturbations.isEmpty } ? all + perturbed : all
+    }
+
+    /// The cells of one result in the order of `columns`.
+    public static func cells(_ scenario: Scenario, _ result: StrategyResult, columns: [SummaryColumn] = all) -> [ReportCell] {
+        columns.map { $0.value(scenario, result) }
     }
 }

@@ -35,17 +35,23 @@ public enum TableWriter {
             + (s.transport == .rdma ? "rdma transport inside nodes, " : "")
             + (s.selfCopies == .links ? "self copies on links, " : "")
             + "\(s.microbatches) micro-batch(es), "
-            + "\(s.simulation.steps) step(s), seed \(s.simulation.seed)\n\n"
+            + "\(s.simulation.steps) step(s), seed \(s.simulation.seed)\n"
+            + (s.perturbations.isEmpty ? ""
+                : "perturbations: \(s.perturbations.summary(gpuCount: s.cluster.gpuCount, seed: s.simulation.seed))\n")
+            + "\n"
+        let perturbed = result.results.contains { $0.slowdownVsHealthy != nil }
         let header = ["strategy", "step_us", "gate_us", "dispatch_us", "expert_us", "combine_us",
                       "exposed_us", "gpu_max/mean", "expert_max/mean", "dispatch_MB", "inter_node_MB", "drop_rate"]
+            + (perturbed ? ["vs_healthy"] : [])
         let rows = result.results.map { r -> [String] in
-            [r.strategy.label,
+            let slowdown = r.slowdownVsHealthy.map { [String(format: "%.3fx", $0)] } ?? (perturbed ? [""] : [])
+            return [r.strategy.label,
              String(format: "%.1f", r.stepTimeMicros), String(format: "%.1f", r.gateMicros),
              String(format: "%.1f", r.dispatchMicros), String(format: "%.1f", r.expertMicros),
              String(format: "%.1f", r.combineMicros), String(format: "%.1f", r.exposedCommunicationMicros),
              String(format: "%.3f", r.gpuLoad.maxOverMean), String(format: "%.3f", r.expertLoad.maxOverMean),
              String(format: "%.1f", Double(r.dispatchBytes) / 1e6), String(format: "%.1f", Double(r.interNodeBytes) / 1e6),
-             String(format: "%.4f", r.dropRate)]
+             String(format: "%.4f", r.dropRate)] + slowdown
         }
         out += render(header: header, rows: rows, rightAligned: [false] + Array(repeating: true, count: header.count - 1))
         if case let .replicated(_, slots, warmup) = s.placement {

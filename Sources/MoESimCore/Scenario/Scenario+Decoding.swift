@@ -7,6 +7,8 @@ extension Scenario {
     public static let maxK = 128
     /// Most GPUs a scenario may have.
     public static let maxGPUs = 8_192
+    /// Most GPUs per node on a `mesh` node (every pair of them has its own link).
+    public static let maxMeshGPUs = 64
     /// Largest batch of router scores (GPUs × tokensPerGPU × experts × 4 bytes) a scenario may need.
     public static let maxScoreBytes: Double = 2 * 1_073_741_824
 
@@ -77,6 +79,10 @@ extension Scenario {
             throw parallelism.fail("microbatches", "\(microbatches) micro-batches need at least as many tokens per GPU "
                 + "(tokensPerGPU is \(tokensPerGPU))")
         }
+        if cluster.intraNodeFabric == .mesh && selfCopies == .links && transport == .nvlink {
+            throw parallelism.fail("selfCopies", "\"links\" loops a GPU's own copies through its port into the node's "
+                + "fabric, and a mesh has no link from a GPU to itself; use \"local\", or transport \"rdma\"")
+        }
         try parallelism.rejectUnknownKeys()
         let scoreBytes = Double(cluster.gpuCount) * Double(tokensPerGPU) * Double(model.experts) * 4
         guard scoreBytes <= maxScoreBytes else {
@@ -133,6 +139,9 @@ extension Scenario {
                 + "the analytical model has no overlap, so it would ignore them")
         }
         try sim.rejectUnknownKeys()
+        var perturbationReader = try root.object("perturbations")
+        let perturbations = try decodePerturbations(&perturbationReader, cluster: cluster)
+        try perturbationReader.rejectUnknownKeys()
         var validation: ValidationSpec?
         if root.raw("validation") != nil {
             var reader = try root.object("validation")
@@ -149,6 +158,7 @@ extension Scenario {
         scenario.selfCopies = selfCopies
         scenario.traceFile = traceFile
         scenario.validation = validation
+        scenario.perturbations = perturbations
         return scenario
     }
 
@@ -254,6 +264,10 @@ extension Scenario {
         spec.gpusPerNode = try reader.int("gpusPerNode", default: spec.gpusPerNode, in: 1...1_024)
         spec.nicsPerNode = try reader.int("nicsPerNode", default: spec.nicsPerNode, in: 1...1_024)
         spec.intraNodeFabric = try reader.choice("intraNodeFabric", default: spec.intraNodeFabric)
+        if spec.intraNodeFabric == .mesh && spec.gpusPerNode > maxMeshGPUs {
+            throw reader.fail("intraNodeFabric", "a mesh gives every pair of GPUs its own link, and at most \(maxMeshGPUs) "
+                + "GPUs per node are supported on one (gpusPerNode is \(spec.gpusPerNode)); use \"nvswitch\"")
+        }
 
         var gpu = try reader.object("gpu")
         spec.gpu.name = try gpu.string("name", default: spec.gpu.name)

@@ -6,7 +6,7 @@ extension Scenario {
     /// The list comes from decoding probe documents with a `KeyPathRecorder`: the decoder
     /// records every key it asks for, present or not, so a key added to an existing section
     /// is listed without further work. The probes take every branch of the decoder (each
-    /// fabric kind, each placement object, each strategy, each validation kernel); a new
+    /// fabric kind, each placement object, each strategy, each validation kernel, each degraded link); a new
     /// branch needs a probe in `keyPathProbes`. docs/scenarios.md documents every path, and
     /// a test fails when one is missing there.
     /// - Complexity: computed once, by decoding a handful of small documents.
@@ -50,6 +50,12 @@ extension Scenario {
             #"{"version": 1, "parallelism": {"placement": {"kind": "replicated", "slotsPerGPU": 9}}}"#,
             #"{"version": 1, "model": {"experts": 8}, "routing": {"strategies": [{"name": "switch"}]}, "#
                 + #""parallelism": {"placement": {"kind": "explicit", "gpuOfExpert": [0, 1, 2, 3, 4, 5, 6, 7]}}}"#,
+            // Slow GPUs and every kind of degraded link (fabric uplinks need a fabric with switches).
+            #"{"version": 1, "perturbations": {"slowGPUs": {"gpus": [0], "factor": 0.5}, "degradedLinks": ["#
+                + #"{"kind": "nvlink", "gpu": 0, "factor": 0.5}, {"kind": "nic", "gpu": 0, "factor": 0.5}, "#
+                + #"{"kind": "node-nics", "node": 0, "factor": 0.5}], "failedGPUs": [1], "failedNodes": [], "onFailure": "drop"}}"#,
+            #"{"version": 1, "cluster": {"fabric": {"kind": "fat-tree"}}, "perturbations": {"slowGPUs": {"count": 1, "#
+                + #""factor": 0.5}, "degradedLinks": [{"kind": "fabric-uplink", "switch": 0, "factor": 0.5}]}}"#,
         ] + fabrics.map { #"{"version": 1, "cluster": {"fabric": {"kind": "\#($0.kindName)"}}}"# }
           + validations.map { #"{"version": 1, "validation": \#($0)}"# }
     }

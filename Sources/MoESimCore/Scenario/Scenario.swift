@@ -37,6 +37,15 @@ public struct Scenario: Equatable, Sendable {
     public var traceFile: TraceFileSpec?
     /// The published benchmark this scenario reproduces (`moesim validate`), or nil.
     public var validation: ValidationSpec?
+    /// Slow GPUs and degraded links (what-if studies); `.none` for a healthy cluster.
+    public var perturbations = Perturbations.none
+
+    /// The same scenario on a healthy cluster: same tokens, no perturbations (`slowdown_vs_healthy`).
+    public var healthy: Scenario {
+        var copy = self
+        copy.perturbations = .none
+        return copy
+    }
 
     /// The placement before any replication.
     public var basePlacement: ExpertPlacement {

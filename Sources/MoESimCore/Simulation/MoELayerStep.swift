@@ -19,6 +19,10 @@ public struct MoELayerStep {
     /// The scenario being simulated.
     public let scenario: Scenario
     private let compute: ComputeModel
+    /// Each GPU's compute speed as a fraction of normal (`Perturbations`; 1 when healthy).
+    private let computeFactors: [Double]
+    /// Whether each GPU failed (`Perturbations`): its tokens are not routed and it computes nothing.
+    private let failed: [Bool]
     private let layout: TokenLayout
     /// The layer's pipeline, which the network model runs and the byte accounting reads.
     private let stages: [LayerStage]
@@ -47,10 +51,15 @@ public struct MoELayerStep {
     public init(scenario: Scenario) {
         self.scenario = scenario
         compute = ComputeModel(gpu: scenario.cluster.gpu, model: scenario.model)
+        computeFactors = scenario.perturbations.computeFactors(gpuCount: scenario.cluster.gpuCount,
+                                                               seed: scenario.simulation.seed)
+        failed = scenario.perturbations.failed(gpuCount: scenario.cluster.gpuCount,
+                                               gpusPerNode: scenario.cluster.gpusPerNode)
         layout = scenario.tokenLayout
         stages = LayerStage.pipeline(mode: scenario.simulation.mode, dispatchBytes: scenario.model.dispatchBytesPerToken,
                                      combineBytes: scenario.model.combineBytesPerToken)
-        let topology = Topology(cluster: scenario.cluster, transport: scenario.transport)
+        let topology = Topology(cluster: scenario.cluster, transport: scenario.transport,
+                                perturbations: scenario.perturbations)
         switch scenario.simulation.network {
         case .analytical: network = AnalyticalLayerModel(topology: topology)
         case .flow: network = FlowLayerSimulation(topology: topology, precision: scenario.simulation.flowPrecision)
@@ -95,8 +104,10 @@ public struct MoELayerStep {
         }
         dispatch.time = timing.dispatchTime
         combine.time = timing.combineTime
+        // Failed GPUs hold no load; the imbalance is that of the survivors.
+        let survivorTokens = failed.contains(true) ? zip(gpuTokens, failed).filter { !$0.1 }.map(\.0) : gpuTokens
         return LayerOutcome(gate: timing.gateTime, dispatch: dispatch, expert: timing.expertTime, combine: combine,
-                            gpuLoad: LoadStatistics(gpuTokens), expertLoad: LoadStatistics(expertTokens),
+                            gpuLoad: LoadStatistics(survivorTokens), expertLoad: LoadStatistics(expertTokens),
                             unroutedTokens: unrouted, layerTime: timing.layerTime)
     }
 
@@ -132,6 +143,7 @@ public struct MoELayerStep {
         var unrouted = 0
         for token in 0..<buffer.tokenCount {
             let source = layout.sourceGPU(of: token)
+            if failed[source] { continue }   // a failed GPU's tokens are not routed
             let sourceNode = source / gpusPerNode
             let microbatch = layout.microbatch(of: token)
             // Counts a copy in the whole layer's matrix and in the micro-batch's.
@@ -193,7 +205,7 @@ public struct MoELayerStep {
 
     /// The kernel times of the counted tokens, per micro-batch: the gate on each GPU's tokens; on each GPU
     /// its replicas' FFNs (two grouped GEMMs over them, or two GEMMs per replica with tokens) and its shared
-    /// experts on its own tokens.
+    /// experts on its own tokens; a slow GPU's kernels take ⌈time / its factor⌉.
     /// - Complexity: O(M · (G + replicas)).
     private mutating func kernelWork(placement: ExpertPlacement) -> LayerWork {
         let gpus = scenario.cluster.gpuCount
@@ -214,8 +226,8 @@ public struct MoELayerStep {
             let gateTime = compute.gateTime(tokens: microbatchTokens[m]).nanoseconds
             let sharedTime = compute.sharedExpertTime(tokens: microbatchTokens[m]).nanoseconds
             for g in 0..<gpus {
-                gateNanos[m * gpus + g] = gateTime
-                expertNanos[m * gpus + g] = sharedTime
+                gateNanos[m * gpus + g] = failed[g] ? 0 : gateTime
+                expertNanos[m * gpus + g] = failed[g] ? 0 : sharedTime
             }
             if grouped {
                 for g in 0..<gpus {
@@ -232,6 +244,10 @@ public struct MoELayerStep {
                     let g = Int(placement.replicaGPUs[replica])
                     expertNanos[m * gpus + g] += compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds
                 }
+            }
+            for g in 0..<gpus where computeFactors[g] != 1 {
+                gateNanos[m * gpus + g] = Perturbations.slowed(gateNanos[m * gpus + g], by: computeFactors[g])
+                expertNanos[m * gpus + g] = Perturbations.slowed(expertNanos[m * gpus + g], by: computeFactors[g])
             }
         }
         return LayerWork(stages: stages, microbatchCopies: microbatches > 1 ? microbatchCopies : [dispatchCopies],

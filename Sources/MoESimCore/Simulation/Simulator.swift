@@ -12,7 +12,8 @@ public enum Simulator {
     /// Index of the first warm-up step: far beyond any measured step, so their random streams differ.
     static let warmupStepBase = 1 << 40
 
-    /// Simulates `scenario` and returns one result per strategy.
+    /// Simulates `scenario` and returns one result per strategy; with perturbations, also the same scenario on a
+    /// healthy cluster, whose step times give each result's `slowdownVsHealthy`.
     /// - Parameters:
     ///   - jobs: threads pricing batches at once (each holds its own routing and network scratch space).
     ///   - timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
@@ -22,6 +23,16 @@ public enum Simulator {
     /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams).
     public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false, profile: SimulationProfile? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> ScenarioResult {
+        var result = try runOnce(scenario, jobs: jobs, timeline: timeline, profile: profile, progress: progress)
+        if !scenario.perturbations.isEmpty {
+            result.compare(withHealthy: try runOnce(scenario.healthy, jobs: jobs, timeline: false, profile: nil, progress: nil))
+        }
+        return result
+    }
+
+    /// `run` without the healthy comparison.
+    private static func runOnce(_ scenario: Scenario, jobs: Int, timeline: Bool, profile: SimulationProfile?,
+                                progress: ((Int, Int) -> Void)?) throws -> ScenarioResult {
         let source = try BatchSource(scenario: scenario)
         let layers = scenario.model.moeLayers
         let steps = scenario.simulation.steps
@@ -39,6 +50,9 @@ public enum Simulator {
             }
         }
 
+        // With failed GPUs every layer runs on what survives of its placement (`FailoverPlacement`).
+        let failovers = scenario.failovers(of: placements)
+        if let failovers { placements = failovers.map { $0.map(\.placement) } }
         var accumulators = strategies.indices.map {
             StrategyAccumulator(strategy: strategies[$0], placements: placements[$0])
         }
@@ -51,8 +65,8 @@ public enum Simulator {
             let step = index / layers, layer = index % layers
             return try workers.withWorker { worker in
                 try worker.price(step: step, layer: layer, order: firstOrder + index,
-                                 placements: frozenPlacements.map { $0[layer] }, recording: recordTimeline && step == 0,
-                                 profile: profile)
+                                 placements: frozenPlacements.map { $0[layer] }, failovers: failovers?.map { $0[layer] },
+                                 recording: recordTimeline && step == 0, profile: profile)
             }
         }, deliver: { index, priced in
             let step = index / layers, layer = index % layers
@@ -68,6 +82,7 @@ public enum Simulator {
         let results = accumulators.enumerated().map { s, accumulator in
             var result = accumulator.result(steps: steps)
             result.replication = replication[s]
+            result.replacedExperts = failovers.map { $0[s].reduce(0) { $0 + $1.replacedExperts } }
             return result
         }
         return ScenarioResult(scenario: scenario, results: results, timeline: recorded)
@@ -123,7 +138,7 @@ private final class BatchWorker {
 
     /// Routes and prices batch (step, layer), the run's `order`-th, under every strategy on its placement.
     /// - Complexity: O(strategies · (T · E · k + G²)).
-    func price(step stepIndex: Int, layer: Int, order: Int, placements: [ExpertPlacement],
+    func price(step stepIndex: Int, layer: Int, order: Int, placements: [ExpertPlacement], failovers: [FailoverPlacement]?,
                recording: Bool, profile: SimulationProfile?) throws -> [Priced] {
         func timed<T>(_ phase: SimulationProfile.Phase, _ body: () throws -> T) rethrows -> T {
             try profile?.measure(phase, body) ?? body()
@@ -132,20 +147,24 @@ private final class BatchWorker {
         let scenario = router.scenario
         return scenario.strategies.indices.map { s in
             let placement = placements[s]
-            let dropped = timed(.routing) { router.route(strategy: s, placement: placement) }
+            let failover = failovers?[s]
+            let dropped = timed(.routing) { router.route(strategy: s, placement: placement, failover: failover) }
             if recording { step.recording = Timeline.Track(strategy: scenario.strategies[s].label) }
             let outcome = timed(.pricing) {
                 step.evaluate(router.buffer, placement: placement, deduplication: scenario.strategies[s].deduplication,
                               layer: layer)
             }
             var droppedByExpert = [Int](repeating: 0, count: placement.expertCount)
-            let buffer = router.buffer
-            for slot in 0..<buffer.slotCount where buffer.dropped[slot] { droppedByExpert[Int(buffer.experts[slot])] += 1 }
-            let observation = LayerObservation(
-                outcome: outcome, droppedSlots: dropped, offeredSlots: router.tokens * scenario.strategies[s].k,
+            router.countDropped(byExpert: &droppedByExpert, failover: failover)
+            let failures = failover == nil ? BatchRouter.FailureCounts() : router.failures
+            var observation = LayerObservation(
+                outcome: outcome, droppedSlots: dropped,
+                offeredSlots: (router.tokens - failures.absentTokens) * scenario.strategies[s].k,
                 tokensArrived: step.tokensArrived, replicaSlots: step.replicaTokens, gpuCompute: step.gpuCompute,
                 bytesSent: step.traffic.bytesSent, bytesReceived: step.traffic.bytesReceived,
                 droppedByExpert: droppedByExpert)
+            observation.reroutedSlots = failures.reroutedSlots
+            observation.orphanDroppedSlots = failures.orphanDroppedSlots
             defer { step.recording = nil }
             return Priced(observation: observation, track: step.recording)
         }

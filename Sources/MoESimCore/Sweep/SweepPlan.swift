@@ -23,15 +23,17 @@ public struct SweepPlan: Sendable {
         }
         var points: [Int] = []
         var scenarios: [Scenario] = []
+        var perturbed = false
         for point in 0..<grid.pointCount {
             let scenario = try grid.scenario(at: point)
+            perturbed = perturbed || !scenario.perturbations.isEmpty
             if point % count == index {
                 points.append(point)
                 scenarios.append(scenario)
             }
         }
         self.grid = grid
-        table = SweepTable(grid: grid)
+        table = SweepTable(grid: grid, perturbed: perturbed)
         self.points = points
         self.scenarios = scenarios
     }

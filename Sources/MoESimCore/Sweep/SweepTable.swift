@@ -12,10 +12,13 @@ public struct SweepTable: Sendable {
     /// Points in the whole grid.
     public let pointCount: Int
 
-    /// The table of `grid`.
-    public init(grid: SweepGrid) {
-        header = CSVWriter.line(["grid", "point", "points"] + grid.axes.map(\.name)
-            + SummaryColumn.all.map(\.name))
+    /// The summary columns after the axes: `SummaryColumn.all`, and the `perturbed` ones when a point has perturbations.
+    public let columns: [SummaryColumn]
+
+    /// The table of `grid`; `perturbed`: some point of the whole grid has perturbations (every shard must agree).
+    public init(grid: SweepGrid, perturbed: Bool = false) {
+        columns = perturbed ? SummaryColumn.all + SummaryColumn.perturbed : SummaryColumn.all
+        header = CSVWriter.line(["grid", "point", "points"] + grid.axes.map(\.name) + columns.map(\.name))
         gridID = grid.gridID
         pointCount = grid.pointCount
     }
@@ -24,7 +27,7 @@ public struct SweepTable: Sendable {
     /// - Complexity: O(strategies · columns).
     public func rows(point: Int, labels: [String], result: ScenarioResult) -> String {
         let lead = [gridID, String(point), String(pointCount)] + labels
-        return result.results.map { CSVWriter.line(lead + SummaryColumn.cells(result.scenario, $0).map(\.text)) }
+        return result.results.map { CSVWriter.line(lead + SummaryColumn.cells(result.scenario, $0, columns: columns).map(\.text)) }
             .joined()
     }
 
