@@ -129,9 +129,14 @@ final class TraceCommandTests: MoesimTestCase {
         let table = CSV.table(bench.stdout)
         XCTAssertEqual(table.header, ["benchmark", "bytes", "wall_s", "mb_per_s", "peak_rss_mb"])
         XCTAssertEqual(table.rows.map { $0["benchmark"] ?? "" },
-                       ["trace_write", "trace_read", "trace_read_route_switch", "trace_simulate"])
-        XCTAssertEqual(Set(table.rows.map { $0["bytes"] ?? "" }).count, 1, "every phase covers the same file")
-        XCTAssertGreaterThanOrEqual(Int(table.rows[0]["bytes"] ?? "") ?? 0, 2_000_000)
+                       ["scores_generate", "trace_write", "trace_read", "trace_read_route_switch", "trace_simulate"])
+        let fileRows = table.rows.dropFirst()
+        XCTAssertEqual(Set(fileRows.map { $0["bytes"] ?? "" }).count, 1, "every trace phase covers the same file")
+        let fileBytes = Int(fileRows.first?["bytes"] ?? "") ?? 0
+        XCTAssertGreaterThanOrEqual(fileBytes, 2_000_000)
+        // Generation makes whole batches of 4096 tokens x 256 f32 logits (4 MiB), at least the file's size.
+        let generated = Int(table.rows[0]["bytes"] ?? "") ?? 0
+        XCTAssertTrue(generated >= fileBytes && generated % (4_096 * 256 * 4) == 0, "generated \(generated) bytes")
         assertStatus(try moesim("bench", "trace", "--bytes", "12"), 64)
     }
 }

@@ -3,7 +3,7 @@
 ///
 /// The kernel time is the time the network model (`simulation.network`: analytical or flow)
 /// needs to move the benchmarked phase alone, from the traffic `MoELayerStep` builds for the
-/// scenario's first strategy on the first generated batch (its deduplication and transport
+/// scenario's first strategy on each generated batch (`simulation.steps` of them; its deduplication and transport
 /// decide which copies cross which links). The figure then follows the source:
 ///
 /// - nccl-tests `alltoall_perf`: algbw = size / time with size = the bytes one rank sends (its
@@ -71,7 +71,7 @@ public struct KernelBenchmark: Sendable {
 
     /// Runs the model.
     /// - Throws: `TraceError` when the scenario replays a trace that turns out corrupt.
-    /// - Complexity: one batch routed (O(T · E)) and one phase priced (analytical O(G² · P); flow: see `FlowNetwork`).
+    /// - Complexity: per batch (DeepEP rows: `simulation.steps` of them), one routed (O(T · E)) and one phase priced (analytical O(G² · P); flow: see `FlowNetwork`).
     public func predict() throws -> Prediction {
         switch spec.kernel {
         case .ncclAllToAll:
@@ -95,31 +95,40 @@ public struct KernelBenchmark: Sendable {
         }
     }
 
+    /// A DeepEP row, from each of the scenario's `simulation.steps` batches (one layer each), as the
+    /// benchmark scripts average many runs over fresh random tokens: the latency is the mean kernel
+    /// time, a bandwidth the counted bytes of all batches over their total time.
     private func predictDeepEP() throws -> Prediction {
         var pricing = scenario
         pricing.simulation.network = .analytical   // only the traffic matrix is used; the phase is priced alone below
         pricing.microbatches = 1
         var router = try BatchRouter(scenario: pricing)
-        try router.generate(step: 0, layer: 0, order: 0)
-        let placement = scenario.basePlacement
-        _ = router.route(strategy: 0, placement: placement)
         var step = MoELayerStep(scenario: pricing)
-        _ = step.evaluate(router.buffer, placement: placement, deduplication: scenario.strategies[0].deduplication)
-
+        let placement = scenario.basePlacement
         let model = scenario.model
         let combine = spec.phase == .combine
         let tokenBytes = combine ? model.combineBytesPerToken : model.dispatchBytesPerToken
-        let time = phaseTime(TrafficMatrix(step.dispatchCopies.traffic(bytesPerCopy: tokenBytes,
-                                                                       direction: combine ? .combine : .dispatch)))
-        guard spec.kernel == .deepEPNormal else {
-            return Prediction(metric: metric, value: time.microseconds, unit: unit, kernelTime: time, countedBytes: 0)
+        let batches = scenario.simulation.steps
+        var totalNanos: Int64 = 0, totalCounted: Int64 = 0
+        for batch in 0..<batches {
+            try router.generate(step: batch, layer: 0, order: batch)
+            _ = router.route(strategy: 0, placement: placement)
+            _ = step.evaluate(router.buffer, placement: placement, deduplication: scenario.strategies[0].deduplication)
+            totalNanos += phaseTime(TrafficMatrix(step.dispatchCopies.traffic(bytesPerCopy: tokenBytes,
+                                                                              direction: combine ? .combine : .dispatch))).nanoseconds
+            guard spec.kernel == .deepEPNormal else { continue }
+            let tokens = scenario.cluster.nodes == 1
+                ? Int64(step.tokensArrived[0])
+                : Self.nodePairsOfRankZero(router.buffer, layout: scenario.tokenLayout, cluster: scenario.cluster)
+            totalCounted += tokens * tokenBytes
         }
-        let tokens = scenario.cluster.nodes == 1
-            ? Int64(step.tokensArrived[0])
-            : Self.nodePairsOfRankZero(router.buffer, layout: scenario.tokenLayout, cluster: scenario.cluster)
-        let counted = tokens * tokenBytes
-        return Prediction(metric: metric, value: Double(counted) / time.seconds / 1e9, unit: unit,
-                          kernelTime: time, countedBytes: counted)
+        let meanTime = SimTime(nanoseconds: totalNanos / Int64(batches))
+        guard spec.kernel == .deepEPNormal else {
+            return Prediction(metric: metric, value: Double(totalNanos) / Double(batches) / 1e3, unit: unit,
+                              kernelTime: meanTime, countedBytes: 0)
+        }
+        return Prediction(metric: metric, value: Double(totalCounted) / (Double(totalNanos) / 1e9) / 1e9, unit: unit,
+                          kernelTime: meanTime, countedBytes: totalCounted / Int64(batches))
     }
 
     /// (token, destination node) pairs of GPU 0's tokens, the token's own node included:
