@@ -83,7 +83,7 @@ enum BenchCommand {
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
                                       valueFlags: ["--tokens", "--experts", "--repeat", "--gpus", "--patterns", "--precision", "--budget", "--jobs", "--bytes"], booleanFlags: ["-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
         case ["network"]: try runNetwork(args)
@@ -125,17 +125,17 @@ enum BenchCommand {
                                          command: "bench")
         }
         let repeats = try args.integer("--repeat", default: 1, in: 1...1000)
-        print(NetworkBenchmark.csvHeader, terminator: "")
+        try Console.print(NetworkBenchmark.csvHeader, terminator: "")
         for gpus in counts.map({ $0! }) {
             for pattern in patterns.map({ $0! }) {
                 let traffic = NetworkBenchmark.traffic(pattern, gpus: gpus)
                 for (model, precision) in NetworkBenchmark.runs(precisions: precisions.map { $0! }) {
                     let label = precision.map { "\(model.rawValue) at precision \($0)" } ?? model.rawValue
-                    FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(label)…\n".utf8))
+                    Console.printError("bench network: \(pattern.rawValue), \(gpus) GPUs, \(label)…\n")
                     let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic,
                                                        precision: precision ?? FlowNetwork.defaultPrecision,
                                                        repeats: repeats, budgetSeconds: budget)
-                    print(row.csvLine, terminator: "")
+                    try Console.print(row.csvLine, terminator: "")
                 }
             }
         }
@@ -156,7 +156,7 @@ enum BenchCommand {
         let counts = try jobCounts(args)
         let scenario: Scenario
         do { scenario = try Scenario.load(file: file) } catch let error as ScenarioError { throw CommandLineError(error) }
-        print(ScenarioBenchmark.csvHeader, terminator: "")
+        try Console.print(ScenarioBenchmark.csvHeader, terminator: "")
         var oneJobSeconds: Double?
         for jobs in counts {
             let progress = Progress(label: "bench scenario \(scenario.name), \(jobs) job(s)", unit: "batches")
@@ -165,13 +165,13 @@ enum BenchCommand {
             }
             progress.finish()
             oneJobSeconds = row.oneJobSeconds
-            print(row.csvLine, terminator: "")
+            try Console.print(row.csvLine, terminator: "")
         }
     }
 
     private static func runSweep(_ args: ArgumentParser) throws {
         let plan = try SweepBenchmark.plan()
-        print(SweepBenchmark.csvHeader, terminator: "")
+        try Console.print(SweepBenchmark.csvHeader, terminator: "")
         var oneJobSeconds: Double?
         for jobs in try jobCounts(args) {
             let progress = Progress(label: "bench sweep, \(jobs) job(s)", unit: "points")
@@ -180,7 +180,7 @@ enum BenchCommand {
             }
             progress.finish()
             oneJobSeconds = row.oneJobSeconds
-            print(row.csvLine, terminator: "")
+            try Console.print(row.csvLine, terminator: "")
         }
     }
 
@@ -192,14 +192,14 @@ enum BenchCommand {
         let header = TraceBenchmark.header(bytes: bytes)
         let path = TraceBenchmark.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        print(TraceBenchmark.csvHeader, terminator: "")
+        try Console.print(TraceBenchmark.csvHeader, terminator: "")
         for phase in TraceBenchmark.Phase.allCases {
-            FileHandle.standardError.write(Data("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n".utf8))
+            Console.printError("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n")
             let row: TraceBenchmark.Row
             do { row = try TraceBenchmark.measure(phase, path: path, header: header) } catch let error as AtomicFile.WriteError {
                 throw CommandLineError.cannotWrite("\(error)")
             }
-            print(row.csvLine, terminator: "")
+            try Console.print(row.csvLine, terminator: "")
         }
     }
 
@@ -215,13 +215,13 @@ enum BenchCommand {
                                          command: "bench")
         }
         let repeats = try args.integer("--repeat", default: 3, in: 1...1000)
-        print(RoutingBenchmark.csvHeader, terminator: "")
+        try Console.print(RoutingBenchmark.csvHeader, terminator: "")
         for experts in expertCounts.map({ $0! }) {
             for (spec, probabilities) in RoutingBenchmark.cases() {
-                FileHandle.standardError.write(Data("bench routing: \(spec.label), \(experts) experts…\n".utf8))
+                Console.printError("bench routing: \(spec.label), \(experts) experts…\n")
                 let row = RoutingBenchmark.measure(spec, gateProbabilities: probabilities, experts: experts, tokens: tokens,
                                                    repeats: repeats)
-                print(row.csvLine, terminator: "")
+                try Console.print(row.csvLine, terminator: "")
             }
         }
     }

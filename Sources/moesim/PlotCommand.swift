@@ -44,10 +44,10 @@ enum PlotCommand {
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "plot", arguments: arguments,
-                                      valueFlags: ["--x", "--y", "--by", "--kind", "--where", "--title", "--x-label",
-                                                   "--y-label", "-o", "--out"],
+                                      valueFlags: ["--x", "--y", "--by", "--kind", "--title", "--x-label",
+                                                   "--y-label", "-o", "--out"], repeatableFlags: ["--where"],
                                       booleanFlags: ["--log-x", "--log-y", "-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         guard args.positionals.count == 1 else {
             throw CommandLineError.usage("plot takes one CSV FILE (got \(args.positionals.count))", command: "plot")
         }
@@ -59,7 +59,10 @@ enum PlotCommand {
         }
         let xColumn = try required("--x", "COL, the column for the x axis")
         let yColumn = try required("--y", "COL, the column for the y axis")
-        guard let output = args.value("-o") ?? args.value("--out"), !output.isEmpty else {
+        if args.value("-o") != nil && args.value("--out") != nil {
+            throw CommandLineError.usage("-o and --out name the same option; give one", command: "plot")
+        }
+        guard let output = try args.outputPath("-o") ?? args.outputPath("--out") else {
             throw CommandLineError.usage("plot needs -o FIG.svg, the file to write (or - for stdout)", command: "plot")
         }
         let kind = PlotRequest.Kind(rawValue: try args.choice("--kind", allowed: PlotRequest.Kind.allCases.map(\.rawValue),
@@ -86,14 +89,14 @@ enum PlotCommand {
         }
         let svg = SVGPlot.render(data)
         if output == "-" {
-            FileHandle.standardOutput.write(Data(svg.utf8))
+            try Console.print(svg, terminator: "")
         } else {
             do { try AtomicFile.write(svg, to: output) } catch {
                 throw CommandLineError.cannotWrite("\(error)")
             }
         }
         for note in data.notes {
-            FileHandle.standardError.write(Data("note: \(args.positionals[0]): \(note)\n".utf8))
+            Console.printError("note: \(args.positionals[0]): \(note)\n")
         }
     }
 }

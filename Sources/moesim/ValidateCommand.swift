@@ -41,7 +41,7 @@ enum ValidateCommand {
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "validate", arguments: arguments,
                                       valueFlags: ["--format", "--tolerance", "--network", "--jobs"], booleanFlags: ["-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         let format = try args.choice("--format", allowed: ["table", "csv"], default: "table")
         var tolerance = 10.0
         if let text = args.value("--tolerance") {
@@ -66,10 +66,10 @@ enum ValidateCommand {
         progress.finish()
         switch format {
         case "csv":
-            print(report.csv(), terminator: "")
-            FileHandle.standardError.write(Data(report.summary.utf8))
+            try Console.print(report.csv(), terminator: "")
+            Console.printError(report.summary)
         default:
-            print(report.table(tolerancePercent: tolerance), terminator: "")
+            try Console.print(report.table(tolerancePercent: tolerance), terminator: "")
         }
         if !report.failures(tolerancePercent: tolerance).isEmpty { exit(1) }
     }

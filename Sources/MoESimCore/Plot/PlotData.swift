@@ -63,7 +63,9 @@ public struct PlotData: Sendable {
         struct Key: Hashable { let series: Int; let x: Double }
         var seriesNames: [String] = [], seriesIndex: [String: Int] = [:]
         var categories: [String] = [], categoryIndex: [String: Int] = [:]
-        var keys: [Key] = [], sums: [Double] = [], counts: [Int] = [], slot: [Key: Int] = [:]
+        // Each sum is kept twice: as is, and scaled by 2^-600, which cannot overflow and gives the
+        // mean when the plain sum does (values near the largest Double).
+        var keys: [Key] = [], sums: [Double] = [], scaledSums: [Double] = [], counts: [Int] = [], slot: [Key: Int] = [:]
         var matched = 0, skipped = 0
         for (row, line) in zip(table.rows, table.lineNumbers) where filters.allSatisfy({ row[$0.index] == $0.value }) {
             matched += 1
@@ -86,10 +88,11 @@ public struct PlotData: Sendable {
             let key = Key(series: seriesIndex[name]!, x: x)
             if let index = slot[key] {
                 sums[index] += y
+                scaledSums[index] += y * 0x1p-600
                 counts[index] += 1
             } else {
                 slot[key] = keys.count
-                keys.append(key); sums.append(y); counts.append(1)
+                keys.append(key); sums.append(y); scaledSums.append(y * 0x1p-600); counts.append(1)
             }
         }
 
@@ -110,7 +113,10 @@ public struct PlotData: Sendable {
 
         series = seriesNames.indices.map { s in
             let points = keys.indices.filter { keys[$0].series == s }
-                .map { Point(x: keys[$0].x, y: sums[$0] / Double(counts[$0]), rowCount: counts[$0]) }
+                .map { i -> Point in
+                    let mean = sums[i].isFinite ? sums[i] / Double(counts[i]) : scaledSums[i] / Double(counts[i]) * 0x1p600
+                    return Point(x: keys[i].x, y: mean, rowCount: counts[i])
+                }
                 .sorted { $0.x < $1.x }
             return Series(name: seriesNames[s], points: points)
         }
