@@ -115,7 +115,24 @@ public enum AtomicFile {
             }
         }
         return (parent.isEmpty ? "" : parent + "/")
-            + ".\((path as NSString).lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+            + temporaryName(for: (path as NSString).lastPathComponent)
+    }
+
+    /// ".NAME.tmp-PID", or, when that would exceed `maxNameBytes`, NAME cut to fit and followed by
+    /// a hash of the whole name (so two long names with a common start still get two files).
+    static func temporaryName(for name: String) -> String {
+        let suffix = ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        guard 1 + name.utf8.count + suffix.utf8.count > maxNameBytes else { return "." + name + suffix }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let tag = "-" + String(hash, radix: 16)
+        var kept = "", budget = maxNameBytes - 1 - tag.utf8.count - suffix.utf8.count
+        for character in name {
+            budget -= character.utf8.count
+            guard budget >= 0 else { break }
+            kept.append(character)
+        }
+        return "." + kept + tag + suffix
     }
 
     /// The error for a temporary file that could not be created beside `path`.
