@@ -32,7 +32,8 @@ enum PlotCommand {
     Rows that share a (--by value, x) are averaged into one point, and a note on stderr says
     so; rows with an empty y (or, for line plots, an empty x) are skipped with a note.
     Exit codes: 0 ok, 64 usage, 65 bad CSV data (the message names the line, column and
-    value), 66 missing CSV file, 73 cannot write the figure. Nothing is written on error.
+    value), 66 missing CSV file, 73 cannot write the figure, 74 stdout (-o -) cannot be written.
+    Nothing is written on error.
 
     EXAMPLES:
       moesim simulate scenarios/*.json --format csv > all.csv
@@ -65,8 +66,9 @@ enum PlotCommand {
         guard let output = try args.outputPath("-o") ?? args.outputPath("--out") else {
             throw CommandLineError.usage("plot needs -o FIG.svg, the file to write (or - for stdout)", command: "plot")
         }
-        let kind = PlotRequest.Kind(rawValue: try args.choice("--kind", allowed: PlotRequest.Kind.allCases.map(\.rawValue),
-                                                               default: PlotRequest.Kind.line.rawValue))!
+        let kindName = try args.choice("--kind", allowed: PlotRequest.Kind.allCases.map(\.rawValue),
+                                       default: PlotRequest.Kind.line.rawValue)
+        let kind = PlotRequest.Kind(rawValue: kindName) ?? .line  // `choice` allowed only the kinds' names
         if kind == .bar && args.has("--log-x") {
             throw CommandLineError.usage("--log-x needs a numeric x axis; a bar chart's x axis holds categories "
                 + "(use --kind line, or drop --log-x)", command: "plot")

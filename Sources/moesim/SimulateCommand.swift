@@ -25,8 +25,11 @@ enum SimulateCommand {
                                scenario with "simulation": {"network": "flow"} (the default).
       -h, --help               Show this help.
 
-    All files are read and validated before anything runs; on any error nothing is written.
-    Exit codes: 0 ok, 64 usage, 65 bad scenario data, 66 missing file, 73 cannot write output.
+    All files are read and validated, and every output path checked, before anything runs; the
+    outputs are written together at the end, so on any error nothing is written. A symbolic link
+    stays a link (its target is replaced); a device or pipe (--timeline /dev/null) is written through.
+    Exit codes: 0 ok, 64 usage, 65 bad scenario data, 66 missing file, 73 cannot write output,
+    74 stdout cannot be written.
 
     EXAMPLES:
       moesim simulate scenarios/quickstart.json

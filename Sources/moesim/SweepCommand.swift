@@ -37,7 +37,7 @@ enum SweepCommand {
     Progress goes to stderr. Sweeps of many points run fastest under the analytical network model
     (--set simulation.network=analytical, or set it in FILE).
     Exit codes: 0 ok, 64 usage (bad --set, path or value), 65 bad scenario or results file,
-    66 missing file, 73 cannot write output.
+    66 missing file, 73 cannot write output, 74 stdout cannot be written.
 
     EXAMPLES:
       moesim sweep scenarios/sweep-k.json --set 'routing.strategies[1].k+routing.strategies[2].k=1:8'

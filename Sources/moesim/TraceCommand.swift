@@ -32,7 +32,8 @@ enum TraceCommand {
                --weights: gate weights of the ids, same shape (default 1/k each).
 
     Outputs are written atomically: on any error nothing is written.
-    Exit codes: 0 ok, 64 usage, 65 bad trace data, 66 missing input file, 73 cannot write output.
+    Exit codes: 0 ok, 64 usage, 65 bad trace data, 66 missing input file, 73 cannot write output,
+    74 stdout cannot be written.
 
     EXAMPLES:
       moesim trace generate --experts 64 --layers 2 --tokens 8192 --steps 4 --gpus 8 --zipf 1.2 -o zipf.moetrace

@@ -29,7 +29,7 @@ enum ValidateCommand {
       -h, --help        Show this help.
 
     EXIT STATUS: 0 when every row is within the tolerance, 1 when some row is not (the table
-    names them), 64/65/66 for bad flags, bad data or a missing file.
+    names them), 64/65/66 for bad flags, bad data or a missing file, 74 when stdout cannot be written.
 
     EXAMPLES:
       moesim validate

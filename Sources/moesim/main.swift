@@ -34,6 +34,7 @@ EXAMPLES:
   moesim validate
   moesim trace generate --experts 64 --tokens 8192 --gpus 8 --zipf 1.2 -o zipf.moetrace
 
+An option given twice is an error, except --set (sweep) and --where (plot).
 Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
 73 output not writable, 74 I/O error (stdout could not be written).
 """
