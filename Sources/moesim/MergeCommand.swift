@@ -47,6 +47,10 @@ enum MergeCommand {
                                              command: "merge")
             }
             seen[identity] = path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw CommandLineError.missingFile("\(path): is a directory, not a shard; list the shard files (e.g. shards/*.csv)")
+            }
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw CommandLineError.data("\(path): cannot be read as UTF-8 text; it is not a sweep's output")
             }

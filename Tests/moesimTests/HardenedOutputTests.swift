@@ -219,12 +219,17 @@ final class HardenedOutputTests: MoesimTestCase {
         assertStatus(try moesim("plot", path("w.csv"), "--x", "x", "--y", "y", "--where", "k=a", "--where", "x=1", "-o", path("w.svg")), 0)
     }
 
-    func testADirectoryGivenAsTheScenarioIsNamedAsSuch() throws {
+    func testADirectoryGivenAsAnInputIsNamedAsSuch() throws {
         try FileManager.default.createDirectory(atPath: path("dir"), withIntermediateDirectories: true)
         let run = try moesim("simulate", path("dir"))
         assertFailure(run, 66, mentions: [path("dir"), "it is a directory"])
         XCTAssertFalse(run.stderr.contains("NSCocoaErrorDomain"), run.brief)
         assertFailure(try moesim("sweep", path("dir"), "--set", "cluster.nodes=1"), 66, mentions: ["it is a directory"])
+        // Every command that reads a file says the same: an input that cannot be opened is 66.
+        assertFailure(try moesim("plot", path("dir"), "--x", "a", "--y", "b", "-o", path("f.svg")), 66,
+                      mentions: ["it is a directory"])
+        assertFailure(try moesim("validate", path("dir")), 66, mentions: ["it is a directory"])
+        assertFailure(try moesim("merge", path("out.csv"), path("dir")), 66, mentions: ["is a directory"])
     }
 
     func testATinyMeasurementGivesABoundedErrorPercentage() throws {

@@ -80,12 +80,10 @@ public struct PlotData: Sendable {
                 x = try number(xText, line: line, column: request.xColumn, logarithmicFlag: request.logarithmicX ? "--log-x" : nil,
                                hint: "a line plot needs a numeric --x; use --kind bar to plot over text categories")
             case .bar:
-                if categoryIndex[xText] == nil { categoryIndex[xText] = categories.count; categories.append(xText) }
-                x = Double(categoryIndex[xText]!)
+                x = Double(Self.index(of: xText, in: &categories, positions: &categoryIndex))
             }
             let name = byIndex.map { row[$0] } ?? request.yColumn
-            if seriesIndex[name] == nil { seriesIndex[name] = seriesNames.count; seriesNames.append(name) }
-            let key = Key(series: seriesIndex[name]!, x: x)
+            let key = Key(series: Self.index(of: name, in: &seriesNames, positions: &seriesIndex), x: x)
             if let index = slot[key] {
                 sums[index] += y
                 scaledSums[index] += y * 0x1p-600
@@ -142,5 +140,14 @@ public struct PlotData: Sendable {
     /// The smallest and largest y of all points.
     public var yRange: ClosedRange<Double> { range(series.flatMap { $0.points.map(\.y) }) }
 
-    private func range(_ values: [Double]) -> ClosedRange<Double> { values.min()!...values.max()! }
+    /// `values`' span; never empty here (`init` refuses a plot without points).
+    private func range(_ values: [Double]) -> ClosedRange<Double> { (values.min() ?? 0)...(values.max() ?? 0) }
+
+    /// The position of `value` in `names` (first-appearance order), appended when new.
+    private static func index(of value: String, in names: inout [String], positions: inout [String: Int]) -> Int {
+        if let known = positions[value] { return known }
+        positions[value] = names.count
+        names.append(value)
+        return names.count - 1
+    }
 }
