@@ -32,8 +32,8 @@ enum PlotCommand {
     Rows that share a (--by value, x) are averaged into one point, and a note on stderr says
     so; rows with an empty y (or, for line plots, an empty x) are skipped with a note.
     Exit codes: 0 ok, 64 usage, 65 bad CSV data (the message names the line, column and
-    value), 66 CSV file missing or not openable, 73 cannot write the figure, 74 stdout (-o -) cannot be written.
-    Nothing is written on error.
+    value), 66 CSV file missing or not openable, 73 cannot write the figure, 74 stdout
+    (-o -) cannot be written. Nothing is written on error.
 
     EXAMPLES:
       moesim simulate scenarios/*.json --format csv > all.csv
