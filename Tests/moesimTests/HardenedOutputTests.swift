@@ -83,6 +83,19 @@ final class HardenedOutputTests: MoesimTestCase {
             XCTAssertEqual(fileType("/dev/null"), .typeCharacterSpecial, arguments.joined(separator: " "))
         }
         XCTAssertEqual(fileType(path("dev.moetrace")), .typeSymbolicLink)
+
+        // A named pipe is written through to its reader and stays a pipe.
+        XCTAssertEqual(mkfifo(path("pipe.svg"), 0o600), 0)
+        let fifo = path("pipe.svg"), received = DispatchGroup()
+        final class Received: @unchecked Sendable { var data = Data() }  // written by the reader, read after wait()
+        let figure = Received()
+        DispatchQueue.global().async(group: received) {
+            figure.data = FileHandle(forReadingAtPath: fifo)?.readDataToEndOfFile() ?? Data()
+        }
+        assertStatus(try moesim("plot", path("v.csv"), "--x", "x", "--y", "y", "-o", fifo), 0)
+        XCTAssertEqual(received.wait(timeout: .now() + 60), .success)
+        XCTAssertTrue(String(decoding: figure.data, as: UTF8.self).contains("<svg "))
+        XCTAssertEqual(fileType(fifo), .typeFIFO)
         if manager.fileExists(atPath: "/dev/full") {
             assertFailure(try moesim("plot", path("v.csv"), "--x", "x", "--y", "y", "-o", "/dev/full"), 73,
                           mentions: ["/dev/full", "No space left on device"])
@@ -127,6 +140,13 @@ final class HardenedOutputTests: MoesimTestCase {
                       mentions: ["bytes long", "at most 255"])
         XCTAssertFalse(exists("tl2.json"))
         XCTAssertFalse(exists("long"))
+        // A directory this process may not write in is found before the run too (root may write anywhere).
+        if getuid() != 0 {
+            try FileManager.default.createDirectory(atPath: path("locked"), withIntermediateDirectories: true)
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: path("locked"))
+            defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path("locked")) }
+            assertFailure(try moesim("simulate", corrupt, "--out", path("locked/sub")), 73, mentions: ["cannot create files in"])
+        }
         // The timeline and an --out file naming the same file are refused, nothing written.
         assertFailure(try moesim("simulate", flow, "--timeline", path("same/f.csv"), "--out", path("same")), 73,
                       mentions: ["same/f.csv", "also another output"])

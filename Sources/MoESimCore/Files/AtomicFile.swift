@@ -76,7 +76,8 @@ public enum AtomicFile {
 
     /// Where the bytes for `path` go, checked before anything is written: symbolic links are
     /// followed (a link to a missing file creates that file), the name must fit `maxNameBytes`,
-    /// and the nearest existing ancestor directory must be a directory.
+    /// the nearest existing ancestor must be a directory this process may write in, and a
+    /// device or FIFO must be writable.
     /// - Throws: `WriteError` for an empty path, a too-long name, a directory, socket or block
     ///   device in the way, a file where a directory must be, or a symbolic-link loop.
     /// - Complexity: O(path components + links followed) system calls.
@@ -91,8 +92,12 @@ public enum AtomicFile {
         var status = stat()
         if lstat(target, &status) == 0 {
             switch status.st_mode & S_IFMT {
-            case S_IFREG: return .replace(path: target)
-            case S_IFCHR, S_IFIFO: return .writeThrough(path: target)
+            case S_IFREG:
+                try checkAncestors(of: target, reportedAs: path)
+                return .replace(path: target)
+            case S_IFCHR, S_IFIFO:
+                guard access(target, W_OK) == 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+                return .writeThrough(path: target)
             case S_IFDIR:
                 throw WriteError(path: path, reason: "a directory is in the way; move it or choose another output path")
             default:
@@ -159,20 +164,24 @@ public enum AtomicFile {
         throw WriteError(path: path, reason: "too many levels of symbolic links")
     }
 
-    /// Throws unless the nearest existing ancestor of `path` is a directory (missing ones are
-    /// created when the file is written).
+    /// Throws unless the nearest existing ancestor of `path` is a directory this process may
+    /// create files in (missing directories below it are created when the file is written).
     private static func checkAncestors(of path: String, reportedAs reported: String) throws {
         var ancestor = (path as NSString).deletingLastPathComponent
-        while !ancestor.isEmpty {
+        while true {
+            let directory = ancestor.isEmpty ? "." : ancestor
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isDirectory) {
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else {
-                    throw WriteError(path: reported, reason: "\(ancestor) is not a directory")
+                    throw WriteError(path: reported, reason: "\(directory) is not a directory")
+                }
+                guard access(directory, W_OK | X_OK) == 0 else {
+                    throw WriteError(path: reported, reason: "cannot create files in \(directory): \(String(cString: strerror(errno)))")
                 }
                 return
             }
             let parent = (ancestor as NSString).deletingLastPathComponent
-            if parent == ancestor { return }
+            if parent == ancestor || ancestor.isEmpty { return }
             ancestor = parent
         }
     }
