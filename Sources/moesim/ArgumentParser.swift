@@ -2,8 +2,8 @@ import Foundation
 
 /// A small POSIX-style parser: `--flag value`, `--flag=value`, boolean `--flag`,
 /// positional arguments, and `--` to end options. Unknown flags are usage errors, and so is a
-/// value flag given twice unless it is repeatable (`--set`, `--where`): then `allValues` holds
-/// every value in command-line order.
+/// flag given twice unless it is repeatable (`--set`, `--where`): then `allValues` holds every
+/// value in command-line order.
 struct ArgumentParser {
     let command: String
     private(set) var positionals: [String] = []
@@ -12,8 +12,8 @@ struct ArgumentParser {
 
     /// Parses `arguments` given the flags that take a value, those of them that may be given more
     /// than once, and the boolean flags.
-    /// - Throws: `CommandLineError.usage` naming an unknown flag, a flag without its value, or a
-    ///   non-repeatable value flag given twice.
+    /// - Throws: `CommandLineError.usage` naming an unknown flag, a flag without its value, a
+    ///   boolean flag with one, or a non-repeatable flag given twice.
     init(command: String, arguments: [String], valueFlags: [String], repeatableFlags: [String] = [],
          booleanFlags: [String]) throws {
         self.command = command
@@ -33,8 +33,11 @@ struct ArgumentParser {
                 name = String(argument[..<equals])
                 inline = String(argument[argument.index(after: equals)...])
             }
-            if booleanFlags.contains(name) && inline == nil {
-                switches.insert(name)
+            if booleanFlags.contains(name) {
+                guard inline == nil else { throw CommandLineError.usage("\(name) takes no value", command: command) }
+                guard switches.insert(name).inserted else {
+                    throw CommandLineError.usage("\(name) is given more than once; give it once", command: command)
+                }
             } else if valueFlags.contains(name) || repeatableFlags.contains(name) {
                 if values[name] != nil && !repeatableFlags.contains(name) {
                     throw CommandLineError.usage("\(name) is given more than once; give it once", command: command)

@@ -231,6 +231,9 @@ final class HardenedOutputTests: MoesimTestCase {
             (["sweep", scenario, "--set", "cluster.nodes=1", "--jobs", "1", "--jobs", "2"], "--jobs is given more than once"),
             (["plot", path("v.csv"), "--x", "x", "--x", "y", "--y", "y", "-o", path("a.svg")], "--x is given more than once"),
             (["plot", path("v.csv"), "--x", "x", "--y", "y", "-o", path("a.svg"), "--out", path("b.svg")], "-o and --out"),
+            (["plot", path("v.csv"), "--x", "x", "--y", "y", "--log-y", "--log-y", "-o", path("a.svg")],
+             "--log-y is given more than once"),
+            (["sweep", scenario, "--set", "cluster.nodes=1", "--out", path("s.csv"), "--resume=yes"], "--resume takes no value"),
         ]
         for (arguments, message) in cases {
             assertFailure(try moesim(arguments), 64, mentions: [message])
