@@ -7,7 +7,20 @@ import XCTest
 /// lines, duplicated rows). Each case must end in a typed error of the reader's domain (which
 /// the CLI maps to an exit code) or in a parse whose result satisfies the reader's promises;
 /// a crash fails the whole run. Same seeds, same cases: a failure is reproducible by its index.
+///
+/// A longer run for nightly use: `MOESIM_FUZZ_SCALE=100 swift test --filter CSVReaderFuzzTests`
+/// multiplies the case counts; `MOESIM_FUZZ_SEED=N` shifts every seed to explore other cases.
 final class CSVReaderFuzzTests: XCTestCase {
+    /// `count` times MOESIM_FUZZ_SCALE (default 1).
+    static func cases(_ count: Int) -> Int {
+        count * max(1, Int(ProcessInfo.processInfo.environment["MOESIM_FUZZ_SCALE"] ?? "") ?? 1)
+    }
+
+    /// A generator for `seed`, shifted by MOESIM_FUZZ_SEED (default 0).
+    static func generator(_ seed: UInt64) -> Generator {
+        Generator(state: seed &+ (UInt64(ProcessInfo.processInfo.environment["MOESIM_FUZZ_SEED"] ?? "") ?? 0) &* 0x1_0000)
+    }
+
     /// SplitMix64: a tiny, well-mixed generator that makes every case reproducible.
     struct Generator {
         var state: UInt64
@@ -66,9 +79,9 @@ final class CSVReaderFuzzTests: XCTestCase {
     }
 
     func testMergeOfMutatedShardsFailsCleanlyOrKeepsEveryRow() throws {
-        var random = Generator(state: 22)
+        var random = Self.generator(22)
         var merged = 0
-        for index in 0..<1500 {
+        for index in 0..<Self.cases(1500) {
             var shards = [(path: "s0.csv", text: Self.shard(0, of: 2)), (path: "s1.csv", text: Self.shard(1, of: 2))]
             let victim = random.below(2)
             shards[victim].text = Self.mutate(shards[victim].text, &random)
@@ -94,10 +107,10 @@ final class CSVReaderFuzzTests: XCTestCase {
         #" (x|y|x1|x2|y1|y2|cx|cy|width|height|d|transform|data-[xy]-m(in|ax))="[^"]*(nan|inf)"#
 
     func testPlotOfMutatedTablesFailsCleanlyOrDrawsFiniteFigures() throws {
-        var random = Generator(state: 2022)
+        var random = Self.generator(2022)
         let base = "x,y,k\n1,2.5,a\n2,1e308,b\n3,-4,a\n\"4\",0,\"b,c\"\n5,7,a\n"
         var drawn = 0
-        for index in 0..<1500 {
+        for index in 0..<Self.cases(1500) {
             let text = Self.mutate(base, &random)
             let kind: PlotRequest.Kind = random.below(2) == 0 ? .line : .bar
             let request = PlotRequest(xColumn: "x", yColumn: "y", byColumn: random.below(2) == 0 ? "k" : nil, kind: kind,
@@ -128,9 +141,9 @@ final class CSVReaderFuzzTests: XCTestCase {
                                          to: directory.appendingPathComponent("\(id).json"))
         let base = "id,metric,measured,unit,note\n\(id),bottleneck_bandwidth,153,GB/s,\"NVLink, FP8\"\n"
         let file = directory.appendingPathComponent("m.csv")
-        var random = Generator(state: 1853)
+        var random = Self.generator(1853)
         var loaded = 0
-        for index in 0..<300 {
+        for index in 0..<Self.cases(300) {
             try Data(Self.mutate(base, &random).utf8).write(to: file)
             do {
                 let set = try ValidationSet(measurementFiles: [file.path])
