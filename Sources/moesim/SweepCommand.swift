@@ -108,7 +108,7 @@ enum SweepCommand {
             throw CommandLineError(error, command: "sweep")
         }
         progress.finish()
-        try outputFile?.close()
+        do { try outputFile?.close() } catch let error as SweepError { throw CommandLineError(error, command: "sweep") }
         var summary = String(format: "sweep: %d point(s) in %.1f s with %d job(s)", remaining,
                              Date().timeIntervalSince(start), min(jobs, max(remaining, 1)))
         if let shard { summary += " (shard \(shard.index)/\(shard.count) of a \(plan.grid.pointCount)-point grid)" }

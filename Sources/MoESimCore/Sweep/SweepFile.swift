@@ -60,7 +60,10 @@ public final class SweepFile {
     }
 
     /// Closes the file; every appended row is then in it.
+    /// - Throws: `SweepError.cannotWrite` when the system reports a failed write on closing.
     public func close() throws {
-        try handle.close()
+        do { try handle.close() } catch {
+            throw SweepError.cannotWrite("cannot finish \(path): \(error.localizedDescription)")
+        }
     }
 }
