@@ -51,6 +51,8 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory).sorted(), ["link.csv", "sub", "target.csv"])
         // The same file twice, by two spellings, is refused before anything changes.
         XCTAssertThrowsError(try AtomicFile.write([("x", path("target.csv")), ("y", path("link.csv"))]))
+        XCTAssertThrowsError(try AtomicFile.write([("x", path("new.csv")), ("y", directory + "/./sub/../new.csv")]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("new.csv")))
         XCTAssertEqual(try String(contentsOfFile: path("target.csv"), encoding: .utf8), "new")
     }
 

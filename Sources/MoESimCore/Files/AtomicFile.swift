@@ -23,6 +23,13 @@ public enum AtomicFile {
         case replace(path: String)
         /// `path` is a character device or a FIFO: opened and written in place, never replaced.
         case writeThrough(path: String)
+
+        /// The file the bytes reach.
+        public var path: String {
+            switch self {
+            case .replace(let path), .writeThrough(let path): return path
+            }
+        }
     }
 
     /// The longest file name (one path component) file systems accept, in bytes (NAME_MAX).
@@ -43,7 +50,9 @@ public enum AtomicFile {
     public static func write(_ files: [(text: String, path: String)]) throws {
         let manager = FileManager.default
         let destinations = try files.map { try destination(of: $0.path) }
-        for (index, destination) in destinations.enumerated() where destinations[..<index].contains(destination) {
+        // Spelled apart (out/a.csv, ./out/a.csv), two outputs on one file would share a temporary file.
+        let targets = destinations.map { ($0.path as NSString).standardizingPath }
+        for (index, target) in targets.enumerated() where targets[..<index].contains(target) {
             throw WriteError(path: files[index].path, reason: "the same file is also another output of this run")
         }
         var renames: [(temporary: String, target: String, path: String)] = []
