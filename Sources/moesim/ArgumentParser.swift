@@ -1,16 +1,21 @@
 import Foundation
 
 /// A small POSIX-style parser: `--flag value`, `--flag=value`, boolean `--flag`,
-/// positional arguments, and `--` to end options. Unknown flags are usage errors. A value flag
-/// given twice keeps every value (`allValues`); `value` is the last one.
+/// positional arguments, and `--` to end options. Unknown flags are usage errors, and so is a
+/// flag given twice unless it is repeatable (`--set`, `--where`): then `allValues` holds every
+/// value in command-line order.
 struct ArgumentParser {
     let command: String
     private(set) var positionals: [String] = []
     private var values: [String: [String]] = [:]
     private var switches: Set<String> = []
 
-    /// Parses `arguments` given the flags that take a value and the boolean flags.
-    init(command: String, arguments: [String], valueFlags: [String], booleanFlags: [String]) throws {
+    /// Parses `arguments` given the flags that take a value, those of them that may be given more
+    /// than once, and the boolean flags.
+    /// - Throws: `CommandLineError.usage` naming an unknown flag, a flag without its value, a
+    ///   boolean flag with one, or a non-repeatable flag given twice.
+    init(command: String, arguments: [String], valueFlags: [String], repeatableFlags: [String] = [],
+         booleanFlags: [String]) throws {
         self.command = command
         var index = 0
         var optionsEnded = false
@@ -28,9 +33,15 @@ struct ArgumentParser {
                 name = String(argument[..<equals])
                 inline = String(argument[argument.index(after: equals)...])
             }
-            if booleanFlags.contains(name) && inline == nil {
-                switches.insert(name)
-            } else if valueFlags.contains(name) {
+            if booleanFlags.contains(name) {
+                guard inline == nil else { throw CommandLineError.usage("\(name) takes no value", command: command) }
+                guard switches.insert(name).inserted else {
+                    throw CommandLineError.usage("\(name) is given more than once; give it once", command: command)
+                }
+            } else if valueFlags.contains(name) || repeatableFlags.contains(name) {
+                if values[name] != nil && !repeatableFlags.contains(name) {
+                    throw CommandLineError.usage("\(name) is given more than once; give it once", command: command)
+                }
                 if let inline {
                     values[name, default: []].append(inline)
                 } else {
@@ -41,15 +52,26 @@ struct ArgumentParser {
                     index += 1
                 }
             } else {
-                let known = (valueFlags + booleanFlags).sorted().joined(separator: ", ")
+                let known = (valueFlags + repeatableFlags + booleanFlags).sorted().joined(separator: ", ")
                 throw CommandLineError.usage("unknown option \(name) for `moesim \(command)` (known: \(known))",
                                              command: command)
             }
         }
     }
 
-    /// The last value given for `flag`.
+    /// The value given for `flag` (the last one of a repeatable flag).
     func value(_ flag: String) -> String? { values[flag]?.last }
+
+    /// The output path given with `flag`, nil when absent.
+    /// - Throws: `CommandLineError.usage` for an empty path (`--out ''`), which would otherwise
+    ///   quietly mean the current directory.
+    func outputPath(_ flag: String) throws -> String? {
+        guard let path = value(flag) else { return nil }
+        guard !path.isEmpty else {
+            throw CommandLineError.usage("\(flag) needs a path (got an empty one)", command: command)
+        }
+        return path
+    }
     /// Every value given for a repeatable `flag`, in command-line order.
     func allValues(_ flag: String) -> [String] { values[flag] ?? [] }
     func has(_ flag: String) -> Bool { switches.contains(flag) }

@@ -84,7 +84,7 @@ enum BenchCommand {
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "bench", arguments: arguments,
                                       valueFlags: ["--tokens", "--experts", "--repeat", "--gpus", "--patterns", "--precision", "--budget", "--jobs", "--bytes"], booleanFlags: ["-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         switch args.positionals {
         case ["routing"]: try runRouting(args)
         case ["network"]: try runNetwork(args)
@@ -103,40 +103,31 @@ enum BenchCommand {
     }
 
     private static func runNetwork(_ args: ArgumentParser) throws {
-        let gpusText = args.value("--gpus") ?? "64,256,1024"
-        let counts = gpusText.split(separator: ",").map { Int($0) }
-        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 8 && $0! % 8 == 0 && $0! <= Scenario.maxGPUs }) else {
-            throw CommandLineError.usage("--gpus must list multiples of 8 up to \(Scenario.maxGPUs) (got \"\(gpusText)\")",
-                                         command: "bench")
-        }
-        let patternsText = args.value("--patterns") ?? "uniform,zipf"
-        let patterns = patternsText.split(separator: ",").map { NetworkBenchmark.Pattern(rawValue: String($0)) }
-        guard !patterns.isEmpty, patterns.allSatisfy({ $0 != nil }) else {
-            throw CommandLineError.usage("--patterns must list uniform and/or zipf (got \"\(patternsText)\")", command: "bench")
-        }
+        let counts = try list(args, "--gpus", default: "64,256,1024", parse: { Int($0) },
+                              allowed: { $0 >= 8 && $0 % 8 == 0 && $0 <= Scenario.maxGPUs },
+                              expected: "multiples of 8 up to \(Scenario.maxGPUs)")
+        let patterns = try list(args, "--patterns", default: "uniform,zipf", parse: NetworkBenchmark.Pattern.init(rawValue:),
+                                allowed: { _ in true }, expected: "uniform and/or zipf")
         let budgetText = args.value("--budget") ?? "60"
         guard let budget = Double(budgetText), budget > 0, budget <= 1e6 else {
             throw CommandLineError.usage("--budget must be a number of seconds in (0, 1e6] (got \"\(budgetText)\")",
                                          command: "bench")
         }
-        let precisionText = args.value("--precision") ?? String(describing: FlowNetwork.defaultPrecision)
-        let precisions = precisionText.split(separator: ",").map { Double($0) }
-        guard !precisions.isEmpty, precisions.allSatisfy({ $0.map(FlowNetwork.precisionRange.contains) ?? false }) else {
-            throw CommandLineError.usage("--precision must list numbers in [1e-9, 0.01] (got \"\(precisionText)\")",
-                                         command: "bench")
-        }
+        let precisions = try list(args, "--precision", default: String(describing: FlowNetwork.defaultPrecision),
+                                  parse: { Double($0) }, allowed: FlowNetwork.precisionRange.contains,
+                                  expected: "numbers in [1e-9, 0.01]")
         let repeats = try args.integer("--repeat", default: 1, in: 1...1000)
-        print(NetworkBenchmark.csvHeader, terminator: "")
-        for gpus in counts.map({ $0! }) {
-            for pattern in patterns.map({ $0! }) {
+        try Console.print(NetworkBenchmark.csvHeader, terminator: "")
+        for gpus in counts {
+            for pattern in patterns {
                 let traffic = NetworkBenchmark.traffic(pattern, gpus: gpus)
-                for (model, precision) in NetworkBenchmark.runs(precisions: precisions.map { $0! }) {
+                for (model, precision) in NetworkBenchmark.runs(precisions: precisions) {
                     let label = precision.map { "\(model.rawValue) at precision \($0)" } ?? model.rawValue
-                    FileHandle.standardError.write(Data("bench network: \(pattern.rawValue), \(gpus) GPUs, \(label)…\n".utf8))
+                    Console.printError("bench network: \(pattern.rawValue), \(gpus) GPUs, \(label)…\n")
                     let row = NetworkBenchmark.measure(pattern, model: model, traffic: traffic,
                                                        precision: precision ?? FlowNetwork.defaultPrecision,
                                                        repeats: repeats, budgetSeconds: budget)
-                    print(row.csvLine, terminator: "")
+                    try Console.print(row.csvLine, terminator: "")
                 }
             }
         }
@@ -144,12 +135,21 @@ enum BenchCommand {
 
     /// `--jobs LIST`: the job counts to time (default 1,2).
     private static func jobCounts(_ args: ArgumentParser) throws -> [Int] {
-        let jobsText = args.value("--jobs") ?? "1,2"
-        let jobCounts = jobsText.split(separator: ",").map { Int($0) }
-        guard !jobCounts.isEmpty, jobCounts.allSatisfy({ ($0 ?? 0) >= 1 && $0! <= 1024 }) else {
-            throw CommandLineError.usage("--jobs must list job counts in [1, 1024] (got \"\(jobsText)\")", command: "bench")
+        try list(args, "--jobs", default: "1,2", parse: { Int($0) }, allowed: (1...1024).contains,
+                 expected: "job counts in [1, 1024]")
+    }
+
+    /// The comma-separated values of `flag` (`defaultText` when absent), each read by `parse` and
+    /// accepted by `allowed`; else a usage error saying the flag must list `expected`.
+    private static func list<Value>(_ args: ArgumentParser, _ flag: String, default defaultText: String,
+                                    parse: (String) -> Value?, allowed: (Value) -> Bool, expected: String) throws -> [Value] {
+        let text = args.value(flag) ?? defaultText
+        let items = text.split(separator: ",").map { String($0) }
+        let values = items.compactMap(parse).filter(allowed)
+        guard !items.isEmpty, values.count == items.count else {
+            throw CommandLineError.usage("\(flag) must list \(expected) (got \"\(text)\")", command: "bench")
         }
-        return jobCounts.map { $0! }
+        return values
     }
 
     private static func runScenario(file: String, _ args: ArgumentParser) throws {
@@ -157,7 +157,7 @@ enum BenchCommand {
         let counts = try jobCounts(args)
         let scenario: Scenario
         do { scenario = try Scenario.load(file: file) } catch let error as ScenarioError { throw CommandLineError(error) }
-        print(ScenarioBenchmark.csvHeader, terminator: "")
+        try Console.print(ScenarioBenchmark.csvHeader, terminator: "")
         var oneJobSeconds: Double?
         for jobs in counts {
             let progress = Progress(label: "bench scenario \(scenario.name), \(jobs) job(s)", unit: "batches")
@@ -166,13 +166,13 @@ enum BenchCommand {
             }
             progress.finish()
             oneJobSeconds = row.oneJobSeconds
-            print(row.csvLine, terminator: "")
+            try Console.print(row.csvLine, terminator: "")
         }
     }
 
     private static func runSweep(_ args: ArgumentParser) throws {
         let plan = try SweepBenchmark.plan()
-        print(SweepBenchmark.csvHeader, terminator: "")
+        try Console.print(SweepBenchmark.csvHeader, terminator: "")
         var oneJobSeconds: Double?
         for jobs in try jobCounts(args) {
             let progress = Progress(label: "bench sweep, \(jobs) job(s)", unit: "points")
@@ -181,7 +181,7 @@ enum BenchCommand {
             }
             progress.finish()
             oneJobSeconds = row.oneJobSeconds
-            print(row.csvLine, terminator: "")
+            try Console.print(row.csvLine, terminator: "")
         }
     }
 
@@ -193,14 +193,14 @@ enum BenchCommand {
         let header = TraceBenchmark.header(bytes: bytes)
         let path = TraceBenchmark.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        print(TraceBenchmark.csvHeader, terminator: "")
+        try Console.print(TraceBenchmark.csvHeader, terminator: "")
         for phase in TraceBenchmark.Phase.allCases {
-            FileHandle.standardError.write(Data("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n".utf8))
+            Console.printError("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n")
             let row: TraceBenchmark.Row
             do { row = try TraceBenchmark.measure(phase, path: path, header: header) } catch let error as AtomicFile.WriteError {
                 throw CommandLineError.cannotWrite("\(error)")
             }
-            print(row.csvLine, terminator: "")
+            try Console.print(row.csvLine, terminator: "")
         }
     }
 
@@ -209,20 +209,17 @@ enum BenchCommand {
         guard let tokens = Int(tokensText), tokens >= 1, tokens <= 1_000_000_000 else {
             throw CommandLineError.usage("--tokens must be an integer in [1, 1e9] (got \"\(tokensText)\")", command: "bench")
         }
-        let expertsText = args.value("--experts") ?? "64,256"
-        let expertCounts = expertsText.split(separator: ",").map { Int($0) }
-        guard !expertCounts.isEmpty, expertCounts.allSatisfy({ ($0 ?? 0) >= 64 && $0! % 64 == 0 && $0! <= 65_536 }) else {
-            throw CommandLineError.usage("--experts must list multiples of 64 up to 65536 (got \"\(expertsText)\")",
-                                         command: "bench")
-        }
+        let expertCounts = try list(args, "--experts", default: "64,256", parse: { Int($0) },
+                                    allowed: { $0 >= 64 && $0 % 64 == 0 && $0 <= 65_536 },
+                                    expected: "multiples of 64 up to 65536")
         let repeats = try args.integer("--repeat", default: 3, in: 1...1000)
-        print(RoutingBenchmark.csvHeader, terminator: "")
-        for experts in expertCounts.map({ $0! }) {
+        try Console.print(RoutingBenchmark.csvHeader, terminator: "")
+        for experts in expertCounts {
             for (spec, probabilities) in RoutingBenchmark.cases() {
-                FileHandle.standardError.write(Data("bench routing: \(spec.label), \(experts) experts…\n".utf8))
+                Console.printError("bench routing: \(spec.label), \(experts) experts…\n")
                 let row = RoutingBenchmark.measure(spec, gateProbabilities: probabilities, experts: experts, tokens: tokens,
                                                    repeats: repeats)
-                print(row.csvLine, terminator: "")
+                try Console.print(row.csvLine, terminator: "")
             }
         }
     }

@@ -10,6 +10,8 @@ enum CommandLineError: Error, CustomStringConvertible {
     case missingFile(String)
     /// Output could not be written (exit 73, EX_CANTCREAT).
     case cannotWrite(String)
+    /// A write to standard output failed (exit 74, EX_IOERR).
+    case ioError(String)
 
     var exitCode: Int32 {
         switch self {
@@ -17,6 +19,7 @@ enum CommandLineError: Error, CustomStringConvertible {
         case .data: return 65
         case .missingFile: return 66
         case .cannotWrite: return 73
+        case .ioError: return 74
         }
     }
 
@@ -24,7 +27,7 @@ enum CommandLineError: Error, CustomStringConvertible {
         switch self {
         case let .usage(message, command):
             return "\(message)\nRun `moesim help \(command)` for usage."
-        case .data(let message), .missingFile(let message), .cannotWrite(let message):
+        case .data(let message), .missingFile(let message), .cannotWrite(let message), .ioError(let message):
             return message
         }
     }

@@ -32,7 +32,8 @@ enum PlotCommand {
     Rows that share a (--by value, x) are averaged into one point, and a note on stderr says
     so; rows with an empty y (or, for line plots, an empty x) are skipped with a note.
     Exit codes: 0 ok, 64 usage, 65 bad CSV data (the message names the line, column and
-    value), 66 missing CSV file, 73 cannot write the figure. Nothing is written on error.
+    value), 66 CSV file missing or not openable, 73 cannot write the figure, 74 stdout
+    (-o -) cannot be written. Nothing is written on error.
 
     EXAMPLES:
       moesim simulate scenarios/*.json --format csv > all.csv
@@ -44,10 +45,10 @@ enum PlotCommand {
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "plot", arguments: arguments,
-                                      valueFlags: ["--x", "--y", "--by", "--kind", "--where", "--title", "--x-label",
-                                                   "--y-label", "-o", "--out"],
+                                      valueFlags: ["--x", "--y", "--by", "--kind", "--title", "--x-label",
+                                                   "--y-label", "-o", "--out"], repeatableFlags: ["--where"],
                                       booleanFlags: ["--log-x", "--log-y", "-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         guard args.positionals.count == 1 else {
             throw CommandLineError.usage("plot takes one CSV FILE (got \(args.positionals.count))", command: "plot")
         }
@@ -59,11 +60,15 @@ enum PlotCommand {
         }
         let xColumn = try required("--x", "COL, the column for the x axis")
         let yColumn = try required("--y", "COL, the column for the y axis")
-        guard let output = args.value("-o") ?? args.value("--out"), !output.isEmpty else {
+        if args.value("-o") != nil && args.value("--out") != nil {
+            throw CommandLineError.usage("-o and --out name the same option; give one", command: "plot")
+        }
+        guard let output = try args.outputPath("-o") ?? args.outputPath("--out") else {
             throw CommandLineError.usage("plot needs -o FIG.svg, the file to write (or - for stdout)", command: "plot")
         }
-        let kind = PlotRequest.Kind(rawValue: try args.choice("--kind", allowed: PlotRequest.Kind.allCases.map(\.rawValue),
-                                                               default: PlotRequest.Kind.line.rawValue))!
+        let kindName = try args.choice("--kind", allowed: PlotRequest.Kind.allCases.map(\.rawValue),
+                                       default: PlotRequest.Kind.line.rawValue)
+        let kind = PlotRequest.Kind(rawValue: kindName) ?? .line  // `choice` allowed only the kinds' names
         if kind == .bar && args.has("--log-x") {
             throw CommandLineError.usage("--log-x needs a numeric x axis; a bar chart's x axis holds categories "
                 + "(use --kind line, or drop --log-x)", command: "plot")
@@ -86,14 +91,14 @@ enum PlotCommand {
         }
         let svg = SVGPlot.render(data)
         if output == "-" {
-            FileHandle.standardOutput.write(Data(svg.utf8))
+            try Console.print(svg, terminator: "")
         } else {
             do { try AtomicFile.write(svg, to: output) } catch {
                 throw CommandLineError.cannotWrite("\(error)")
             }
         }
         for note in data.notes {
-            FileHandle.standardError.write(Data("note: \(args.positionals[0]): \(note)\n".utf8))
+            Console.printError("note: \(args.positionals[0]): \(note)\n")
         }
     }
 }

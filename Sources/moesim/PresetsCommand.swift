@@ -22,7 +22,7 @@ enum PresetsCommand {
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "presets", arguments: arguments,
                                       valueFlags: ["--format"], booleanFlags: ["-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         guard args.positionals.count <= 1, args.positionals.allSatisfy({ ["clusters", "models"].contains($0) }) else {
             throw CommandLineError.usage("presets takes clusters or models, or nothing (got \(args.positionals.joined(separator: " ")))",
                                          command: "presets")
@@ -51,24 +51,24 @@ enum PresetsCommand {
         }
         if format == "csv" {
             if listed == "models" {
-                print(CSVWriter.render(header: modelHeader, rows: modelRows), terminator: "")
+                try Console.print(CSVWriter.render(header: modelHeader, rows: modelRows), terminator: "")
             } else {
-                print(CSVWriter.render(header: header, rows: rows), terminator: "")
+                try Console.print(CSVWriter.render(header: header, rows: rows), terminator: "")
             }
             return
         }
         if listed != "models" {
-            print(TableWriter.render(header: header, rows: rows,
+            try Console.print(TableWriter.render(header: header, rows: rows,
                                      rightAligned: header.indices.map { ![0, 2, 5].contains($0) }), terminator: "")
-            print("")
-            for preset in ClusterPreset.all { print("\(preset.name): \(preset.summary)") }
+            try Console.print("")
+            for preset in ClusterPreset.all { try Console.print("\(preset.name): \(preset.summary)") }
         }
-        if listed == nil { print("") }
+        if listed == nil { try Console.print("") }
         if listed != "clusters" {
-            print(TableWriter.render(header: modelHeader, rows: modelRows,
+            try Console.print(TableWriter.render(header: modelHeader, rows: modelRows,
                                      rightAligned: modelHeader.indices.map { $0 != 0 }), terminator: "")
-            print("")
-            for preset in ModelPreset.all { print("\(preset.name): \(preset.source)") }
+            try Console.print("")
+            for preset in ModelPreset.all { try Console.print("\(preset.name): \(preset.source)") }
         }
     }
 }

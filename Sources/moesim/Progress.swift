@@ -44,7 +44,7 @@ final class Progress {
     }
 
     private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        Console.printError(text)
     }
 
     /// "42 s", "3 min 5 s", "2 h 10 min".

@@ -25,8 +25,11 @@ enum SimulateCommand {
                                scenario with "simulation": {"network": "flow"} (the default).
       -h, --help               Show this help.
 
-    All files are read and validated before anything runs; on any error nothing is written.
-    Exit codes: 0 ok, 64 usage, 65 bad scenario data, 66 missing file, 73 cannot write output.
+    All files are read and validated, and every output path checked, before anything runs; the
+    outputs are written together at the end, so on any error nothing is written. A symbolic link
+    stays a link (its target is replaced); a device or pipe (--timeline /dev/null) is written through.
+    Exit codes: 0 ok, 64 usage, 65 bad scenario data, 66 missing file, 73 cannot write output,
+    74 stdout cannot be written.
 
     EXAMPLES:
       moesim simulate scenarios/quickstart.json
@@ -39,7 +42,7 @@ enum SimulateCommand {
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "simulate", arguments: arguments,
                                       valueFlags: ["--format", "--out", "--seed", "--jobs", "--timeline"], booleanFlags: ["-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         guard !args.positionals.isEmpty else {
             throw CommandLineError.usage("simulate needs at least one scenario FILE", command: "simulate")
         }
@@ -54,6 +57,9 @@ enum SimulateCommand {
             seed = value
         }
 
+        let outputDirectory = try args.outputPath("--out")
+        let timelinePath = try args.outputPath("--timeline")
+
         // Load and validate everything first: a bad file anywhere means nothing runs and nothing is written.
         var scenarios: [Scenario] = []
         var fileOfName: [String: String] = [:]
@@ -63,7 +69,7 @@ enum SimulateCommand {
                 throw CommandLineError(error)
             }
             if let seed { scenario.simulation.seed = seed }
-            if args.value("--out") != nil, let other = fileOfName[scenario.name] {
+            if outputDirectory != nil, let other = fileOfName[scenario.name] {
                 throw CommandLineError.usage("\(file) and \(other) both have name \"\(scenario.name)\"; "
                     + "with --out they would write the same file. Rename one.", command: "simulate")
             }
@@ -71,7 +77,6 @@ enum SimulateCommand {
             scenarios.append(scenario)
         }
 
-        let timelinePath = args.value("--timeline")
         if timelinePath != nil {
             guard scenarios.count == 1 else {
                 throw CommandLineError.usage("--timeline takes one scenario FILE (got \(scenarios.count))", command: "simulate")
@@ -83,11 +88,18 @@ enum SimulateCommand {
             }
         }
 
+        // Every output path is checked before anything runs; all of them are written together at the end.
+        let outputPaths = (timelinePath.map { [$0] } ?? [])
+            + scenarios.flatMap { scenario in outputDirectory.map { outputFiles(of: scenario, in: $0) } ?? [] }
+        for path in outputPaths {
+            do { try AtomicFile.checkTarget(path) } catch { throw CommandLineError.cannotWrite("\(error)") }
+        }
+
         for scenario in scenarios where scenario.simulation.network == .flow && scenario.cluster.gpuCount >= 512 {
-            FileHandle.standardError.write(Data(("note: \(scenario.name) runs \(scenario.cluster.gpuCount) GPUs under the flow model; "
+            Console.printError("note: \(scenario.name) runs \(scenario.cluster.gpuCount) GPUs under the flow model; "
                 + "with skewed traffic each all-to-all is slow (every flow completion re-shares the bandwidth of the flows "
                 + "still running), and slower at a finer simulation.flowPrecision than the default 1e-4. "
-                + "For fast sweeps set \"simulation\": {\"network\": \"analytical\"}.\n").utf8))
+                + "For fast sweeps set \"simulation\": {\"network\": \"analytical\"}.\n")
         }
 
         var results: [ScenarioResult] = []
@@ -98,32 +110,36 @@ enum SimulateCommand {
             })
             progress.finish()
         }
+        var files: [(text: String, path: String)] = []
         if let timelinePath, let timeline = results.first?.timeline {
-            do { try AtomicFile.write(TimelineWriter.render(timeline), to: timelinePath) } catch {
-                throw CommandLineError.cannotWrite("\(error)")
+            files.append((TimelineWriter.render(timeline), timelinePath))
+        }
+        if let outputDirectory {
+            for result in results {
+                let paths = outputFiles(of: result.scenario, in: outputDirectory)
+                files += zip([CSVWriter.summary([result]), DetailCSV.perGPU(result), DetailCSV.perExpert(result)], paths)
+                    .map { (text: $0, path: $1) }
             }
+        }
+        do { try AtomicFile.write(files) } catch { throw CommandLineError.cannotWrite("\(error)") }
+        if let timelinePath, let timeline = results.first?.timeline {
             let kernels = timeline.tracks.reduce(0) { $0 + $1.compute.count }
             let flows = timeline.tracks.reduce(0) { $0 + $1.flows.count }
-            FileHandle.standardError.write(Data(("timeline: \(kernels) kernels and \(flows) flows of the first step "
-                + "written to \(timelinePath) (open it in ui.perfetto.dev or chrome://tracing)\n").utf8))
+            Console.printError("timeline: \(kernels) kernels and \(flows) flows of the first step "
+                + "written to \(timelinePath) (open it in ui.perfetto.dev or chrome://tracing)\n")
         }
 
-        if let directory = args.value("--out") {
-            let files = results.flatMap { result -> [(text: String, path: String)] in
-                let stem = (directory as NSString).appendingPathComponent(result.scenario.name)
-                return [(CSVWriter.summary([result]), stem + ".csv"),
-                        (DetailCSV.perGPU(result), stem + ".per_gpu.csv"),
-                        (DetailCSV.perExpert(result), stem + ".per_expert.csv")]
-            }
-            do { try AtomicFile.write(files) } catch {
-                throw CommandLineError.cannotWrite("\(error)")
-            }
-        }
         switch format {
-        case "csv": FileHandle.standardOutput.write(Data(CSVWriter.summary(results).utf8))
-        case "json": FileHandle.standardOutput.write(Data(JSONWriter.summary(results).utf8))
+        case "csv": try Console.print(CSVWriter.summary(results), terminator: "")
+        case "json": try Console.print(JSONWriter.summary(results), terminator: "")
         default:
-            print(results.map(TableWriter.summary).joined(separator: "\n"), terminator: "")
+            try Console.print(results.map(TableWriter.summary).joined(separator: "\n"), terminator: "")
         }
+    }
+
+    /// The files `--out DIRECTORY` gets for `scenario`: its summary, per-GPU and per-expert CSVs.
+    private static func outputFiles(of scenario: Scenario, in directory: String) -> [String] {
+        let stem = (directory as NSString).appendingPathComponent(scenario.name)
+        return [stem + ".csv", stem + ".per_gpu.csv", stem + ".per_expert.csv"]
     }
 }

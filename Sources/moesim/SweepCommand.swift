@@ -37,7 +37,7 @@ enum SweepCommand {
     Progress goes to stderr. Sweeps of many points run fastest under the analytical network model
     (--set simulation.network=analytical, or set it in FILE).
     Exit codes: 0 ok, 64 usage (bad --set, path or value), 65 bad scenario or results file,
-    66 missing file, 73 cannot write output.
+    66 missing file, 73 cannot write output, 74 stdout cannot be written.
 
     EXAMPLES:
       moesim sweep scenarios/sweep-k.json --set 'routing.strategies[1].k+routing.strategies[2].k=1:8'
@@ -48,9 +48,9 @@ enum SweepCommand {
 
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "sweep", arguments: arguments,
-                                      valueFlags: ["--set", "--jobs", "--shard", "--out"],
+                                      valueFlags: ["--jobs", "--shard", "--out"], repeatableFlags: ["--set"],
                                       booleanFlags: ["--resume", "-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         guard args.positionals.count == 1, let file = args.positionals.first else {
             throw CommandLineError.usage("sweep takes one scenario FILE (got \(args.positionals.count))", command: "sweep")
         }
@@ -60,7 +60,7 @@ enum SweepCommand {
         }
         let jobs = try args.jobs()
         let shard = try args.value("--shard").map(parseShard)
-        let output = args.value("--out")
+        let output = try args.outputPath("--out")
         if args.has("--resume") && output == nil {
             throw CommandLineError.usage("--resume needs --out FILE.csv (the file to continue)", command: "sweep")
         }
@@ -80,9 +80,9 @@ enum SweepCommand {
             throw CommandLineError(error, command: "sweep")
         }
         if let slow = plan.scenarios.first(where: { $0.simulation.network == .flow && $0.cluster.gpuCount >= 512 }) {
-            FileHandle.standardError.write(Data(("note: points such as \(slow.cluster.gpuCount) GPUs under the flow model are "
+            Console.printError("note: points such as \(slow.cluster.gpuCount) GPUs under the flow model are "
                 + "slow with skewed traffic (every flow completion re-shares the bandwidth of the flows still running); "
-                + "--set simulation.network=analytical sweeps much faster.\n").utf8))
+                + "--set simulation.network=analytical sweeps much faster.\n")
         }
 
         // Rows go to stdout, or to a file that grows point by point (resumable).
@@ -92,8 +92,8 @@ enum SweepCommand {
         } catch let error as SweepError {
             throw CommandLineError(error, command: "sweep")
         }
-        if let note = outputFile?.resumeNote { FileHandle.standardError.write(Data((note + "\n").utf8)) }
-        if outputFile == nil { FileHandle.standardOutput.write(Data(plan.table.header.utf8)) }
+        if let note = outputFile?.resumeNote { Console.printError(note + "\n") }
+        if outputFile == nil { try Console.print(plan.table.header, terminator: "") }
         let kept = outputFile?.keptPoints ?? 0
         let remaining = plan.points.count - kept
         let progress = Progress(label: "sweep", unit: "points")
@@ -101,20 +101,20 @@ enum SweepCommand {
         do {
             try OrderedParallelMap.run(count: remaining, jobs: jobs, work: { [plan] i in try plan.rows(at: kept + i) },
                                        deliver: { i, rows in
-                if let outputFile { try outputFile.append(rows) } else { FileHandle.standardOutput.write(Data(rows.utf8)) }
+                if let outputFile { try outputFile.append(rows) } else { try Console.print(rows, terminator: "") }
                 progress.report(done: i + 1, total: remaining)
             })
         } catch let error as SweepError {
             throw CommandLineError(error, command: "sweep")
         }
         progress.finish()
-        try outputFile?.close()
+        do { try outputFile?.close() } catch let error as SweepError { throw CommandLineError(error, command: "sweep") }
         var summary = String(format: "sweep: %d point(s) in %.1f s with %d job(s)", remaining,
                              Date().timeIntervalSince(start), min(jobs, max(remaining, 1)))
         if let shard { summary += " (shard \(shard.index)/\(shard.count) of a \(plan.grid.pointCount)-point grid)" }
         if kept > 0 { summary += "; \(kept) point(s) kept from before" }
         if let output { summary += "; rows in \(output)" }
-        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        Console.printError(summary + "\n")
     }
 
     private static func parseShard(_ text: String) throws -> (index: Int, count: Int) {

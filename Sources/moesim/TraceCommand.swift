@@ -32,7 +32,8 @@ enum TraceCommand {
                --weights: gate weights of the ids, same shape (default 1/k each).
 
     Outputs are written atomically: on any error nothing is written.
-    Exit codes: 0 ok, 64 usage, 65 bad trace data, 66 missing input file, 73 cannot write output.
+    Exit codes: 0 ok, 64 usage, 65 bad trace data, 66 missing input file, 73 cannot write output,
+    74 stdout cannot be written.
 
     EXAMPLES:
       moesim trace generate --experts 64 --layers 2 --tokens 8192 --steps 4 --gpus 8 --zipf 1.2 -o zipf.moetrace
@@ -47,7 +48,7 @@ enum TraceCommand {
             if arguments.isEmpty {
                 throw CommandLineError.usage("trace needs a subcommand: generate, stats, convert or import", command: "trace")
             }
-            print(help)
+            try Console.print(help)
             return
         }
         let rest = Array(arguments.dropFirst())
@@ -66,7 +67,7 @@ enum TraceCommand {
         let args = try ArgumentParser(command: "trace", arguments: arguments, valueFlags: values + ["-o"],
                                       booleanFlags: booleans + ["-h", "--help"])
         if args.has("-h") || args.has("--help") {
-            print(help)
+            try Console.print(help)
             return nil
         }
         return args
@@ -74,7 +75,7 @@ enum TraceCommand {
 
     /// The output path of `-o`, which must end in one of `extensions`.
     private static func output(_ args: ArgumentParser, extensions: [String]) throws -> String {
-        guard let path = args.value("-o") else {
+        guard let path = try args.outputPath("-o") else {
             throw CommandLineError.usage("-o OUT is required (\(extensions.joined(separator: " or ")))", command: "trace")
         }
         guard extensions.contains(where: { path.lowercased().hasSuffix($0) }) else {
@@ -147,8 +148,8 @@ enum TraceCommand {
             try TraceSource(header: header, synthetic: spec, seed: seed).write(to: path, progress: report)
         }
         progress.finish()
-        FileHandle.standardError.write(Data(("trace: \(steps) step(s) × \(layers) layer(s) × \(tokens) tokens × \(experts) experts "
-            + "(\(spec.summary), seed \(seed)) written to \(path) (\(bytes) bytes)\n").utf8))
+        Console.printError("trace: \(steps) step(s) × \(layers) layer(s) × \(tokens) tokens × \(experts) experts "
+            + "(\(spec.summary), seed \(seed)) written to \(path) (\(bytes) bytes)\n")
     }
 
     private static func stats(_ arguments: [String]) throws {
@@ -174,21 +175,21 @@ enum TraceCommand {
         }
         switch format {
         case "csv":
-            print(CSVWriter.render(header: columns, rows: rows), terminator: "")
+            try Console.print(CSVWriter.render(header: columns, rows: rows), terminator: "")
         case "json":
             let objects = zip(statistics.layers, rows).map { layer, row -> String in
                 let members = zip(columns, row).map { name, value in "    \"\(name)\": \(value)" }
                     + ["    \"loads\": [" + layer.loads.map(String.init).joined(separator: ", ") + "]"]
                 return "  {\n" + members.joined(separator: ",\n") + "\n  }"
             }
-            print("[\n" + objects.joined(separator: ",\n") + "\n]")
+            try Console.print("[\n" + objects.joined(separator: ",\n") + "\n]")
         default:
             let h = statistics.header
             let what = h.payload == .choices ? "recorded choices (k = \(h.k))" : "top-\(k) of \(h.scoreType.name) scores"
-            print("trace \(file): \(h.steps) step(s), \(h.layers) layer(s), \(h.tokensPerStep) tokens per step from \(h.gpus) GPU(s), "
+            try Console.print("trace \(file): \(h.steps) step(s), \(h.layers) layer(s), \(h.tokensPerStep) tokens per step from \(h.gpus) GPU(s), "
                 + "\(h.experts) experts; loads from \(what)\n")
-            print(TableWriter.render(header: columns, rows: rows, rightAligned: columns.map { _ in true }), terminator: "")
-            for layer in statistics.layers { print("\n" + histogram(layer)) }
+            try Console.print(TableWriter.render(header: columns, rows: rows, rightAligned: columns.map { _ in true }), terminator: "")
+            for layer in statistics.layers { try Console.print("\n" + histogram(layer)) }
         }
     }
 
@@ -219,7 +220,7 @@ enum TraceCommand {
         let (progress, report) = progressReporter("converting \(file)")
         let bytes = try writing { try source.write(to: path, progress: report) }
         progress.finish()
-        FileHandle.standardError.write(Data("trace: \(file) converted to \(path) (\(bytes) bytes)\n".utf8))
+        Console.printError("trace: \(file) converted to \(path) (\(bytes) bytes)\n")
     }
 
     private static func importArrays(_ arguments: [String]) throws {
@@ -235,7 +236,7 @@ enum TraceCommand {
         options.weightsFile = args.value("--weights")
         let header = try writing { try TraceImporter.importArrays(from: file, to: path, options: options) }
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
-        FileHandle.standardError.write(Data(("trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
-            + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n").utf8))
+        Console.printError("trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
+            + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n")
     }
 }

@@ -29,7 +29,7 @@ enum ValidateCommand {
       -h, --help        Show this help.
 
     EXIT STATUS: 0 when every row is within the tolerance, 1 when some row is not (the table
-    names them), 64/65/66 for bad flags, bad data or a missing file.
+    names them), 64/65/66 for bad flags, bad data or a missing file, 74 when stdout cannot be written.
 
     EXAMPLES:
       moesim validate
@@ -41,7 +41,7 @@ enum ValidateCommand {
     static func run(_ arguments: [String]) throws {
         let args = try ArgumentParser(command: "validate", arguments: arguments,
                                       valueFlags: ["--format", "--tolerance", "--network", "--jobs"], booleanFlags: ["-h", "--help"])
-        if args.has("-h") || args.has("--help") { print(help); return }
+        if args.has("-h") || args.has("--help") { try Console.print(help); return }
         let format = try args.choice("--format", allowed: ["table", "csv"], default: "table")
         var tolerance = 10.0
         if let text = args.value("--tolerance") {
@@ -66,10 +66,10 @@ enum ValidateCommand {
         progress.finish()
         switch format {
         case "csv":
-            print(report.csv(), terminator: "")
-            FileHandle.standardError.write(Data(report.summary.utf8))
+            try Console.print(report.csv(), terminator: "")
+            Console.printError(report.summary)
         default:
-            print(report.table(tolerancePercent: tolerance), terminator: "")
+            try Console.print(report.table(tolerancePercent: tolerance), terminator: "")
         }
         if !report.failures(tolerancePercent: tolerance).isEmpty { exit(1) }
     }

@@ -34,8 +34,9 @@ EXAMPLES:
   moesim validate
   moesim trace generate --experts 64 --tokens 8192 --gpus 8 --zipf 1.2 -o zipf.moetrace
 
+An option given twice is an error, except --set (sweep) and --where (plot).
 Exit codes: 0 success, 64 usage error, 65 bad input data, 66 missing input file,
-73 output not writable.
+73 output not writable, 74 I/O error (stdout could not be written).
 """
 
 let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
@@ -50,41 +51,39 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
 ]
 
 func fail(_ message: String, code: Int32) -> Never {
-    FileHandle.standardError.write(Data("moesim: \(message)\n".utf8))
+    Console.printError("moesim: \(message)\n")
     exit(code)
 }
 
-var arguments = Array(CommandLine.arguments.dropFirst())
-guard let first = arguments.first else {
-    print(usage)
-    exit(0)
-}
-arguments.removeFirst()
-switch first {
-case "-h", "--help":
-    print(usage)
-case "--version":
-    print("moesim \(version)")
-case "help":
-    if let name = arguments.first {
+/// Runs the command `arguments` name; what it prints goes through `Console`.
+func run(_ arguments: [String]) throws {
+    guard let first = arguments.first else { return try Console.print(usage) }
+    let rest = Array(arguments.dropFirst())
+    switch first {
+    case "-h", "--help":
+        try Console.print(usage)
+    case "--version":
+        try Console.print("moesim \(version)")
+    case "help":
+        guard let name = rest.first else { return try Console.print(usage) }
         guard let command = commands[name] else {
             fail("no command \"\(name)\" (commands: \(commands.keys.sorted().joined(separator: ", ")))", code: 64)
         }
-        print(command.help)
-    } else {
-        print(usage)
+        try Console.print(command.help)
+    default:
+        guard let command = commands[first] else {
+            fail("unknown command \"\(first)\"\nRun `moesim --help` for the commands.", code: 64)
+        }
+        try command.run(rest)
     }
-default:
-    guard let command = commands[first] else {
-        fail("unknown command \"\(first)\"\nRun `moesim --help` for the commands.", code: 64)
-    }
-    do {
-        try command.run(arguments)
-    } catch let error as CommandLineError {
-        fail(error.description, code: error.exitCode)
-    } catch let error as TraceError {
-        fail(error.description, code: error.exitCode)
-    } catch {
-        fail("internal error: \(error)", code: 70)
-    }
+}
+
+do {
+    try run(Array(CommandLine.arguments.dropFirst()))
+} catch let error as CommandLineError {
+    fail(error.description, code: error.exitCode)
+} catch let error as TraceError {
+    fail(error.description, code: error.exitCode)
+} catch {
+    fail("internal error: \(error)", code: 70)
 }

@@ -55,4 +55,25 @@ final class NiceTicksTests: XCTestCase {
             XCTAssertEqual(log10(value), log10(value).rounded(), accuracy: 1e-9)
         }
     }
+
+    func testTicksAtTheEndsOfTheDoubleRangeAreFinite() {
+        let tiny = Double.leastNonzeroMagnitude  // 5e-324, subnormal
+        for (low, high) in [(0, 1.7e308), (-Double.greatestFiniteMagnitude, .greatestFiniteMagnitude), (1.7e308, 1.7e308),
+                            (0, tiny), (tiny, tiny), (-tiny * 4, tiny * 4)] {
+            let ticks = NiceTicks.linear(min: low, max: high)
+            XCTAssertTrue(ticks.values.allSatisfy(\.isFinite) && !ticks.values.isEmpty, "\(ticks)")
+            // The axis covers the data, up to the 1e-9 of a step by which the ends snap to a tick.
+            for value in [low, high] {
+                let fraction = ticks.fraction(of: value)
+                XCTAssertTrue(fraction >= -1e-9 && fraction <= 1 + 1e-9, "\(value) at \(fraction) on \(ticks)")
+            }
+        }
+        let wide = NiceTicks.linear(min: -Double.greatestFiniteMagnitude, max: .greatestFiniteMagnitude)
+        XCTAssertEqual(wide.values, [-1e308, 0, 1e308])
+        XCTAssertEqual(wide.fraction(of: 0), 0.5)
+        let log = NiceTicks.logarithmic(min: tiny, max: 1.7e308)
+        XCTAssertTrue(log.values.allSatisfy { $0.isFinite && $0 > 0 } && log.lower <= tiny && log.upper >= 1.7e308, "\(log)")
+        // Ordinary ranges are unchanged: 0...1.7 still ticks 0, 0.5, ..., 2 (never past its last tick).
+        XCTAssertEqual(NiceTicks.linear(min: 0, max: 1.7).values.last, 2)
+    }
 }

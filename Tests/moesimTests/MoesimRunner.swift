@@ -37,7 +37,9 @@ final class RunningMoesim {
     private let lock = NSLock()
     private var didTimeOut = false
 
-    init(executable: URL, arguments: [String], workingDirectory: URL, timeout: TimeInterval) throws {
+    /// `standardOutputPath`: a file stdout goes to instead of being captured (e.g. /dev/full).
+    init(executable: URL, arguments: [String], workingDirectory: URL, timeout: TimeInterval,
+         standardOutputPath: String? = nil) throws {
         self.arguments = arguments
         let fm = FileManager.default
         captureDirectory = fm.temporaryDirectory.appendingPathComponent("moesim-capture-\(UUID().uuidString)")
@@ -47,7 +49,7 @@ final class RunningMoesim {
         guard fm.createFile(atPath: outURL.path, contents: nil), fm.createFile(atPath: errURL.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown)
         }
-        stdoutHandle = try FileHandle(forWritingTo: outURL)
+        stdoutHandle = try FileHandle(forWritingTo: standardOutputPath.map(URL.init(fileURLWithPath:)) ?? outURL)
         stderrHandle = try FileHandle(forWritingTo: errURL)
 
         process = Process()
@@ -127,17 +129,19 @@ enum MoesimRunner {
         return nil
     }()
 
-    static func start(_ arguments: [String], in workingDirectory: URL, timeout: TimeInterval = 240) throws -> RunningMoesim {
+    static func start(_ arguments: [String], in workingDirectory: URL, timeout: TimeInterval = 240,
+                      standardOutputPath: String? = nil) throws -> RunningMoesim {
         guard let executable else {
             throw NSError(domain: "moesimTests", code: 1, userInfo: [NSLocalizedDescriptionKey:
                 "cannot find the built moesim in \(candidateDirectories.map(\.path)); set MOESIM_BINARY"])
         }
         return try RunningMoesim(executable: executable, arguments: arguments,
-                                 workingDirectory: workingDirectory, timeout: timeout)
+                                 workingDirectory: workingDirectory, timeout: timeout, standardOutputPath: standardOutputPath)
     }
 
-    static func run(_ arguments: [String], in workingDirectory: URL, timeout: TimeInterval = 240) throws -> MoesimRun {
-        try start(arguments, in: workingDirectory, timeout: timeout).wait()
+    static func run(_ arguments: [String], in workingDirectory: URL, timeout: TimeInterval = 240,
+                    standardOutputPath: String? = nil) throws -> MoesimRun {
+        try start(arguments, in: workingDirectory, timeout: timeout, standardOutputPath: standardOutputPath).wait()
     }
 }
 

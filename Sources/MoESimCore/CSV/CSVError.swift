@@ -3,8 +3,10 @@
 public enum CSVError: Error, CustomStringConvertible, Equatable {
     /// The input file does not exist.
     case missingFile(path: String)
-    /// The input exists but cannot be read as UTF-8 text.
+    /// The input exists but cannot be opened: a directory, no permission, an I/O error.
     case unreadable(path: String, reason: String)
+    /// The input is not UTF-8 text.
+    case notUTF8(path: String)
     /// The input has no header line.
     case empty(source: String)
     /// The text breaks RFC 4180 at `line` (1 = the header).
@@ -14,10 +16,13 @@ public enum CSVError: Error, CustomStringConvertible, Equatable {
     /// `flag` names a column the header holds more than once.
     case ambiguousColumn(source: String, flag: String, column: String)
 
-    /// The sysexits code: 66 for a missing file, 65 for everything else (bad input data).
+    /// The sysexits code: 66 for a file that is missing or cannot be opened, 65 for everything
+    /// else (bad input data).
     public var exitCode: Int32 {
-        if case .missingFile = self { return 66 }
-        return 65
+        switch self {
+        case .missingFile, .unreadable: return 66
+        default: return 65
+        }
     }
 
     public var description: String {
@@ -26,6 +31,8 @@ public enum CSVError: Error, CustomStringConvertible, Equatable {
             return "\(path): no such file; pass a CSV written by `moesim simulate --format csv` or `moesim sweep`"
         case let .unreadable(path, reason):
             return "\(path): cannot read: \(reason)"
+        case .notUTF8(let path):
+            return "\(path): cannot read: not UTF-8 text; save the CSV as UTF-8"
         case .empty(let source):
             return "\(source): the file is empty; expected a header line of column names, then one row per observation"
         case let .malformed(source, line, reason):

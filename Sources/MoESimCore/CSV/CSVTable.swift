@@ -96,7 +96,8 @@ public struct CSVTable: Sendable, Equatable {
     }
 
     /// Reads and parses the file at `path`.
-    /// - Throws: `CSVError.missingFile`, `.unreadable` (a directory, or not UTF-8), or a parse error.
+    /// - Throws: `CSVError.missingFile`, `.unreadable` (a directory, no permission), `.notUTF8`,
+    ///   or a parse error.
     /// - Complexity: O(file size).
     public static func load(path: String) throws -> CSVTable {
         var isDirectory: ObjCBool = false
@@ -110,7 +111,7 @@ public struct CSVTable: Sendable, Equatable {
             throw CSVError.unreadable(path: path, reason: "permission denied or I/O error")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CSVError.unreadable(path: path, reason: "not UTF-8 text; save the CSV as UTF-8")
+            throw CSVError.notUTF8(path: path)
         }
         return try CSVTable(text: text, source: path)
     }

@@ -18,23 +18,28 @@ public struct NiceTicks: Sendable, Equatable {
     public var isLogarithmic: Bool { step == nil }
 
     /// Ticks for a linear axis covering `min...max`, about `targetCount` of them.
-    /// A single value gets a range around it; all zeros get 0...1.
+    /// A single value gets a range around it; all zeros get 0...1. Near the largest Double
+    /// (±1.8e308), where the next round tick does not exist, the axis ends at the data instead.
     /// - Complexity: O(ticks).
     public static func linear(min: Double, max: Double, targetCount: Int = 6) -> NiceTicks {
         precondition(min <= max && min.isFinite && max.isFinite && targetCount >= 2, "bad tick request")
         var low = min, high = max
         if low == high {
             let pad = low == 0 ? 1 : abs(low) * 0.1
-            low = low == 0 ? 0 : low - pad
-            high += pad
+            low = low == 0 ? 0 : Swift.max(low - pad, -.greatestFiniteMagnitude)
+            high = Swift.min(high + pad, .greatestFiniteMagnitude)
         }
-        let rough = (high - low) / Double(targetCount - 1)
+        // Subnormal spans (0 and 5e-324) have no power of ten to step by: widen them to one that has.
+        if high / 2 - low / 2 < 1e-300 { high = low + 1e-299 }
+        // Halves first: high - low itself overflows when the data spans more than the largest Double.
+        let rough = (high / 2 - low / 2) / Double(targetCount - 1) * 2
         let magnitude = pow(10, floor(log10(rough)))
         let multiple = [1.0, 2, 5, 10].first { $0 * magnitude >= rough * (1 - 1e-9) } ?? 10
         let step = multiple * magnitude
         let first = Int(floor(low / step + 1e-9)), last = Int(ceil(high / step - 1e-9))
-        let values = (first...last).map { Double($0) * step }
-        return NiceTicks(lower: values[0], upper: values[values.count - 1], values: values, step: step)
+        let ticks = (first...last).map { Double($0) * step }
+        let lower = ticks[0].isFinite ? ticks[0] : low, upper = ticks[ticks.count - 1].isFinite ? ticks[ticks.count - 1] : high
+        return NiceTicks(lower: lower, upper: upper, values: ticks.filter(\.isFinite), step: step)
     }
 
     /// Ticks for a logarithmic axis covering `min...max` (both > 0): decades, thinned to at
@@ -54,8 +59,10 @@ public struct NiceTicks: Sendable, Equatable {
         }
         // With 1-2-5 ticks, end the axis at the ticks just around the data, not at whole decades
         // (data up to 16 ends at 20, not 100).
-        let lower = values.last { $0 <= min * (1 + 1e-12) } ?? values[0]
-        let upper = values.first { $0 >= max * (1 - 1e-12) } ?? values[values.count - 1]
+        // A decade beyond the Double range (1e309, 1e-324) does not exist: the axis then ends at the data.
+        values = values.filter { $0.isFinite && $0 > 0 }
+        let lower = values.last { $0 <= min * (1 + 1e-12) } ?? values.first.map { Swift.min($0, min) } ?? min
+        let upper = values.first { $0 >= max * (1 - 1e-12) } ?? values.last.map { Swift.max($0, max) } ?? max
         values = values.filter { $0 >= lower && $0 <= upper }
         return NiceTicks(lower: lower, upper: upper, values: values, step: nil)
     }
@@ -64,6 +71,7 @@ public struct NiceTicks: Sendable, Equatable {
     /// - Complexity: O(1).
     public func fraction(of value: Double) -> Double {
         if isLogarithmic { return (log10(value) - log10(lower)) / (log10(upper) - log10(lower)) }
-        return (value - lower) / (upper - lower)
+        // Halves: the differences themselves overflow on an axis wider than the largest Double.
+        return (value / 2 - lower / 2) / (upper / 2 - lower / 2)
     }
 }

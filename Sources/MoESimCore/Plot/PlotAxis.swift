@@ -45,7 +45,7 @@ public struct PlotAxis: Sendable, Equatable {
 
     /// The power of ten (a multiple of 3, or 0) that `magnitude` is shown divided by.
     private func prefixExponent(_ magnitude: Double) -> Int {
-        guard label.prefersSIPrefixes || magnitude >= 1e6, magnitude >= 1000 else { return 0 }
+        guard label.prefersSIPrefixes || magnitude >= 1e6, magnitude >= 1000, magnitude.isFinite else { return 0 }
         return Swift.min(18, Int(floor(log10(magnitude) + 1e-9)) / 3 * 3)
     }
 
@@ -57,7 +57,10 @@ public struct PlotAxis: Sendable, Equatable {
     private static let prefixes = ["", "k", "M", "G", "T", "P", "E"]
 
     private static func format(_ value: Double, scaledBy exponent: Int, decimals: Int) -> String {
-        let number = String(format: "%.\(decimals)f", value / pow(10, Double(exponent)))
+        let scaled = value / pow(10, Double(exponent))
+        // Beyond the largest prefix (E) or below a nano-unit, fixed notation would print hundreds of digits.
+        if abs(scaled) >= 1e6 || decimals > 9 { return String(format: "%.3g", value) }
+        let number = String(format: "%.\(decimals)f", scaled)
         return exponent == 0 ? number : "\(number) \(prefixes[exponent / 3])"
     }
 }

@@ -63,7 +63,9 @@ public struct PlotData: Sendable {
         struct Key: Hashable { let series: Int; let x: Double }
         var seriesNames: [String] = [], seriesIndex: [String: Int] = [:]
         var categories: [String] = [], categoryIndex: [String: Int] = [:]
-        var keys: [Key] = [], sums: [Double] = [], counts: [Int] = [], slot: [Key: Int] = [:]
+        // Each sum is kept twice: as is, and scaled by 2^-600, which cannot overflow and gives the
+        // mean when the plain sum does (values near the largest Double).
+        var keys: [Key] = [], sums: [Double] = [], scaledSums: [Double] = [], counts: [Int] = [], slot: [Key: Int] = [:]
         var matched = 0, skipped = 0
         for (row, line) in zip(table.rows, table.lineNumbers) where filters.allSatisfy({ row[$0.index] == $0.value }) {
             matched += 1
@@ -78,18 +80,17 @@ public struct PlotData: Sendable {
                 x = try number(xText, line: line, column: request.xColumn, logarithmicFlag: request.logarithmicX ? "--log-x" : nil,
                                hint: "a line plot needs a numeric --x; use --kind bar to plot over text categories")
             case .bar:
-                if categoryIndex[xText] == nil { categoryIndex[xText] = categories.count; categories.append(xText) }
-                x = Double(categoryIndex[xText]!)
+                x = Double(Self.index(of: xText, in: &categories, positions: &categoryIndex))
             }
             let name = byIndex.map { row[$0] } ?? request.yColumn
-            if seriesIndex[name] == nil { seriesIndex[name] = seriesNames.count; seriesNames.append(name) }
-            let key = Key(series: seriesIndex[name]!, x: x)
+            let key = Key(series: Self.index(of: name, in: &seriesNames, positions: &seriesIndex), x: x)
             if let index = slot[key] {
                 sums[index] += y
+                scaledSums[index] += y * 0x1p-600
                 counts[index] += 1
             } else {
                 slot[key] = keys.count
-                keys.append(key); sums.append(y); counts.append(1)
+                keys.append(key); sums.append(y); scaledSums.append(y * 0x1p-600); counts.append(1)
             }
         }
 
@@ -110,7 +111,10 @@ public struct PlotData: Sendable {
 
         series = seriesNames.indices.map { s in
             let points = keys.indices.filter { keys[$0].series == s }
-                .map { Point(x: keys[$0].x, y: sums[$0] / Double(counts[$0]), rowCount: counts[$0]) }
+                .map { i -> Point in
+                    let mean = sums[i].isFinite ? sums[i] / Double(counts[i]) : scaledSums[i] / Double(counts[i]) * 0x1p600
+                    return Point(x: keys[i].x, y: mean, rowCount: counts[i])
+                }
                 .sorted { $0.x < $1.x }
             return Series(name: seriesNames[s], points: points)
         }
@@ -136,5 +140,14 @@ public struct PlotData: Sendable {
     /// The smallest and largest y of all points.
     public var yRange: ClosedRange<Double> { range(series.flatMap { $0.points.map(\.y) }) }
 
-    private func range(_ values: [Double]) -> ClosedRange<Double> { values.min()!...values.max()! }
+    /// `values`' span; never empty here (`init` refuses a plot without points).
+    private func range(_ values: [Double]) -> ClosedRange<Double> { (values.min() ?? 0)...(values.max() ?? 0) }
+
+    /// The position of `value` in `names` (first-appearance order), appended when new.
+    private static func index(of value: String, in names: inout [String], positions: inout [String: Int]) -> Int {
+        if let known = positions[value] { return known }
+        positions[value] = names.count
+        names.append(value)
+        return names.count - 1
+    }
 }

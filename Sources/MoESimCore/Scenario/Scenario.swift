@@ -80,12 +80,17 @@ public struct Scenario: Equatable, Sendable {
     /// - Throws: `ScenarioError` for a missing or unreadable file or invalid JSON.
     /// - Complexity: O(file size).
     public static func loadDocument(file: String) throws -> JSONValue {
-        guard FileManager.default.fileExists(atPath: file) else { throw ScenarioError.fileNotFound(file: file) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
-        } catch {
-            throw ScenarioError.unreadable(file: file, reason: error.localizedDescription)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            throw ScenarioError.fileNotFound(file: file)
+        }
+        guard !isDirectory.boolValue else {
+            throw ScenarioError.unreadable(file: file, reason: "it is a directory; name a scenario .json file "
+                + "(for every scenario in it: \((file as NSString).appendingPathComponent("*.json")))")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ScenarioError.unreadable(file: file, reason: access(file, R_OK) != 0
+                ? String(cString: strerror(errno)) : "an I/O error occurred while reading it")
         }
         do {
             return try JSONParser.parse(Array(data))

@@ -127,15 +127,13 @@ public struct MoELayerStep {
             for i in microbatchReplicaTokens.indices { microbatchReplicaTokens[i] = 0 }
         }
         for e in expertTokens.indices { expertTokens[e] = 0 }
-        if replicaTokens.count != replicas {
-            replicaTokens = [Int](repeating: 0, count: replicas)
-        } else {
-            for r in replicaTokens.indices { replicaTokens[r] = 0 }
-        }
-        for g in gpuTokens.indices {
-            gpuTokens[g] = 0
-            tokensArrived[g] = 0
-        }
+        // Fresh arrays rather than zeroed in place: the last batch's went into its LayerObservation,
+        // which another thread may be reading. Copy-on-write would make zeroing safe too, but its
+        // uniqueness check runs in the Swift runtime, whose synchronization ThreadSanitizer cannot
+        // see; two small allocations per batch keep `swift test --sanitize=thread` clean.
+        replicaTokens = [Int](repeating: 0, count: replicas)
+        tokensArrived = [Int](repeating: 0, count: gpuTokens.count)
+        for g in gpuTokens.indices { gpuTokens[g] = 0 }
 
         let throughLinks = scenario.selfCopies == .links
         // A GPU's copy for itself takes the links its copies for its node's GPUs take.

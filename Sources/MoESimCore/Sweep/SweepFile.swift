@@ -41,8 +41,11 @@ public final class SweepFile {
         resumeNote = note
         do {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.truncate(atOffset: UInt64(kept.bytes))
-            try handle.seekToEnd()
+            // A device or FIFO (`--out /dev/stdout`) is written through: it has no length to cut.
+            if case .replace = try AtomicFile.destination(of: path) {
+                try handle.truncate(atOffset: UInt64(kept.bytes))
+                try handle.seekToEnd()
+            }
         } catch {
             throw SweepError.cannotWrite("cannot append to \(path): \(error.localizedDescription)")
         }
@@ -57,7 +60,10 @@ public final class SweepFile {
     }
 
     /// Closes the file; every appended row is then in it.
+    /// - Throws: `SweepError.cannotWrite` when the system reports a failed write on closing.
     public func close() throws {
-        try handle.close()
+        do { try handle.close() } catch {
+            throw SweepError.cannotWrite("cannot finish \(path): \(error.localizedDescription)")
+        }
     }
 }

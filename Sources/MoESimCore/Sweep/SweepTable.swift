@@ -46,8 +46,9 @@ public struct SweepTable: Sendable {
     }
 
     /// Reads a sweep CSV. A last line without its newline is left out of `rows` (see `endsMidLine`).
-    /// - Throws: `SweepError.data` naming `file` and the line when there is no header, a row's
-    ///   leading columns are not grid,point,points, or rows of two grids are mixed.
+    /// - Throws: `SweepError.data` naming `file` and the line when there is no header, a row has
+    ///   another number of fields than the header, a row's leading columns are not
+    ///   grid,point,points, or rows of two grids are mixed.
     /// - Complexity: O(size of `text`).
     public static func read(_ text: String, file: String) throws -> Contents {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -58,7 +59,13 @@ public struct SweepTable: Sendable {
         }
         var contents = Contents(header: headerLine + "\n", gridID: nil, pointCount: nil, rows: [],
                                 endsMidLine: endsMidLine)
+        let columns = fieldCount(headerLine)
         for (number, line) in lines.enumerated().dropFirst() {
+            let fieldsInLine = fieldCount(line)
+            guard fieldsInLine == columns else {
+                throw SweepError.data("\(file): line \(number + 1): \(fieldsInLine) field(s), but the header has \(columns); "
+                    + "was the file edited or cut?")
+            }
             let fields = line.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count == 4, let point = Int(fields[1]), let points = Int(fields[2]), point >= 0, point < points else {
                 throw SweepError.data("\(file): line \(number + 1): expected grid,point,points at the start "
@@ -74,5 +81,15 @@ public struct SweepTable: Sendable {
             contents.rows.append((point, text[line.startIndex..<text.index(after: line.endIndex)]))
         }
         return contents
+    }
+
+    /// The fields of one CSV line: its commas outside double quotes, plus one.
+    /// - Complexity: O(line length).
+    static func fieldCount(_ line: Substring) -> Int {
+        var count = 1, quoted = false
+        for byte in line.utf8 {
+            if byte == UInt8(ascii: "\"") { quoted.toggle() } else if byte == UInt8(ascii: ","), !quoted { count += 1 }
+        }
+        return count
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// Writes a binary `.moetrace` file batch by batch, in chunks of at most `header.chunkTokens`
 /// tokens, each with its CRC-32. The bytes go to a temporary file beside the target, renamed
 /// over it by `finish()`; a writer dropped before that removes its temporary file, so a failed
-/// run never leaves a partial trace behind.
+/// run never leaves a partial trace behind. A device or FIFO target is written through instead
+/// (`AtomicFile.Destination`).
 public final class TraceWriter {
     /// The header written.
     public let header: TraceHeader
@@ -14,7 +15,10 @@ public final class TraceWriter {
     /// Bytes written so far.
     public private(set) var bytesWritten = 0
 
-    private let temporary: String
+    /// The file renamed over (`path` with symbolic links followed), or the device written through.
+    private let target: String
+    /// The file written before the rename; nil when writing through to a device or FIFO.
+    private let temporary: String?
     private let descriptor: Int32
     private var chunk: [UInt8]
     private var finished = false
@@ -24,9 +28,17 @@ public final class TraceWriter {
     public init(path: String, header: TraceHeader) throws {
         self.path = path
         self.header = header
-        try AtomicFile.checkTarget(path)
-        temporary = try AtomicFile.temporaryPath(creatingParentOf: path)
-        descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        switch try AtomicFile.destination(of: path) {
+        case .replace(let resolved):
+            let beside = try AtomicFile.temporaryPath(creatingParentOf: resolved)
+            target = resolved
+            temporary = beside
+            descriptor = open(beside, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        case .writeThrough(let device):
+            target = device
+            temporary = nil
+            descriptor = open(device, O_WRONLY)
+        }
         guard descriptor >= 0 else { throw AtomicFile.cannotCreate(path) }
         chunk = [UInt8](repeating: 0, count: TraceHeader.chunkHeaderByteCount + header.chunkTokens * header.payloadBytesPerToken)
         do {
@@ -60,9 +72,9 @@ public final class TraceWriter {
     public func finish() throws {
         precondition(batchesWritten == header.batchCount, "\(batchesWritten) of \(header.batchCount) batches written")
         finished = true
-        guard close(descriptor) == 0, rename(temporary, path) == 0 else {
+        guard close(descriptor) == 0, temporary.map({ rename($0, target) == 0 }) ?? true else {
             let reason = String(cString: strerror(errno))
-            unlink(temporary)
+            if let temporary { unlink(temporary) }
             throw AtomicFile.WriteError(path: path, reason: reason)
         }
     }
@@ -128,6 +140,6 @@ public final class TraceWriter {
     private func abandon() {
         finished = true
         close(descriptor)
-        unlink(temporary)
+        if let temporary { unlink(temporary) }
     }
 }

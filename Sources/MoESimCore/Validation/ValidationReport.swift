@@ -62,8 +62,9 @@ public struct ValidationReport: Sendable {
     public var summary: String {
         func line(_ label: String, _ report: ValidationReport) -> String {
             guard let worst = report.worst else { return "\(label): no rows\n" }
-            return String(format: "%@: mean |error| %.1f%% over %d measurements; worst %.1f%% (%@)\n", label,
-                          report.meanAbsoluteErrorPercent, report.rows.count, abs(worst.errorPercent), worst.measurement.id)
+            return "\(label): mean |error| \(Self.percent(report.meanAbsoluteErrorPercent, format: "%.1f"))% over "
+                + "\(report.rows.count) measurements; worst \(Self.percent(abs(worst.errorPercent), format: "%.1f"))% "
+                + "(\(worst.measurement.id))\n"
         }
         var files: [String] = []
         for row in rows where !files.contains(row.measurement.file) { files.append(row.measurement.file) }
@@ -80,7 +81,7 @@ public struct ValidationReport: Sendable {
                                   "scenario"],
                          rows: rows.map { row in
             [row.measurement.id, row.measurement.metric, Self.number(row.measurement.measured),
-             Self.number(row.prediction.value), row.measurement.unit, String(format: "%.2f", row.errorPercent),
+             Self.number(row.prediction.value), row.measurement.unit, Self.percent(row.errorPercent, format: "%.2f"),
              String(format: "%.3f", row.prediction.kernelTime.microseconds), String(row.prediction.countedBytes),
              row.measurement.scenarioFile]
         })
@@ -93,7 +94,7 @@ public struct ValidationReport: Sendable {
             rows: rows.map { row in
                 [row.measurement.id, row.measurement.metric, Self.number(row.measurement.measured),
                  String(format: "%.1f", row.prediction.value), row.measurement.unit,
-                 String(format: "%+.1f%%", row.errorPercent), String(format: "%.1f us", row.prediction.kernelTime.microseconds)]
+                 Self.percent(row.errorPercent, format: "%+.1f") + "%", String(format: "%.1f us", row.prediction.kernelTime.microseconds)]
             },
             rightAligned: [false, false, true, true, false, true, true])
         let failed = failures(tolerancePercent: tolerancePercent)
@@ -104,8 +105,18 @@ public struct ValidationReport: Sendable {
         return body + "\n" + summary + verdict + "\n"
     }
 
-    /// A measured or predicted value: integers as such, others with 3 decimals at most.
+    /// A percentage in the fixed-point `format` ("%.1f"), or with 4 significant digits in
+    /// exponent notation when it has more than 7 integer digits (a measurement of 1e-300 makes an
+    /// error of 1e302 %, which fixed notation writes with 300 digits).
+    static func percent(_ value: Double, format: String) -> String {
+        guard value.isFinite, abs(value) >= 1e7 else { return String(format: format, value) }
+        return String(format: format.hasPrefix("%+") ? "%+.3e" : "%.3e", value)
+    }
+
+    /// A measured or predicted value: integers as such, others with 3 decimals at most; from 1e15
+    /// on, 6 significant digits (fixed notation would print up to 309 digits).
     private static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
+        if abs(value) >= 1e15 { return String(format: "%.6g", value) }
+        return value == value.rounded() ? String(Int64(value)) : String(format: "%.3f", value)
     }
 }
