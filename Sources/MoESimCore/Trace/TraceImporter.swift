@@ -32,6 +32,7 @@ public enum TraceImporter {
             weights = (weightsFile, try NPYArray.parse(weightsFile, at: 0, length: weightsFile.size, name: weightsPath))
         }
         let header = try header(for: main, file: file, weights: weights?.1, options: options)
+        try header.checkLimits(file: main.name)
         let writer = try TraceWriter(path: output, header: header)
         var batch = TraceBatch()
         batch.shape(for: header)
@@ -126,9 +127,9 @@ public enum TraceImporter {
             try read(array, from: file, elements: first..<first + count, into: &raw)
             for i in 0..<count {
                 let id = integer(raw, at: i, dtype: array.dtype)
-                guard id >= 0, id < TraceHeader.maxCount else {
+                guard id >= 0, id < TraceHeader.maxExperts else {
                     throw TraceError.expertOutOfRange(file: array.name, at: .byte(array.dataOffset + (first + i) * array.dtype.byteCount),
-                                                      token: "element \(first + i)", expert: id, experts: TraceHeader.maxCount)
+                                                      token: "element \(first + i)", expert: id, experts: TraceHeader.maxExperts)
                 }
                 largest = max(largest, id)
             }

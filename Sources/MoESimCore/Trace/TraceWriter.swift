@@ -20,10 +20,12 @@ public final class TraceWriter {
     private var finished = false
 
     /// Creates the temporary file and writes the header.
-    /// - Throws: `AtomicFile.WriteError` when the file cannot be created.
+    /// - Throws: `TraceError` when a count of `header` is beyond what a reader accepts (nothing is
+    ///   created then), `AtomicFile.WriteError` when the file cannot be created.
     public init(path: String, header: TraceHeader) throws {
         self.path = path
         self.header = header
+        try header.checkLimits(file: path)
         try AtomicFile.checkTarget(path)
         temporary = try AtomicFile.temporaryPath(creatingParentOf: path)
         descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
