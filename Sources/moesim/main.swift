@@ -84,6 +84,8 @@ default:
         fail(error.description, code: error.exitCode)
     } catch let error as TraceError {
         fail(error.description, code: error.exitCode)
+    } catch let error as ScenarioError {
+        fail(error.description, code: error.exitCode)
     } catch {
         fail("internal error: \(error)", code: 70)
     }

@@ -19,7 +19,8 @@ public enum Simulator {
     ///   - profile: when given, the time of each phase of each batch is added to it.
     ///   - progress: called on the calling thread after each (step, layer) batch with (batches done, batches total).
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs, over `jobs` threads.
-    /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams).
+    /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams);
+    ///   `ScenarioError` when a simulated time leaves the range integer nanoseconds hold (`SimulatedTimeRange`).
     public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false, profile: SimulationProfile? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> ScenarioResult {
         let source = try BatchSource(scenario: scenario)
@@ -45,6 +46,7 @@ public enum Simulator {
         let recordTimeline = timeline && scenario.simulation.network == .flow
         var recorded = recordTimeline ? Timeline(strategies: strategies.map(\.label), gpuCount: scenario.cluster.gpuCount) : nil
         var timelineOffsets = [Int64](repeating: 0, count: strategies.count)
+        var timeRange = SimulatedTimeRange(strategies: strategies.count)
         let workers = WorkerPool(source: source)
         let frozenPlacements = placements, firstOrder = warmupBatches
         try OrderedParallelMap.run(count: steps * layers, jobs: jobs, work: { index in
@@ -57,6 +59,8 @@ public enum Simulator {
         }, deliver: { index, priced in
             let step = index / layers, layer = index % layers
             for s in strategies.indices {
+                try timeRange.add(priced[s].observation.outcome, strategy: s, label: strategies[s].label, step: step, layer: layer,
+                                  scenario: scenario.name)
                 accumulators[s].add(priced[s].observation, layer: layer)
                 if let track = priced[s].track {
                     recorded?.tracks[s].append(track, shiftedBy: timelineOffsets[s])
