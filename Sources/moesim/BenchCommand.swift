@@ -191,7 +191,11 @@ enum BenchCommand {
         }
         let header = TraceBenchmark.header(bytes: bytes)
         let path = TraceBenchmark.temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        TemporaryFiles.register(path)
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            TemporaryFiles.unregister(path)
+        }
         print(TraceBenchmark.csvHeader, terminator: "")
         for phase in TraceBenchmark.Phase.allCases {
             FileHandle.standardError.write(Data("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n".utf8))

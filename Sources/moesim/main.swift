@@ -51,8 +51,12 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
 
 func fail(_ message: String, code: Int32) -> Never {
     FileHandle.standardError.write(Data("moesim: \(message)\n".utf8))
+    TemporaryFiles.removeAll()
     exit(code)
 }
+
+// Interrupted or terminated: no temporary file is left beside an output (exit 130, 143 or 129).
+TemporaryFiles.installSignalHandlers()
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let first = arguments.first else {

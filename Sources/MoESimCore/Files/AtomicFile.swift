@@ -34,11 +34,15 @@ public enum AtomicFile {
                 }
                 temporaries.append(temporary)
             }
-            for ((_, path), temporary) in zip(files, temporaries) where rename(temporary, path) != 0 {
-                throw WriteError(path: path, reason: String(cString: strerror(errno)))
+            for ((_, path), temporary) in zip(files, temporaries) {
+                guard rename(temporary, path) == 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+                TemporaryFiles.unregister(temporary)
             }
         } catch {
-            for temporary in temporaries { try? manager.removeItem(atPath: temporary) }
+            for temporary in temporaries {
+                try? manager.removeItem(atPath: temporary)
+                TemporaryFiles.unregister(temporary)
+            }
             throw error
         }
     }
@@ -57,7 +61,8 @@ public enum AtomicFile {
     }
 
     /// Creates the parent directories of `path` and returns the temporary path beside it that
-    /// is renamed over `path` once written (hidden, named after the target and this process).
+    /// is renamed over `path` once written (hidden, named after the target and this process),
+    /// registered with `TemporaryFiles` so that a signal removes it; the caller unregisters it.
     public static func temporaryPath(creatingParentOf path: String) throws -> String {
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty {
@@ -67,8 +72,10 @@ public enum AtomicFile {
                 throw WriteError(path: path, reason: "cannot create directory \(parent)")
             }
         }
-        return (parent.isEmpty ? "" : parent + "/")
+        let temporary = (parent.isEmpty ? "" : parent + "/")
             + ".\((path as NSString).lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        TemporaryFiles.register(temporary)
+        return temporary
     }
 
     /// The error for a temporary file that could not be created beside `path`.

@@ -29,7 +29,10 @@ public final class TraceWriter {
         try AtomicFile.checkTarget(path)
         temporary = try AtomicFile.temporaryPath(creatingParentOf: path)
         descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw AtomicFile.cannotCreate(path) }
+        guard descriptor >= 0 else {
+            TemporaryFiles.unregister(temporary)
+            throw AtomicFile.cannotCreate(path)
+        }
         chunk = [UInt8](repeating: 0, count: TraceHeader.chunkHeaderByteCount + header.chunkTokens * header.payloadBytesPerToken)
         do {
             try writeAll(header.encoded())
@@ -62,6 +65,7 @@ public final class TraceWriter {
     public func finish() throws {
         precondition(batchesWritten == header.batchCount, "\(batchesWritten) of \(header.batchCount) batches written")
         finished = true
+        defer { TemporaryFiles.unregister(temporary) }
         guard close(descriptor) == 0, rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
@@ -131,5 +135,6 @@ public final class TraceWriter {
         finished = true
         close(descriptor)
         unlink(temporary)
+        TemporaryFiles.unregister(temporary)
     }
 }
