@@ -176,4 +176,18 @@ final class TraceLimitTests: TemporaryDirectoryTestCase {
         }
         XCTAssertTrue(allowed.hasPrefix("4: every chunk"), allowed)
     }
+
+    /// CSV output is built whole in memory: a trace whose text could not fit is refused before any
+    /// of it is made (`trace generate -o big.csv`, `trace convert big.moetrace big.csv`).
+    func testCSVOutputTooLargeForMemoryIsRefusedUpFront() throws {
+        let header = TraceHeader(payload: .scores, experts: 64, layers: 1_024, tokensPerStep: 8_192, steps: 1 << 20, gpus: 8)
+        let source = TraceSource(header: header, synthetic: SyntheticScoresSpec(zipfExponent: 1), seed: 1)
+        XCTAssertThrowsError(try source.write(to: path("big.csv"))) {
+            guard case let .invalidField(_, .file, field, value, allowed)? = $0 as? TraceError else { return XCTFail("\($0)") }
+            XCTAssertEqual(field, "a CSV trace of this size")
+            XCTAssertTrue(value.hasPrefix("about ") && value.hasSuffix(" GiB of text"), value)
+            XCTAssertTrue(allowed.contains("write a .moetrace instead"), allowed)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
+    }
 }
