@@ -67,6 +67,19 @@ final class InputExcerptTests: TemporaryDirectoryTestCase {
         }
     }
 
+    /// Ids at Int.max made the shape derived from the rows overflow (exit 132): ids and counts are
+    /// bounded like the binary format's.
+    func testHugeIntegersInCSVRowsAreRefused() throws {
+        for (name, text) in [("token", "step,layer,token,src_gpu,score_0\n0,0,9223372036854775807,0,1\n"),
+                             ("expert_0", "step,layer,token,src_gpu,expert_0,weight_0\n0,0,0,0,9223372036854775807,1\n")] {
+            let file = path("\(name).csv")
+            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+            XCTAssertThrowsError(try TraceCSV.read(file: file)) {
+                XCTAssertEqual("\($0)", "\(file): row 2: \(name) must be an integer in [0, 1073741823] (got \"9223372036854775807\")")
+            }
+        }
+    }
+
     func testADuplicatedKeyInTheCSVDeclarationIsAnError() throws {
         let text = "# moetrace version=1 payload=scores experts=2 layers=1 experts=2\nstep,layer,token,src_gpu,score_0,score_1\n0,0,0,0,1,2\n"
         let file = path("dup.csv")

@@ -194,7 +194,8 @@ final class ParserFuzzTests: TemporaryDirectoryTestCase {
             + "0,0,1,0,0,3,1,0\r\n0,1,0,0,2,1,0.25,0.75\r\n0,1,1,0,3,0,1,1\r\n"
         let seeds = [Array(scores.utf8), [0xEF, 0xBB, 0xBF] + Array(choices.utf8)]
         let tokens = ParserFuzzTests.hostileNumbers + [",", "\n", "\r\n", "\r", "\u{FEFF}", "# moetrace ", "experts=1073741824 ",
-                                                       "steps=1073741824 ", "tokens_per_step=1073741824 ", "k=9 ", "1000000000000"]
+                                                       "steps=1073741824 ", "tokens_per_step=1073741824 ", "k=9 ", "1000000000000",
+                                                       "9223372036854775807", ",0,0,9223372036854775807,"]
         var rng = generator(3)
         var errors = 0, parses = 0
         let file = path("fuzz.csv")

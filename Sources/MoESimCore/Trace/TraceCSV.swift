@@ -234,9 +234,10 @@ public enum TraceCSV {
             let names = ["step", "layer", "token", "src_gpu"] + (0..<k).map { "expert_\($0)" }
             var ids: [Int] = []
             for (index, field) in fields.prefix(integers).enumerated() {
-                guard let value = Int(field.trimmingCharacters(in: .whitespaces)), value >= 0 else {
+                // Bounded like the binary format's counts, so that no count derived from the rows can overflow.
+                guard let value = Int(field.trimmingCharacters(in: .whitespaces)), value >= 0, value < TraceHeader.maxCount else {
                     throw TraceError.invalidField(file: file, at: .row(row), field: names[index], value: InputExcerpt.quoted(field),
-                                                  allowed: "a non-negative integer")
+                                                  allowed: "an integer in [0, \(TraceHeader.maxCount - 1)]")
                 }
                 ids.append(value)
             }
