@@ -18,12 +18,13 @@ public enum TraceImporter {
     }
 
     /// Reads `input` (`.npy` or `.npz`) and writes the trace to `output` (atomically), streaming
-    /// one batch at a time; returns the header written.
+    /// one batch at a time; returns the header written. `progress` is told (batches done, batches in all).
     /// - Throws: `TraceError` for a malformed or unsupported array (nothing is written then),
     ///   `AtomicFile.WriteError` when the output cannot be written.
     /// - Complexity: O(array size) (two passes over an integer array without `experts`).
     @discardableResult
-    public static func importArrays(from input: String, to output: String, options: Options) throws -> TraceHeader {
+    public static func importArrays(from input: String, to output: String, options: Options,
+                                    progress: ((Int, Int) -> Void)? = nil) throws -> TraceHeader {
         let file = try InputFile(path: input)
         let (main, embeddedWeights) = try locateArrays(file)
         var weights = embeddedWeights.map { (file, $0) }
@@ -57,6 +58,7 @@ public enum TraceImporter {
                 }
             }
             try writer.append(batch)
+            progress?(index + 1, header.batchCount)
         }
         try writer.finish()
         return header
