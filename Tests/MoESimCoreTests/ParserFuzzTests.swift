@@ -67,10 +67,14 @@ final class ParserFuzzTests: TemporaryDirectoryTestCase {
         let tokens = ParserFuzzTests.hostileNumbers + ["\"", "{", "}", "[", "]", ",", ":", "\\u0000", "\\ud800", "\u{FEFF}",
                                                        "\"experts\":", "\"k\":", "\"nodes\":", "\"steps\":", "\"warmupSteps\":",
                                                        String(repeating: "[", count: 300), "\"\u{1B}[31m\""]
+        let documents = try seeds.map { try JSONParser.parse($0) }
         var rng = generator(1)
         var outcome = (syntax: 0, invalid: 0, decoded: 0)
-        for _ in 0..<iterations(2_000) {
-            let bytes = mutate(seeds[Int(rng.next() % UInt64(seeds.count))], &rng, tokens: tokens)
+        for iteration in 0..<iterations(2_000) {
+            let seed = Int(rng.next() % UInt64(seeds.count))
+            // Even cases mutate bytes (the parser); odd ones values and keys of a valid document (the decoder).
+            let bytes = iteration % 2 == 0 ? mutate(seeds[seed], &rng, tokens: tokens)
+                : Array(mutateValue(documents[seed], &rng).compactText.utf8)
             let document: JSONValue
             do {
                 document = try JSONParser.parse(bytes)
@@ -82,6 +86,7 @@ final class ParserFuzzTests: TemporaryDirectoryTestCase {
             }
             do {
                 let scenario = try Scenario.decode(document, file: path("fuzz.json"))
+                XCTAssertGreaterThan(RunMemoryEstimate(scenario, jobs: 4).bytes, 0)
                 XCTAssertLessThanOrEqual(scenario.cluster.gpuCount, Scenario.maxGPUs)
                 XCTAssertLessThanOrEqual(Double(scenario.cluster.gpuCount * scenario.tokensPerGPU * scenario.model.experts * 4),
                                          Scenario.maxScoreBytes)
@@ -96,6 +101,34 @@ final class ParserFuzzTests: TemporaryDirectoryTestCase {
         XCTAssertGreaterThan(outcome.syntax, 0)
         XCTAssertGreaterThan(outcome.invalid, 0)
         XCTAssertGreaterThan(outcome.decoded, 0)
+    }
+
+    /// Values a scenario key may be given by mistake or malice.
+    private static let hostileValues: [JSONValue] = ([0, -1, 1e308, -1e308, 1e-300, 4_294_967_296, 9_007_199_254_740_993,
+                                                      1_073_741_824, 16_777_216, 65_536, 8_193, 129, 0.5, 1e15, 1e16] as [Double])
+        .map { JSONValue.number($0) }
+        + ["", "x", "switch", "sam", "flow", "analytical", "round-robin", "replicated", "fat-tree", "training",
+           String(repeating: "é\u{1B}", count: 500)].map { JSONValue.string($0) }
+        + [.bool(true), .null, .array([]), .object([]), .array([.number(0), .number(1)]), .object([("kind", .string("rail"))])]
+
+    /// `value` with one leaf replaced by a hostile value, or one member removed or duplicated under a new name.
+    private func mutateValue(_ value: JSONValue, _ rng: inout SplitMix64) -> JSONValue {
+        switch value {
+        case .object(var members) where !members.isEmpty && rng.next() % 5 != 0:
+            let i = Int(rng.next() % UInt64(members.count))
+            switch rng.next() % 8 {
+            case 0: members.remove(at: i)
+            case 1: members.append((members[i].key + "x", members[i].value))
+            default: members[i].value = mutateValue(members[i].value, &rng)
+            }
+            return .object(members)
+        case .array(var elements) where !elements.isEmpty && rng.next() % 5 != 0:
+            let i = Int(rng.next() % UInt64(elements.count))
+            if rng.next() % 6 == 0 { elements.append(elements[i]) } else { elements[i] = mutateValue(elements[i], &rng) }
+            return .array(elements)
+        default:
+            return ParserFuzzTests.hostileValues[Int(rng.next() % UInt64(ParserFuzzTests.hostileValues.count))]
+        }
     }
 
     // MARK: binary trace
