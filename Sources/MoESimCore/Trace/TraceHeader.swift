@@ -71,7 +71,7 @@ public struct TraceHeader: Equatable, Sendable {
     public var gpus: Int
     /// Experts per token of a choices trace (0 for scores).
     public var k: Int
-    /// Most tokens one chunk holds.
+    /// Tokens of every chunk but the last of a batch (which holds the rest).
     public var chunkTokens: Int
 
     /// A header; `chunkTokens` nil picks the default (payloads of about 1 MiB).
