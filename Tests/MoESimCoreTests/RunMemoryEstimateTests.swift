@@ -31,8 +31,9 @@ final class RunMemoryEstimateTests: XCTestCase {
         XCTAssertThrowsError(try RunMemoryEstimate(tokens, jobs: 1).check(physicalMemoryBytes: sixGiB)) {
             guard case let .invalid(nil, key, message)? = $0 as? ScenarioError else { return XCTFail("\($0)") }
             XCTAssertEqual(key, "parallelism.tokensPerGPU")
-            XCTAssertTrue(message.hasPrefix("scenario \"big\" needs about 10.3 GiB of memory, more than this machine's 6.0 GiB; "
-                + "the largest part is routing slots (1 thread(s) × 16777216 tokens × k = 32), 8.2 GiB"), message)
+            XCTAssertTrue(message.hasPrefix("scenario \"big\" needs about 10.3 GiB of memory, more than the 6.0 GiB this "
+                + "process may use (physical memory or its control group's limit); the largest part is routing slots "
+                + "(1 thread(s) × 16777216 tokens × k = 32), 8.2 GiB"), message)
         }
         let pairs = try scenario(gpus: 8192, tokensPerGPU: 8, experts: 8192, k: 8, network: "flow")
         XCTAssertThrowsError(try RunMemoryEstimate(pairs, jobs: 1).check(physicalMemoryBytes: sixGiB)) {
@@ -42,5 +43,7 @@ final class RunMemoryEstimateTests: XCTestCase {
         XCTAssertNoThrow(try RunMemoryEstimate(try TestSupport.scenario(), jobs: 2).check(physicalMemoryBytes: sixGiB))
         // This machine runs the shipped-size scenarios: the default check passes for them.
         XCTAssertNoThrow(try RunMemoryEstimate(try TestSupport.scenario(), jobs: 2).check())
+        XCTAssertLessThanOrEqual(MachineMemory.bytes, ProcessInfo.processInfo.physicalMemory)
+        XCTAssertGreaterThan(MachineMemory.bytes, 0)
     }
 }

@@ -81,13 +81,15 @@ public struct RunMemoryEstimate: Sendable {
     /// Estimated bytes in all.
     public var bytes: Double { terms.reduce(RunMemoryEstimate.baseBytes) { $0 + $1.bytes } }
 
-    /// Throws when the estimate exceeds `physicalMemoryBytes` (default: this machine's).
+    /// Throws when the estimate exceeds `physicalMemoryBytes` (default: what this process may use,
+    /// `MachineMemory.bytes`).
     /// - Throws: `ScenarioError.invalid` naming the key that scales the largest term, with the estimate.
-    public func check(physicalMemoryBytes: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
+    public func check(physicalMemoryBytes: UInt64 = MachineMemory.bytes) throws {
         guard bytes > Double(physicalMemoryBytes), let largest = terms.first else { return }
         func gib(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }
         throw ScenarioError.invalid(file: nil, keyPath: largest.key, message: "scenario \"\(scenarioName)\" needs about "
-            + "\(gib(bytes)) of memory, more than this machine's \(gib(Double(physicalMemoryBytes))); the largest part is "
-            + "\(largest.what), \(gib(largest.bytes)): lower this (or run on fewer threads with --jobs)")
+            + "\(gib(bytes)) of memory, more than the \(gib(Double(physicalMemoryBytes))) this process may use (physical "
+            + "memory or its control group's limit); the largest part is \(largest.what), \(gib(largest.bytes)): lower "
+            + "this (or run on fewer threads with --jobs)")
     }
 }

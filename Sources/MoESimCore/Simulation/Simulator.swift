@@ -21,7 +21,7 @@ public enum Simulator {
     ///     warm-up batches of a replicated placement first.
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs, over `jobs` threads.
     /// - Throws: `ScenarioError` before anything is allocated when the run's estimated memory
-    ///   (`RunMemoryEstimate`) exceeds the machine's physical memory; `TraceError` when the
+    ///   (`RunMemoryEstimate`) exceeds the memory this process may use; `TraceError` when the
     ///   scenario's trace file is missing or corrupt (checked as it streams);
     ///   `ScenarioError` when a simulated time leaves the range integer nanoseconds hold (`SimulatedTimeRange`).
     public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false, profile: SimulationProfile? = nil,

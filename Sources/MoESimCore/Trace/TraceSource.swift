@@ -86,7 +86,7 @@ public final class TraceSource {
     /// Throws unless the CSV text of this trace, built whole in memory, fits in half the machine's
     /// memory (estimated at `csvBytesPerValue` bytes per value).
     private func checkCSVFitsInMemory(_ path: String,
-                                      physicalMemoryBytes: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
+                                      physicalMemoryBytes: UInt64 = MachineMemory.bytes) throws {
         let width = header.payload == .scores ? header.experts + (header.hasDeviceLogits ? header.gpus : 0) : 2 * header.k
         let bytes = Double(header.batchCount) * Double(header.tokensPerStep) * Double(width + 4) * TraceSource.csvBytesPerValue
         guard bytes > Double(physicalMemoryBytes) / 2 else { return }

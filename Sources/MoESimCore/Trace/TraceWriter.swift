@@ -1,7 +1,7 @@
 import Foundation
 
-/// Writes a binary `.moetrace` file batch by batch, in chunks of at most `header.chunkTokens`
-/// tokens, each with its CRC-32. The bytes go to a temporary file beside the target, renamed
+/// Writes a binary `.moetrace` file batch by batch, in chunks of `header.chunkTokens` tokens
+/// (a batch's last chunk takes the rest), each with its CRC-32. The bytes go to a temporary file beside the target, renamed
 /// over it by `finish()`; a writer dropped before that removes its temporary file, so a failed
 /// run never leaves a partial trace behind.
 public final class TraceWriter {
