@@ -192,7 +192,11 @@ enum BenchCommand {
         }
         let header = TraceBenchmark.header(bytes: bytes)
         let path = TraceBenchmark.temporaryPath()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        TemporaryFiles.register(path)
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            TemporaryFiles.unregister(path)
+        }
         try Console.print(TraceBenchmark.csvHeader, terminator: "")
         for phase in TraceBenchmark.Phase.allCases {
             Console.printError("bench trace: \(phase.rawValue), \(header.fileByteCount) bytes at \(path)…\n")

@@ -3,21 +3,38 @@ import Foundation
 /// Progress of long work on stderr, quiet for the first two seconds so that short runs print
 /// nothing. On a terminal: one live line (a bar, the count, the rate and the time left),
 /// redrawn at most ten times a second. Otherwise (a log file, CI): a line every five seconds.
-final class Progress {
+/// While one item takes long (a single huge batch), a heartbeat says so every five seconds, so
+/// that no run longer than a few seconds is silent.
+final class Progress: @unchecked Sendable {
     private let label: String
     private let unit: String
     private let start = Date()
+    private let live = isatty(STDERR_FILENO) != 0
+    /// Guards the fields below: `report` runs on the caller's thread, the heartbeat on a timer's.
+    private let lock = NSLock()
     private var lastReport = Date.distantPast
     private var reported = false
-    private let live = isatty(STDERR_FILENO) != 0
+    private var done = 0, total = 0
+    private var heartbeat: DispatchSourceTimer?
 
     /// `unit` names what is counted, in the plural ("points", "batches (one MoE layer of one step each)").
     init(label: String, unit: String) {
         self.label = label
         self.unit = unit
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + 5, repeating: 5)
+        timer.setEventHandler { [weak self] in self?.beat() }
+        timer.resume()
+        heartbeat = timer
     }
 
+    deinit { heartbeat?.cancel() }
+
     func report(done: Int, total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.done = done
+        self.total = total
         let now = Date()
         let elapsed = now.timeIntervalSince(start)
         guard done < total, done > 0, elapsed >= 2, now.timeIntervalSince(lastReport) >= (live ? 0.1 : 5) else { return }
@@ -37,7 +54,24 @@ final class Progress {
         }
     }
 
+    /// Every five seconds: if nothing was reported for that long, says the work goes on.
+    private func beat() {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard heartbeat != nil, now.timeIntervalSince(lastReport) >= 4.5 else { return }
+        lastReport = now
+        reported = true
+        let position = total > 0 ? "\(done)/\(total) \(unit) done, " : ""
+        let text = "\(label): \(position)still working, \(Progress.duration(now.timeIntervalSince(start))) elapsed"
+        write(live ? "\r\u{1B}[K\(text)" : text + "\n")
+    }
+
     func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        heartbeat?.cancel()
+        heartbeat = nil
         guard reported else { return }
         write((live ? "\r\u{1B}[K" : "") + String(format: "%@: done in %@\n", label,
                                                     Progress.duration(Date().timeIntervalSince(start))))

@@ -234,7 +234,9 @@ enum TraceCommand {
         options.gpus = try args.integer("--gpus", default: 1, in: 1...Scenario.maxGPUs)
         options.experts = try args.value("--experts").map { _ in try args.integer("--experts", in: 1...65_536) }
         options.weightsFile = args.value("--weights")
-        let header = try writing { try TraceImporter.importArrays(from: file, to: path, options: options) }
+        let (progress, report) = progressReporter("importing \(file)")
+        let header = try writing { try TraceImporter.importArrays(from: file, to: path, options: options, progress: report) }
+        progress.finish()
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
         Console.printError("trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
             + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n")

@@ -52,6 +52,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
 
 func fail(_ message: String, code: Int32) -> Never {
     Console.printError("moesim: \(message)\n")
+    TemporaryFiles.removeAll()
     exit(code)
 }
 
@@ -78,11 +79,16 @@ func run(_ arguments: [String]) throws {
     }
 }
 
+// Interrupted or terminated: no temporary file is left beside an output (exit 130, 143 or 129).
+TemporaryFiles.installSignalHandlers()
+
 do {
     try run(Array(CommandLine.arguments.dropFirst()))
 } catch let error as CommandLineError {
     fail(error.description, code: error.exitCode)
 } catch let error as TraceError {
+    fail(error.description, code: error.exitCode)
+} catch let error as ScenarioError {
     fail(error.description, code: error.exitCode)
 } catch {
     fail("internal error: \(error)", code: 70)

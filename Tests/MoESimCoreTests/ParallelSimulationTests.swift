@@ -12,7 +12,10 @@ final class ParallelSimulationTests: XCTestCase {
     private func outputs(_ scenario: Scenario, jobs: Int, timeline: Bool = false) throws -> [String] {
         var batches: [Int] = []
         let result = try Simulator.run(scenario, jobs: jobs, timeline: timeline) { done, _ in batches.append(done) }
-        XCTAssertEqual(batches, Array(1...(scenario.simulation.steps * scenario.model.moeLayers)),
+        // A replicated placement's warm-up batches are reported first.
+        var warmupSteps = 0
+        if case let .replicated(_, _, warmup) = scenario.placement { warmupSteps = warmup }
+        XCTAssertEqual(batches, Array(1...((warmupSteps + scenario.simulation.steps) * scenario.model.moeLayers)),
                        "progress reports each batch once, in order")
         return [CSVWriter.summary([result]), DetailCSV.perGPU(result), DetailCSV.perExpert(result)]
             + (result.timeline.map { [TimelineWriter.render($0)] } ?? [])

@@ -71,6 +71,11 @@ final class RunningMoesim {
         }
     }
 
+    /// Sends `signal` (SIGINT as Ctrl-C would, SIGTERM as a job scheduler would).
+    func send(_ signal: Int32) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
     /// Kills the process at once (SIGKILL), as an out-of-memory killer or a cancelled job would.
     func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }

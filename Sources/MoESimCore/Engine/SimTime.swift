@@ -10,8 +10,19 @@ public struct SimTime: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Creates a time from a whole number of nanoseconds.
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
 
-    /// The longest single duration the model produces, 1e15 ns (11.6 days); longer ones saturate.
+    /// The end of the range the model computes in, 1e15 ns (11.6 days): a duration (or a sum of a
+    /// layer's durations, see `cappedSum`) that would be longer is held at this value, so no time
+    /// arithmetic can overflow, and a time that reaches it `isOutOfRange`: the simulator then stops
+    /// with an error naming the keys to change instead of reporting it.
     public static let longestDuration = SimTime(nanoseconds: 1_000_000_000_000_000)
+
+    /// Whether this time reached `longestDuration`, so that it stands for "longer than the model computes".
+    public var isOutOfRange: Bool { nanoseconds >= SimTime.longestDuration.nanoseconds }
+
+    /// `a + b` nanoseconds held at `longestDuration` (both at most a few times it): adds a layer's
+    /// durations without overflow, a sum out of range staying out of range.
+    /// - Complexity: O(1).
+    public static func cappedSum(_ a: Int64, _ b: Int64) -> Int64 { min(a + b, longestDuration.nanoseconds) }
 
     /// The zero time (start of a run, or an empty span).
     public static let zero = SimTime(nanoseconds: 0)
@@ -25,8 +36,10 @@ public struct SimTime: Hashable, Comparable, Sendable, CustomStringConvertible {
         if work == 0 { return .zero }
         // A tiny tolerance keeps exact products such as 1e6 B / 1e11 B/s = 1e4 ns from
         // rounding up to 10001 because of binary floating point.
-        // Saturates at `SimTime.longestDuration` instead of trapping on absurd inputs.
-        let nanos = min(work / ratePerSecond * 1e9, Double(longestDuration.nanoseconds))
+        // Held at `longestDuration` (out of range, caught by the simulator) rather than converted
+        // when too long or not a number: a Double beyond Int64 would trap.
+        let nanos = work / ratePerSecond * 1e9
+        guard nanos < Double(longestDuration.nanoseconds) else { return longestDuration }
         return SimTime(nanoseconds: Int64((nanos - 1e-6).rounded(.up)))
     }
 

@@ -69,11 +69,17 @@ public enum AtomicFile {
                 guard case .writeThrough(let device) = destination else { continue }
                 try writeThrough(Data(text.utf8), to: device, reportedAs: path)
             }
-            for rename in renames where Foundation.rename(rename.temporary, rename.target) != 0 {
-                throw WriteError(path: rename.path, reason: String(cString: strerror(errno)))
+            for rename in renames {
+                guard Foundation.rename(rename.temporary, rename.target) == 0 else {
+                    throw WriteError(path: rename.path, reason: String(cString: strerror(errno)))
+                }
+                TemporaryFiles.unregister(rename.temporary)
             }
         } catch {
-            for rename in renames { try? manager.removeItem(atPath: rename.temporary) }
+            for rename in renames {
+                try? manager.removeItem(atPath: rename.temporary)
+                TemporaryFiles.unregister(rename.temporary)
+            }
             throw error
         }
     }
@@ -118,7 +124,8 @@ public enum AtomicFile {
     }
 
     /// Creates the parent directories of `path` and returns the temporary path beside it that
-    /// is renamed over `path` once written (hidden, named after the target and this process).
+    /// is renamed over `path` once written (hidden, named after the target and this process),
+    /// registered with `TemporaryFiles` so that a signal removes it; the caller unregisters it.
     public static func temporaryPath(creatingParentOf path: String) throws -> String {
         let parent = (path as NSString).deletingLastPathComponent
         if !parent.isEmpty {
@@ -128,8 +135,9 @@ public enum AtomicFile {
                 throw WriteError(path: path, reason: "cannot create directory \(parent)")
             }
         }
-        return (parent.isEmpty ? "" : parent + "/")
-            + temporaryName(for: (path as NSString).lastPathComponent)
+        let temporary = (parent.isEmpty ? "" : parent + "/") + temporaryName(for: (path as NSString).lastPathComponent)
+        TemporaryFiles.register(temporary)
+        return temporary
     }
 
     /// ".NAME.tmp-PID", or, when that would exceed `maxNameBytes`, NAME cut to fit and followed by

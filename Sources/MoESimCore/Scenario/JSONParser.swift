@@ -47,6 +47,11 @@ public struct JSONParser {
 
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
 
+    /// The (UTF-8) character starting at byte `offset`, for messages.
+    private func character(at offset: Int) -> String {
+        String(decoding: bytes[offset...].prefix(4), as: UTF8.self).unicodeScalars.first.map(String.init) ?? ""
+    }
+
     private mutating func expect(_ literal: String) throws {
         let start = index
         for c in literal.utf8 {
@@ -68,7 +73,7 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
         case UInt8(ascii: "n"): try expect("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw error("unexpected character '\(Character(Unicode.Scalar(c)))' (expected a value)")
+        default: throw error("unexpected character \(InputExcerpt.quoted(character(at: index))) (expected a value)")
         }
     }
 
@@ -82,6 +87,7 @@ public struct JSONParser {
     private mutating func parseObject() throws -> JSONValue {
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        var keys = Set<String>()  // duplicate check in O(1) per key, so an object of n keys is O(n)
         skipSpace()
         if peek() == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -89,12 +95,12 @@ public struct JSONParser {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
             let keyStart = index
             let key = try parseString()
-            if members.contains(where: { $0.key == key }) {
+            guard keys.insert(key).inserted else {
                 index = keyStart
-                throw error("duplicate key \"\(key)\"")
+                throw error("duplicate key \(InputExcerpt.quoted(key))")
             }
             skipSpace()
-            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after key \(InputExcerpt.quoted(key))") }
             index += 1
             skipSpace()
             members.append((key, try parseValue()))
@@ -162,7 +168,7 @@ public struct JSONParser {
                 }
                 guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
                 scalars.append(scalar)
-            default: throw error("invalid escape '\\\(Character(Unicode.Scalar(e)))'")
+            default: throw error("invalid escape \(InputExcerpt.quoted("\\" + character(at: index - 1)))")
             }
         }
         try flush()
@@ -206,7 +212,7 @@ public struct JSONParser {
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
             index = start
-            throw error("number out of range: \(text)")
+            throw error("number out of range: \(InputExcerpt.quoted(text))")
         }
         return value
     }

@@ -22,13 +22,13 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
-    /// A short rendering of the value for error messages (`"fast"`, `-3`, `[…]`).
+    /// A short rendering of the value for error messages (`"fast"`, `-3`, `an array`); a long string is cut short.
     public var brief: String {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return JSONValue.format(n)
-        case .string(let s): return "\"\(s)\""
+        case .string(let s): return InputExcerpt.quoted(s)
         case .array: return "an array"
         case .object: return "an object"
         }

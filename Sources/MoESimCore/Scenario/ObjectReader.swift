@@ -116,7 +116,9 @@ struct ObjectReader {
         for member in members where !known.contains(member.key) {
             var allowed: [String] = []
             for key in known where !allowed.contains(key) { allowed.append(key) }
-            throw fail(member.key, "unknown key (allowed here: \(allowed.joined(separator: ", ")))")
+            // The key is the user's: echo a short excerpt of it when it is long or has characters to escape.
+            let shown = InputExcerpt.quoted(member.key) == "\"\(member.key)\"" ? member.key : InputExcerpt.quoted(member.key)
+            throw fail(shown, "unknown key (allowed here: \(allowed.joined(separator: ", ")))")
         }
     }
 

@@ -6,11 +6,11 @@ extension Scenario {
     /// Most experts a token may activate.
     public static let maxK = 128
     /// Most GPUs a scenario may have.
-    public static let maxGPUs = 8_192
+    public static let maxGPUs = TraceHeader.maxGPUs
     /// Most GPUs per node on a `mesh` node (every pair of them has its own link).
     public static let maxMeshGPUs = 64
     /// Largest batch of router scores (GPUs × tokensPerGPU × experts × 4 bytes) a scenario may need.
-    public static let maxScoreBytes: Double = 2 * 1_073_741_824
+    public static let maxScoreBytes = Double(TraceHeader.maxBatchArrayBytes)
 
     /// Builds a scenario from parsed JSON, applying defaults and validating every value.
     /// A relative `trace.file` is resolved against `baseDirectory` (the scenario file's directory),
@@ -357,8 +357,8 @@ extension Scenario {
         let spec = MoEModelSpec(
             hiddenSize: hiddenSize,
             expertFFNSize: try reader.int("expertFFNSize", default: preset?.expertFFNSize ?? 14336, in: 1...4_194_304),
-            experts: try reader.int("experts", default: preset?.experts ?? 64, in: 1...65_536),
-            moeLayers: try reader.int("moeLayers", default: preset?.moeLayers ?? 1, in: 1...1_024),
+            experts: try reader.int("experts", default: preset?.experts ?? 64, in: 1...TraceHeader.maxExperts),
+            moeLayers: try reader.int("moeLayers", default: preset?.moeLayers ?? 1, in: 1...TraceHeader.maxLayers),
             ffnMatrices: try reader.int("ffnMatrices", default: 3, in: 2...3),
             computeType: try reader.choice("computeType", default: ComputeType.bf16),
             expertKernel: try reader.choice("expertKernel", default: ExpertKernel.grouped),

@@ -235,12 +235,14 @@ public struct MoELayerStep {
                         let replica = placement.replicaIndex(of: Int(expert), onGPU: g)
                         groupRows[group] = microbatchReplicaTokens[m * replicas + replica]
                     }
-                    expertNanos[m * gpus + g] += compute.groupedExpertTime(rows: groupRows[0..<hosted.count]).nanoseconds
+                    expertNanos[m * gpus + g] = SimTime.cappedSum(expertNanos[m * gpus + g],
+                                                                  compute.groupedExpertTime(rows: groupRows[0..<hosted.count]).nanoseconds)
                 }
             } else {
                 for replica in 0..<replicas {
                     let g = Int(placement.replicaGPUs[replica])
-                    expertNanos[m * gpus + g] += compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds
+                    expertNanos[m * gpus + g] = SimTime.cappedSum(expertNanos[m * gpus + g],
+                        compute.expertTime(tokens: microbatchReplicaTokens[m * replicas + replica]).nanoseconds)
                 }
             }
             for g in 0..<gpus where computeFactors[g] != 1 {

@@ -18,11 +18,16 @@ public enum Simulator {
     ///   - jobs: threads pricing batches at once (each holds its own routing and network scratch space).
     ///   - timeline: record every kernel and flow of the first step (flow model only) into `result.timeline`.
     ///   - profile: when given, the time of each phase of each batch is added to it.
-    ///   - progress: called on the calling thread after each (step, layer) batch with (batches done, batches total).
+    ///   - progress: called on the calling thread after each (step, layer) batch with (batches done, batches total),
+    ///     warm-up batches of a replicated placement first.
     /// - Complexity: O(steps · layers · strategies · (T · E · k + G²)) for T tokens, E experts, G GPUs, over `jobs` threads.
-    /// - Throws: `TraceError` when the scenario's trace file is missing or corrupt (checked as it streams).
+    /// - Throws: `ScenarioError` before anything is allocated when the run's estimated memory
+    ///   (`RunMemoryEstimate`) exceeds the memory this process may use; `TraceError` when the
+    ///   scenario's trace file is missing or corrupt (checked as it streams);
+    ///   `ScenarioError` when a simulated time leaves the range integer nanoseconds hold (`SimulatedTimeRange`).
     public static func run(_ scenario: Scenario, jobs: Int = 1, timeline: Bool = false, profile: SimulationProfile? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> ScenarioResult {
+        try RunMemoryEstimate(scenario, jobs: jobs).check()
         var result = try runOnce(scenario, jobs: jobs, timeline: timeline, profile: profile, progress: progress)
         if !scenario.perturbations.isEmpty {
             result.compare(withHealthy: try runOnce(scenario.healthy, jobs: jobs, timeline: false, profile: nil, progress: nil))
@@ -41,9 +46,12 @@ public enum Simulator {
                                              count: strategies.count)
         var replication: [ReplicationSummary?] = Array(repeating: nil, count: strategies.count)
         var warmupBatches = 0
+        if case let .replicated(_, _, warmupSteps) = scenario.placement { warmupBatches = warmupSteps * layers }
+        let totalBatches = warmupBatches + steps * layers
         if case let .replicated(_, slotsPerGPU, warmupSteps) = scenario.placement {
-            let fits = try fitReplicas(scenario, source: source, slotsPerGPU: slotsPerGPU, warmupSteps: warmupSteps)
-            warmupBatches = warmupSteps * layers
+            let fits = try fitReplicas(scenario, source: source, slotsPerGPU: slotsPerGPU, warmupSteps: warmupSteps) {
+                progress?($0, totalBatches)
+            }
             for s in strategies.indices {
                 placements[s] = fits[s].map(\.placement)
                 replication[s] = ReplicationSummary(fits[s])
@@ -59,6 +67,7 @@ public enum Simulator {
         let recordTimeline = timeline && scenario.simulation.network == .flow
         var recorded = recordTimeline ? Timeline(strategies: strategies.map(\.label), gpuCount: scenario.cluster.gpuCount) : nil
         var timelineOffsets = [Int64](repeating: 0, count: strategies.count)
+        var timeRange = SimulatedTimeRange(strategies: strategies.count)
         let workers = WorkerPool(source: source)
         let frozenPlacements = placements, firstOrder = warmupBatches
         try OrderedParallelMap.run(count: steps * layers, jobs: jobs, work: { index in
@@ -71,13 +80,15 @@ public enum Simulator {
         }, deliver: { index, priced in
             let step = index / layers, layer = index % layers
             for s in strategies.indices {
+                try timeRange.add(priced[s].observation.outcome, strategy: s, label: strategies[s].label, step: step, layer: layer,
+                                  scenario: scenario.name)
                 accumulators[s].add(priced[s].observation, layer: layer)
                 if let track = priced[s].track {
                     recorded?.tracks[s].append(track, shiftedBy: timelineOffsets[s])
                     timelineOffsets[s] += priced[s].observation.outcome.layerTime.nanoseconds
                 }
             }
-            progress?(step * layers + layer + 1, steps * layers)
+            progress?(warmupBatches + step * layers + layer + 1, totalBatches)
         })
         let results = accumulators.enumerated().map { s, accumulator in
             var result = accumulator.result(steps: steps)
@@ -92,9 +103,10 @@ public enum Simulator {
     /// per (strategy, layer), and fits replicas to those loads. Warm-up steps have tokens of their
     /// own (random streams no measured step uses, same popularity), so the fit never sees the
     /// tokens it is then measured on, as a load balancer fitted on past traffic would not. A trace's
-    /// warm-up steps are its first ones; the measured steps follow them.
-    private static func fitReplicas(_ scenario: Scenario, source: BatchSource, slotsPerGPU: Int,
-                                    warmupSteps: Int) throws -> [[ReplicationBalancer.Fit]] {
+    /// warm-up steps are its first ones; the measured steps follow them. `progress` is told the
+    /// warm-up batches done after each.
+    private static func fitReplicas(_ scenario: Scenario, source: BatchSource, slotsPerGPU: Int, warmupSteps: Int,
+                                    progress: (Int) -> Void) throws -> [[ReplicationBalancer.Fit]] {
         let layers = scenario.model.moeLayers
         let base = scenario.basePlacement
         var batch = BatchRouter(source: source)
@@ -109,6 +121,7 @@ public enum Simulator {
                         loads[s][layer][Int(batch.buffer.experts[slot])] += 1
                     }
                 }
+                progress(stepIndex * layers + layer + 1)
             }
         }
         let balancer = ReplicationBalancer(slotsPerGPU: slotsPerGPU)

@@ -30,9 +30,6 @@ final class InputFile {
 
     deinit { close(descriptor) }
 
-    /// Bytes between the current position and the end of the file.
-    var remaining: Int { max(0, size - position) }
-
     /// Moves the read position to `offset`.
     func seek(to offset: Int) throws {
         guard lseek(descriptor, off_t(offset), SEEK_SET) >= 0 else {

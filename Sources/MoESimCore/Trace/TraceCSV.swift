@@ -10,14 +10,15 @@ import Foundation
 /// `device_0..device_{G-1}`) for scores, or `expert_0..expert_{k-1},weight_0..weight_{k-1}` for choices.
 public enum TraceCSV {
     /// Reads a whole CSV trace; rows may come in any order but each token of each batch exactly once.
+    /// Lines may end in LF or CRLF, and a UTF-8 byte order mark before the first line is skipped.
     /// - Throws: `TraceError` naming the row and the field of the first problem.
     /// - Complexity: O(file size); the whole trace is held in memory.
     public static func read(file: String) throws -> (header: TraceHeader, batches: [TraceBatch]) {
         let input = try InputFile(path: file)
-        let bytes = try input.readBytes(input.size)
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        var bytes = try input.readBytes(input.size)[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            Substring(String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self))
         }
         while lines.last?.isEmpty == true { lines.removeLast() }
         var lineNumber = 0
@@ -43,6 +44,7 @@ public enum TraceCSV {
             rows.append(try layout.parse(lines[index], file: file, row: index + 1))
         }
         let header = try layout.header(declared: declared, scoreType: scoreType, rows: rows, file: file)
+        try header.checkLimits(file: file)
         let expectedRows = Double(header.steps) * Double(header.layers) * Double(header.tokensPerStep)
         // More rows than tokens means a duplicate, which the loop below names; fewer means a gap.
         guard expectedRows <= Double(rows.count) else {
@@ -136,16 +138,21 @@ public enum TraceCSV {
         -> (counts: [String: Int], scoreType: TraceHeader.ScoreType) {
         let words = line.dropFirst().split(separator: " ")
         guard words.first == "moetrace" else {
-            throw TraceError.badMagic(file: file, at: .row(1), seen: "\"\(line.prefix(40))\"",
+            throw TraceError.badMagic(file: file, at: .row(1), seen: InputExcerpt.quoted(line),
                                       expected: "\"# moetrace version=1 ...\" or the header row")
         }
         var counts: [String: Int] = [:]
         var scoreType = TraceHeader.ScoreType.f32
+        var keys = Set<String>()
         for word in words.dropFirst() {
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else {
-                throw TraceError.invalidField(file: file, at: .row(1), field: "declaration", value: "\"\(word)\"",
+                throw TraceError.invalidField(file: file, at: .row(1), field: "declaration", value: InputExcerpt.quoted(word),
                                               allowed: "key=value pairs")
+            }
+            guard keys.insert(parts[0]).inserted else {
+                throw TraceError.invalidField(file: file, at: .row(1), field: "declaration key", value: InputExcerpt.quoted(parts[0]),
+                                              allowed: "given once (it appears again)")
             }
             switch parts[0] {
             case "version":
@@ -155,22 +162,23 @@ public enum TraceCSV {
                 }
             case "payload":
                 guard ["scores", "choices"].contains(parts[1]) else {
-                    throw TraceError.invalidField(file: file, at: .row(1), field: "payload", value: parts[1],
+                    throw TraceError.invalidField(file: file, at: .row(1), field: "payload", value: InputExcerpt.quoted(parts[1]),
                                                   allowed: "scores or choices")
                 }
             case "score_type":
                 guard let type = TraceHeader.ScoreType.allCases.first(where: { $0.name == parts[1] }) else {
-                    throw TraceError.invalidField(file: file, at: .row(1), field: "score_type", value: parts[1], allowed: "f32 or f16")
+                    throw TraceError.invalidField(file: file, at: .row(1), field: "score_type", value: InputExcerpt.quoted(parts[1]),
+                                                  allowed: "f32 or f16")
                 }
                 scoreType = type
             case let key where countKeys.contains(key):
                 guard let value = Int(parts[1]), value >= 1, value <= TraceHeader.maxCount else {
-                    throw TraceError.invalidField(file: file, at: .row(1), field: key, value: parts[1],
+                    throw TraceError.invalidField(file: file, at: .row(1), field: key, value: InputExcerpt.quoted(parts[1]),
                                                   allowed: "an integer in [1, \(TraceHeader.maxCount)]")
                 }
                 counts[key] = value
             default:
-                throw TraceError.invalidField(file: file, at: .row(1), field: "declaration key", value: parts[0],
+                throw TraceError.invalidField(file: file, at: .row(1), field: "declaration key", value: InputExcerpt.quoted(parts[0]),
                                               allowed: "one of version, payload, score_type, " + countKeys.joined(separator: ", "))
             }
         }
@@ -208,7 +216,7 @@ public enum TraceCSV {
                                                            steps: 1, gpus: max(devices, 1), k: experts))
             guard (scores > 0) != (experts > 0), columns == expected else {
                 throw TraceError.invalidField(file: file, at: .row(row), field: "the header row",
-                                              value: "\"\(columns.prefix(8).joined(separator: ","))\(columns.count > 8 ? ",…" : "")\"",
+                                              value: InputExcerpt.quoted(columns.joined(separator: ",")),
                                               allowed: "step,layer,token,src_gpu then score_0..score_{E-1} (and device_0.."
                                                   + "device_{G-1}), or expert_0..expert_{k-1} then weight_0..weight_{k-1}")
             }
@@ -226,9 +234,10 @@ public enum TraceCSV {
             let names = ["step", "layer", "token", "src_gpu"] + (0..<k).map { "expert_\($0)" }
             var ids: [Int] = []
             for (index, field) in fields.prefix(integers).enumerated() {
-                guard let value = Int(field.trimmingCharacters(in: .whitespaces)), value >= 0 else {
-                    throw TraceError.invalidField(file: file, at: .row(row), field: names[index], value: "\"\(field)\"",
-                                                  allowed: "a non-negative integer")
+                // Bounded like the binary format's counts, so that no count derived from the rows can overflow.
+                guard let value = Int(field.trimmingCharacters(in: .whitespaces)), value >= 0, value < TraceHeader.maxCount else {
+                    throw TraceError.invalidField(file: file, at: .row(row), field: names[index], value: InputExcerpt.quoted(field),
+                                                  allowed: "an integer in [0, \(TraceHeader.maxCount - 1)]")
                 }
                 ids.append(value)
             }
@@ -236,7 +245,7 @@ public enum TraceCSV {
             for (index, field) in fields.dropFirst(integers).enumerated() {
                 guard let value = Float(field.trimmingCharacters(in: .whitespaces)) else {
                     throw TraceError.invalidField(file: file, at: .row(row), field: "field \(integers + index + 1)",
-                                                  value: "\"\(field)\"", allowed: "a number")
+                                                  value: InputExcerpt.quoted(field), allowed: "a number")
                 }
                 guard value.isFinite else {
                     throw TraceError.nonFinite(file: file, at: .row(row), what: "field \(integers + index + 1)", value: "\(value)")

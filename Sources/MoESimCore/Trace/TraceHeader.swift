@@ -39,6 +39,15 @@ public struct TraceHeader: Equatable, Sendable {
     public static let chunkMagic: [UInt8] = Array("CHNK".utf8)
     /// Largest value of any count field (experts, layers, tokens, steps, GPUs): fits every product in Int.
     public static let maxCount = 1 << 30
+    /// Most experts per layer (as a scenario's `model.experts`).
+    public static let maxExperts = 65_536
+    /// Most MoE layers (as a scenario's `model.moeLayers`).
+    public static let maxLayers = 1_024
+    /// Most source GPUs (as a scenario's cluster).
+    public static let maxGPUs = 8_192
+    /// Largest array of one batch in memory, bytes: its f32 scores, its f32 device logits or its
+    /// expert ids (as a scenario's batch of scores). Checked before anything is allocated.
+    public static let maxBatchArrayBytes = 1 << 31
     /// Largest k of a choices trace.
     public static let maxK = 1_024
     /// Chunk payloads aim at this many bytes (a chunk never spans two batches).
@@ -62,7 +71,7 @@ public struct TraceHeader: Equatable, Sendable {
     public var gpus: Int
     /// Experts per token of a choices trace (0 for scores).
     public var k: Int
-    /// Most tokens one chunk holds.
+    /// Tokens of every chunk but the last of a batch (which holds the rest).
     public var chunkTokens: Int
 
     /// A header; `chunkTokens` nil picks the default (payloads of about 1 MiB).
@@ -97,11 +106,59 @@ public struct TraceHeader: Equatable, Sendable {
         case .choices: return k * 8
         }
     }
-    /// Bytes of the whole file: header, chunk headers and payloads.
+    /// Chunks of one batch: full chunks of `chunkTokens` tokens, the last one taking the rest.
+    public var chunksPerBatch: Int { (tokensPerStep + chunkTokens - 1) / chunkTokens }
+    /// Bytes of one batch in the file: its chunk headers and payloads.
+    public var batchByteCount: Int { chunksPerBatch * TraceHeader.chunkHeaderByteCount + tokensPerStep * payloadBytesPerToken }
+    /// Bytes of the whole file: header, chunk headers and payloads (`Int.max` if that does not fit in an Int,
+    /// which no file reaches).
     public var fileByteCount: Int {
-        let chunksPerBatch = (tokensPerStep + chunkTokens - 1) / chunkTokens
-        return TraceHeader.byteCount + batchCount * (chunksPerBatch * TraceHeader.chunkHeaderByteCount
-                                                     + tokensPerStep * payloadBytesPerToken)
+        let (batches, overflow) = batchCount.multipliedReportingOverflow(by: batchByteCount)
+        return overflow || batches > Int.max - TraceHeader.byteCount ? Int.max : TraceHeader.byteCount + batches
+    }
+
+    /// The chunk that byte `offset` of a file of this shape falls in (64 ≤ offset < `fileByteCount`):
+    /// where it starts, its (step, layer, first token), its token count and whether `offset` is in its header.
+    /// - Complexity: O(1).
+    func chunk(containing offset: Int) -> (start: Int, step: Int, layer: Int, firstToken: Int, tokens: Int, inHeader: Bool) {
+        let fullChunkBytes = TraceHeader.chunkHeaderByteCount + chunkTokens * payloadBytesPerToken
+        let batch = (offset - TraceHeader.byteCount) / batchByteCount
+        let index = (offset - TraceHeader.byteCount) % batchByteCount / fullChunkBytes
+        let start = TraceHeader.byteCount + batch * batchByteCount + index * fullChunkBytes
+        let firstToken = index * chunkTokens
+        return (start, batch / layers, batch % layers, firstToken, min(chunkTokens, tokensPerStep - firstToken),
+                offset - start < TraceHeader.chunkHeaderByteCount)
+    }
+
+    /// The first count of this header beyond what moesim reads, as (header byte offset, field, value,
+    /// what is allowed); nil when every count is within the limits a scenario has. A reader checks this
+    /// before it allocates anything from the header; a writer before it writes.
+    /// - Complexity: O(1).
+    func limitViolation() -> (offset: Int, field: String, value: Int, allowed: String)? {
+        let counts: [(Int, String, Int, Int)] = [(16, "experts", experts, TraceHeader.maxExperts),
+                                                 (20, "layers", layers, TraceHeader.maxLayers),
+                                                 (32, "GPUs", gpus, TraceHeader.maxGPUs)]
+        for (offset, field, value, limit) in counts where value > limit {
+            return (offset, field, value, "at most \(limit) (what a scenario accepts)")
+        }
+        let arrays: [(String, Int)] = payload == .scores
+            ? [("scores", experts)] + (hasDeviceLogits ? [("device logits", gpus)] : [])
+            : [("expert ids", k)]
+        let limit = TraceHeader.maxBatchArrayBytes
+        for (what, width) in arrays where tokensPerStep * width * 4 > limit {
+            return (24, "tokens per step", tokensPerStep, "at most \(limit / (width * 4)) for \(width) \(what) per token: "
+                + "a batch's \(what) take 4 bytes each and at most \(limit >> 30) GiB in memory "
+                + "(\(tokensPerStep) × \(width) × 4 bytes = \(tokensPerStep * width * 4))")
+        }
+        return nil
+    }
+
+    /// Throws when a count is beyond the limits `limitViolation` checks, naming `file`.
+    /// - Throws: `TraceError.invalidField`.
+    public func checkLimits(file: String) throws {
+        if let (_, field, value, allowed) = limitViolation() {
+            throw TraceError.invalidField(file: file, at: .file, field: field, value: String(value), allowed: allowed)
+        }
     }
 
     /// The 64 header bytes, CRC included.
@@ -159,6 +216,10 @@ public struct TraceHeader: Equatable, Sendable {
             throw TraceError.invalidField(file: file, at: .byte(13), field: "score type", value: String(bytes[13]),
                                           allowed: payload == .scores ? "1 (f32) or 2 (f16)" : "1 (f32) for a choices trace")
         }
+        for offset in [15] + Array(44..<60) where bytes[offset] != 0 {
+            throw TraceError.invalidField(file: file, at: .byte(offset), field: "reserved byte", value: String(bytes[offset]),
+                                          allowed: "0 (bytes 15 and 44-59 are reserved in format version \(currentVersion))")
+        }
         guard bytes[14] <= (payload == .scores ? 1 : 0) else {
             throw TraceError.invalidField(file: file, at: .byte(14), field: "flags", value: String(bytes[14]),
                                           allowed: payload == .scores ? "0, or 1 (device logits present)" : "0 for a choices trace")
@@ -176,6 +237,9 @@ public struct TraceHeader: Equatable, Sendable {
         let chunkTokens = try field("chunk tokens", at: 40, in: 1...tokens)
         let header = TraceHeader(payload: payload, scoreType: scoreType, hasDeviceLogits: bytes[14] == 1, experts: experts,
                                  layers: layers, tokensPerStep: tokens, steps: steps, gpus: gpus, k: k, chunkTokens: chunkTokens)
+        if let (offset, field, value, allowed) = header.limitViolation() {
+            throw TraceError.invalidField(file: file, at: .byte(offset), field: field, value: String(value), allowed: allowed)
+        }
         guard header.payloadBytesPerToken * chunkTokens <= Int(UInt32.max) else {
             throw TraceError.invalidField(file: file, at: .byte(40), field: "chunk tokens", value: String(chunkTokens),
                                           allowed: "small enough that a chunk holds at most 4 GiB "

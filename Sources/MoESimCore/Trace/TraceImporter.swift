@@ -18,12 +18,13 @@ public enum TraceImporter {
     }
 
     /// Reads `input` (`.npy` or `.npz`) and writes the trace to `output` (atomically), streaming
-    /// one batch at a time; returns the header written.
+    /// one batch at a time; returns the header written. `progress` is told (batches done, batches in all).
     /// - Throws: `TraceError` for a malformed or unsupported array (nothing is written then),
     ///   `AtomicFile.WriteError` when the output cannot be written.
     /// - Complexity: O(array size) (two passes over an integer array without `experts`).
     @discardableResult
-    public static func importArrays(from input: String, to output: String, options: Options) throws -> TraceHeader {
+    public static func importArrays(from input: String, to output: String, options: Options,
+                                    progress: ((Int, Int) -> Void)? = nil) throws -> TraceHeader {
         let file = try InputFile(path: input)
         let (main, embeddedWeights) = try locateArrays(file)
         var weights = embeddedWeights.map { (file, $0) }
@@ -32,6 +33,7 @@ public enum TraceImporter {
             weights = (weightsFile, try NPYArray.parse(weightsFile, at: 0, length: weightsFile.size, name: weightsPath))
         }
         let header = try header(for: main, file: file, weights: weights?.1, options: options)
+        try header.checkLimits(file: main.name)
         let writer = try TraceWriter(path: output, header: header)
         var batch = TraceBatch()
         batch.shape(for: header)
@@ -56,6 +58,7 @@ public enum TraceImporter {
                 }
             }
             try writer.append(batch)
+            progress?(index + 1, header.batchCount)
         }
         try writer.finish()
         return header
@@ -126,9 +129,9 @@ public enum TraceImporter {
             try read(array, from: file, elements: first..<first + count, into: &raw)
             for i in 0..<count {
                 let id = integer(raw, at: i, dtype: array.dtype)
-                guard id >= 0, id < TraceHeader.maxCount else {
+                guard id >= 0, id < TraceHeader.maxExperts else {
                     throw TraceError.expertOutOfRange(file: array.name, at: .byte(array.dataOffset + (first + i) * array.dtype.byteCount),
-                                                      token: "element \(first + i)", expert: id, experts: TraceHeader.maxCount)
+                                                      token: "element \(first + i)", expert: id, experts: TraceHeader.maxExperts)
                 }
                 largest = max(largest, id)
             }

@@ -16,32 +16,54 @@ public final class TraceReader {
     private let input: InputFile
     private let chunk: UnsafeMutableRawBufferPointer
 
-    /// Opens `file` and checks its header.
-    /// - Throws: `TraceError` (missing file, wrong magic, unsupported version, bad header).
+    /// Opens `file`, checks its header, and checks that the file is exactly as long as the header's
+    /// shape makes it (chunks of `chunkTokens` tokens, the last of a batch taking the rest): a file cut
+    /// short, with trailing bytes, an extra chunk or twice its content is rejected here, before any
+    /// batch is read or any buffer sized from the header is allocated. Every reader of a `.moetrace`
+    /// (simulate, trace stats/convert, the scenario decoder) opens it through this one rule.
+    /// - Throws: `TraceError` (missing file, wrong magic, unsupported version, bad header, wrong length).
     /// - Complexity: O(1); allocates one chunk buffer.
     public init(file: String) throws {
         input = try InputFile(path: file)
         header = try TraceHeader.decode(try input.readBytes(TraceHeader.byteCount), file: file)
-        chunk = .allocate(byteCount: TraceHeader.chunkHeaderByteCount + header.chunkTokens * header.payloadBytesPerToken,
-                          alignment: 16)
+        try TraceReader.checkLength(of: input, against: header)
+        // f32 scores are read straight into the batch, so their chunks need only the chunk header here.
+        let buffered = header.payload == .scores && header.scoreType == .f32 ? 0 : header.chunkTokens * header.payloadBytesPerToken
+        chunk = .allocate(byteCount: TraceHeader.chunkHeaderByteCount + buffered, alignment: 16)
+    }
+
+    /// Throws unless `input` is exactly `header.fileByteCount` bytes long: naming the chunk the file
+    /// ends in when it is shorter, the bytes past the last chunk when it is longer.
+    private static func checkLength(of input: InputFile, against header: TraceHeader) throws {
+        let expected = header.fileByteCount
+        if input.size < expected {
+            let chunk = header.chunk(containing: input.size)
+            let place = "step \(chunk.step), layer \(chunk.layer), token \(chunk.firstToken)"
+            let payloadStart = chunk.start + TraceHeader.chunkHeaderByteCount
+            throw TraceError.truncated(file: input.path, at: .byte(chunk.inHeader ? chunk.start : payloadStart),
+                                       what: "\(chunk.inHeader ? "chunk header" : "chunk payload") (\(place)) of a trace whose "
+                                           + "header declares \(expected) bytes",
+                                       neededBytes: chunk.inHeader ? TraceHeader.chunkHeaderByteCount
+                                           : chunk.tokens * header.payloadBytesPerToken,
+                                       availableBytes: input.size - (chunk.inHeader ? chunk.start : payloadStart))
+        }
+        if input.size > expected {
+            throw TraceError.invalidField(file: input.path, at: .byte(expected), field: "the end of the file",
+                                          value: "\(input.size - expected) more bytes",
+                                          allowed: "reached after the last chunk (step \(header.steps - 1), layer "
+                                              + "\(header.layers - 1)) at byte \(expected), as the header's shape gives "
+                                              + "(trailing bytes, an extra chunk or a second copy are errors)")
+        }
     }
 
     deinit { chunk.deallocate() }
 
     /// Reads the next batch (step-major, then layer) into `batch`; returns false after the last
-    /// one, once it has checked that nothing follows it.
+    /// one (the file's length was checked when it was opened).
     /// - Throws: `TraceError` at the first truncated or corrupt chunk, out-of-range id or non-finite value.
     /// - Complexity: O(batch bytes).
     public func nextBatch(into batch: inout TraceBatch) throws -> Bool {
-        guard batchesRead < header.batchCount else {
-            if input.remaining > 0 {
-                throw TraceError.invalidField(file: file, at: .byte(input.position), field: "the end of the file",
-                                              value: "\(input.remaining) more bytes",
-                                              allowed: "reached after the last chunk (step \(header.steps - 1), "
-                                                  + "layer \(header.layers - 1))")
-            }
-            return false
-        }
+        guard batchesRead < header.batchCount else { return false }
         batch.shape(for: header)
         let step = batchesRead / header.layers, layer = batchesRead % header.layers
         var token = 0
@@ -70,11 +92,11 @@ public final class TraceReader {
                                           allowed: "\(expected[index]): chunks follow one another in (step, layer, token) order")
         }
         let tokens = word(4)
-        let limit = min(header.chunkTokens, header.tokensPerStep - firstToken)
-        guard tokens >= 1 && tokens <= limit else {
+        let expectedTokens = min(header.chunkTokens, header.tokensPerStep - firstToken)
+        guard tokens == expectedTokens else {
             throw TraceError.invalidField(file: file, at: .byte(start + 16), field: "chunk token count", value: String(tokens),
-                                          allowed: "in [1, \(limit)] (chunk tokens \(header.chunkTokens), "
-                                              + "\(header.tokensPerStep - firstToken) tokens left in the batch)")
+                                          allowed: "\(expectedTokens): every chunk of a batch holds chunk tokens "
+                                              + "(\(header.chunkTokens)) tokens but the last, which holds the rest")
         }
         let payloadBytes = tokens * header.payloadBytesPerToken
         let decoder = ChunkDecoder(file: file, header: header, payloadOffset: start + headerBytes, step: step, layer: layer,

@@ -83,13 +83,32 @@ public final class TraceSource {
         return true
     }
 
+    /// Throws unless the CSV text of this trace, built whole in memory, fits in half the machine's
+    /// memory (estimated at `csvBytesPerValue` bytes per value).
+    private func checkCSVFitsInMemory(_ path: String,
+                                      physicalMemoryBytes: UInt64 = MachineMemory.bytes) throws {
+        let width = header.payload == .scores ? header.experts + (header.hasDeviceLogits ? header.gpus : 0) : 2 * header.k
+        let bytes = Double(header.batchCount) * Double(header.tokensPerStep) * Double(width + 4) * TraceSource.csvBytesPerValue
+        guard bytes > Double(physicalMemoryBytes) / 2 else { return }
+        throw TraceError.invalidField(file: path, at: .file, field: "a CSV trace of this size",
+                                      value: String(format: "about %.1f GiB of text", bytes / 1_073_741_824),
+                                      allowed: String(format: "held in memory, at most half of this machine's %.1f GiB: "
+                                          + "write a .moetrace instead (CSV is for small traces)",
+                                          Double(physicalMemoryBytes) / 1_073_741_824))
+    }
+
+    /// Bytes of CSV text per value, an upper bound with the field's text, its comma and the String's share.
+    static let csvBytesPerValue = 16.0
+
     /// Writes the batches not yet read to `path`, atomically: CSV text if it ends in `.csv`,
     /// else the binary format (streamed, with this trace's chunk size). Returns the bytes written.
-    /// - Throws: `TraceError` from reading, `AtomicFile.WriteError`; the target is unchanged then.
+    /// - Throws: `TraceError` from reading (or when CSV text of this size could not be held in
+    ///   memory), `AtomicFile.WriteError`; the target is unchanged then.
     /// - Complexity: O(trace size); bounded memory for binary output.
     @discardableResult
     public func write(to path: String, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
         if TraceSource.isCSV(path) {
+            try checkCSVFitsInMemory(path)
             let text = try TraceCSV.render(self)
             try AtomicFile.write(text, to: path)
             return text.utf8.count

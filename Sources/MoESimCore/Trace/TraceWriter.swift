@@ -1,7 +1,7 @@
 import Foundation
 
-/// Writes a binary `.moetrace` file batch by batch, in chunks of at most `header.chunkTokens`
-/// tokens, each with its CRC-32. The bytes go to a temporary file beside the target, renamed
+/// Writes a binary `.moetrace` file batch by batch, in chunks of `header.chunkTokens` tokens
+/// (a batch's last chunk takes the rest), each with its CRC-32. The bytes go to a temporary file beside the target, renamed
 /// over it by `finish()`; a writer dropped before that removes its temporary file, so a failed
 /// run never leaves a partial trace behind. A device or FIFO target is written through instead
 /// (`AtomicFile.Destination`).
@@ -24,10 +24,12 @@ public final class TraceWriter {
     private var finished = false
 
     /// Creates the temporary file and writes the header.
-    /// - Throws: `AtomicFile.WriteError` when the file cannot be created.
+    /// - Throws: `TraceError` when a count of `header` is beyond what a reader accepts (nothing is
+    ///   created then), `AtomicFile.WriteError` when the file cannot be created.
     public init(path: String, header: TraceHeader) throws {
         self.path = path
         self.header = header
+        try header.checkLimits(file: path)
         switch try AtomicFile.destination(of: path) {
         case .replace(let resolved):
             let beside = try AtomicFile.temporaryPath(creatingParentOf: resolved)
@@ -39,7 +41,10 @@ public final class TraceWriter {
             temporary = nil
             descriptor = open(device, O_WRONLY)
         }
-        guard descriptor >= 0 else { throw AtomicFile.cannotCreate(path) }
+        guard descriptor >= 0 else {
+            if let temporary { TemporaryFiles.unregister(temporary) }
+            throw AtomicFile.cannotCreate(path)
+        }
         chunk = [UInt8](repeating: 0, count: TraceHeader.chunkHeaderByteCount + header.chunkTokens * header.payloadBytesPerToken)
         do {
             try writeAll(header.encoded())
@@ -72,6 +77,7 @@ public final class TraceWriter {
     public func finish() throws {
         precondition(batchesWritten == header.batchCount, "\(batchesWritten) of \(header.batchCount) batches written")
         finished = true
+        defer { if let temporary { TemporaryFiles.unregister(temporary) } }
         guard close(descriptor) == 0, temporary.map({ rename($0, target) == 0 }) ?? true else {
             let reason = String(cString: strerror(errno))
             if let temporary { unlink(temporary) }
@@ -140,6 +146,9 @@ public final class TraceWriter {
     private func abandon() {
         finished = true
         close(descriptor)
-        if let temporary { unlink(temporary) }
+        if let temporary {
+            unlink(temporary)
+            TemporaryFiles.unregister(temporary)
+        }
     }
 }
