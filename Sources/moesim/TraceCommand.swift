@@ -23,6 +23,7 @@ enum TraceCommand {
                "trace": {"synthetic": ...} with the same seed (default 1).
     stats      Per-layer expert load: recorded choices, or the experts top-K picks (--k, default 1)
                from scores. Columns: max_load, mean_load, max_over_mean, cv (std/mean),
+               gini (Gini coefficient of the expert loads, as simulate reports it; 0 = balanced),
                entropy_bits (log2 E when balanced).
     convert    Binary <-> CSV (byte-identical round trip).
     import     A NumPy float array of router scores (last axis = experts) or an integer array of
@@ -165,12 +166,12 @@ enum TraceCommand {
         let statistics = try TraceStatistics(source: source, topK: k, progress: report)
         progress.finish()
         let columns = ["layer", "experts", "tokens", "k", "assignments", "min_load", "max_load", "mean_load", "max_over_mean",
-                       "cv", "entropy_bits"]
+                       "cv", "gini", "entropy_bits"]
         let rows = statistics.layers.map { layer -> [String] in
             [String(layer.layer), String(statistics.header.experts), String(statistics.tokens), String(statistics.k),
-             String(layer.total), String(layer.loads.min() ?? 0), String(layer.maxLoad), String(format: "%.3f", layer.meanLoad),
+             String(layer.total), String(layer.minLoad), String(layer.maxLoad), String(format: "%.3f", layer.meanLoad),
              String(format: "%.4f", layer.maxOverMean), String(format: "%.4f", layer.coefficientOfVariation),
-             String(format: "%.4f", layer.entropyBits)]
+             String(format: "%.4f", layer.gini), String(format: "%.4f", layer.entropyBits)]
         }
         switch format {
         case "csv":
@@ -196,8 +197,9 @@ enum TraceCommand {
     private static func histogram(_ layer: TraceStatistics.Layer) -> String {
         let edges = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 4]
         var counts = [Int](repeating: 0, count: edges.count)
+        let mean = layer.meanLoad
         for load in layer.loads {
-            let ratio = layer.meanLoad > 0 ? Double(load) / layer.meanLoad : 0
+            let ratio = mean > 0 ? Double(load) / mean : 0
             counts[(edges.lastIndex { ratio >= $0 }) ?? 0] += 1
         }
         let widest = max(counts.max() ?? 1, 1)
@@ -233,7 +235,7 @@ enum TraceCommand {
         options.gpus = try args.integer("--gpus", default: 1, in: 1...Scenario.maxGPUs)
         options.experts = try args.value("--experts").map { _ in try args.integer("--experts", in: 1...65_536) }
         options.weightsFile = args.value("--weights")
-        let header = try writing { try TraceImporter.importArrays(from: file, to: path, options: options) }
+        let header = try writing { try TraceImporter.importFile(from: file, to: path, options: options).header }
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
         FileHandle.standardError.write(Data(("trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
             + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n").utf8))
