@@ -17,6 +17,12 @@ public enum TraceImporter {
         /// A `.npy` file of gate weights for a NumPy id array (default: each of the k weights is 1/k).
         public var weightsFile: String?
 
+        /// safetensors: the tensor of scores or ids, or a pattern whose `*` stands for the layer
+        /// number (`model.layers.*.mlp.gate`); default: recognised by name (docs/traces.md).
+        public var tensor: String?
+        /// safetensors: the tensor (or pattern) of gate weights for ids; default: recognised by name.
+        public var weightsTensor: String?
+
         /// Default options: one GPU, derived expert count, no weights file.
         public init() {}
     }
@@ -39,6 +45,7 @@ public enum TraceImporter {
     /// - Complexity: O(input size); see each format for its memory.
     @discardableResult
     public static func importFile(from input: String, to output: String, options: Options) throws -> Summary {
+        if input.lowercased().hasSuffix(".safetensors") { return try importSafetensors(from: input, to: output, options: options) }
         return try importNumPy(from: input, to: output, options: options)
     }
 
