@@ -225,19 +225,42 @@ enum TraceCommand {
     }
 
     private static func importArrays(_ arguments: [String]) throws {
-        guard let args = try parse(arguments, values: ["--gpus", "--experts", "--weights"]) else { return }
+        let fieldFlags = JSONLRoutingLog.Options.fieldFlags
+        guard let args = try parse(arguments, values: ["--gpus", "--experts", "--weights", "--tensor", "--weights-tensor", "--where"]
+                                       + fieldFlags, booleans: ["--drop-remainder", "--strict"]) else { return }
         let file = try input(args, "import")
-        guard [".npy", ".npz"].contains(where: { file.lowercased().hasSuffix($0) }) else {
-            throw CommandLineError.usage("trace import reads .npy or .npz files (got \(file))", command: "trace")
+        guard TraceImporter.extensions.contains(where: { file.lowercased().hasSuffix($0) }) else {
+            throw CommandLineError.usage("trace import reads \(TraceImporter.extensions.joined(separator: ", ")) files (got \(file))",
+                                         command: "trace")
         }
         let path = try output(args, extensions: [".moetrace"])
         var options = TraceImporter.Options()
         options.gpus = try args.integer("--gpus", default: 1, in: 1...Scenario.maxGPUs)
+        options.dropRemainder = args.has("--drop-remainder")
         options.experts = try args.value("--experts").map { _ in try args.integer("--experts", in: 1...65_536) }
         options.weightsFile = args.value("--weights")
-        let header = try writing { try TraceImporter.importFile(from: file, to: path, options: options).header }
+        options.tensor = args.value("--tensor")
+        options.weightsTensor = args.value("--weights-tensor")
+        options.log.strict = args.has("--strict")
+        for flag in fieldFlags {
+            if let name = args.value(flag) { _ = options.log.setField(flag: flag, name: name) }
+        }
+        if let text = args.value("--where") {
+            options.log.filters = try text.split(separator: ",").map { condition in
+                let parts = condition.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw CommandLineError.usage("--where takes FIELD=VALUE[,FIELD=VALUE...], e.g. --where type=route (got \"\(text)\")",
+                                                 command: "trace")
+                }
+                return JSONLRoutingLog.Filter(field: String(parts[0]), value: String(parts[1]))
+            }
+        }
+        let summary = try writing { try TraceImporter.importFile(from: file, to: path, options: options) }
+        let header = summary.header
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
-        FileHandle.standardError.write(Data(("trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
-            + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n").utf8))
+        var message = "trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
+            + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n"
+        for note in summary.notes { message += "trace: \(note)\n" }
+        FileHandle.standardError.write(Data(message.utf8))
     }
 }

@@ -23,6 +23,9 @@ public enum TraceImporter {
         /// safetensors: the tensor (or pattern) of gate weights for ids; default: recognised by name.
         public var weightsTensor: String?
 
+        /// JSON-lines logs: field names, `--where` filters, strictness.
+        public var log = JSONLRoutingLog.Options()
+
         /// Default options: one GPU, derived expert count, no weights file.
         public init() {}
     }
@@ -45,6 +48,7 @@ public enum TraceImporter {
     /// - Complexity: O(input size); see each format for its memory.
     @discardableResult
     public static func importFile(from input: String, to output: String, options: Options) throws -> Summary {
+        if input.lowercased().hasSuffix(".jsonl") { return try JSONLRoutingLog.importLog(from: input, to: output, options: options) }
         if input.lowercased().hasSuffix(".safetensors") { return try importSafetensors(from: input, to: output, options: options) }
         return try importNumPy(from: input, to: output, options: options)
     }
