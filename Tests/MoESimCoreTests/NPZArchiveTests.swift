@@ -77,3 +77,35 @@ final class NPZArchiveTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["flipped.npz"], "nothing written")
     }
 }
+
+/// Batches larger than a part are read and written in parts of whole chunks: the trace is the
+/// same whatever the part size, with the remainder dropped from the last part.
+final class ImportPartsTests: TemporaryDirectoryTestCase {
+    func testBatchesSplitIntoPartsGiveTheSameTrace() throws {
+        // A .npy of 70,000 tokens × 8 f32 scores (2.2 MB: chunks of 32,768 tokens), written by hand.
+        let tokens = 70_000
+        var header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (\(tokens), 8), }".utf8)
+        header += [UInt8](repeating: 0x20, count: (64 - (10 + header.count + 1) % 64) % 64) + [0x0A]
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
+        for i in 0..<(tokens * 8) { bytes.appendLittleEndian(TraceFixtures.score(i).bitPattern) }
+        let input = directory.appendingPathComponent("big.npy").path
+        try Data(bytes).write(to: URL(fileURLWithPath: input))
+        var traces: [Data] = []
+        for partBytes in [8 << 20, 1] {
+            var options = TraceImporter.Options()
+            options.gpus = 3
+            options.dropRemainder = true
+            options.partBytes = partBytes
+            let output = directory.appendingPathComponent("p\(partBytes).moetrace").path
+            let summary = try TraceImporter.importFile(from: input, to: output, options: options)
+            XCTAssertEqual(summary.header.tokensPerStep, 69_999)
+            XCTAssertEqual(summary.header.chunkTokens, 32_768, "parts of one byte are rounded up to a chunk: 3 parts")
+            traces.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+        }
+        XCTAssertEqual(traces[0], traces[1], "one part or three: byte-identical traces")
+        let source = try TraceSource(file: directory.appendingPathComponent("p1.moetrace").path)
+        var batch = TraceBatch()
+        XCTAssertTrue(try source.nextBatch(into: &batch))
+        XCTAssertEqual(batch.scores, (0..<(69_999 * 8)).map(TraceFixtures.score))
+    }
+}

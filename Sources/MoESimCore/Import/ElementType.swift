@@ -15,13 +15,13 @@ enum ElementType: String, CaseIterable, Sendable {
     /// Floating point (scores, logits, weights) rather than integer (expert ids).
     var isFloat: Bool { self != .i32 && self != .i64 }
 
-    /// Decodes `values.count` floats from `raw` into `values`. bf16, f16 and f32 convert exactly;
+    /// Decodes the first `count` floats of `raw` into `values`. bf16, f16 and f32 convert exactly;
     /// f64 rounds to the nearest f32. Returns the index of the first NaN or infinite value (and
     /// its original text), or nil when all are finite.
-    /// - Complexity: O(values.count).
-    func decodeFloats(_ raw: UnsafeRawBufferPointer, into values: inout [Float]) -> (index: Int, value: String)? {
+    /// - Complexity: O(count).
+    func decodeFloats(_ raw: UnsafeRawBufferPointer, count: Int, into values: inout [Float]) -> (index: Int, value: String)? {
         values.withUnsafeMutableBufferPointer { out in
-            for i in out.indices {
+            for i in 0..<count {
                 let value: Float
                 switch self {
                 case .f16: value = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))

@@ -14,9 +14,10 @@ struct JSONLStepAssembler {
     private var slotOfToken: [Int32] = []
     /// Per slot: its token position and the line of its first record.
     private var slotTokens: [Int] = [], slotLines: [Int] = []
-    /// Per slot × layer: whether a record was seen; its values and weights (slot-major).
+    /// Per slot × layer: whether a record was seen; its values and weights (slot-major), as f32
+    /// (what the trace stores; ids are exact below 2^24).
     private var present: [Bool] = []
-    private var values: [Double] = [], weights: [Double] = []
+    private var values: [Float] = [], weights: [Float] = []
     private var batch = TraceBatch()
 
     /// Opens the output for the log `census` describes.
@@ -54,14 +55,14 @@ struct JSONLStepAssembler {
             slotTokens.append(unit.token)
             slotLines.append(unit.line)
             present += [Bool](repeating: false, count: layers)
-            values += [Double](repeating: 0, count: layers * width)
-            if census.hasWeights { weights += [Double](repeating: 1 / Double(width), count: layers * width) }
+            values += [Float](repeating: 0, count: layers * width)
+            if census.hasWeights { weights += [Float](repeating: 1 / Float(width), count: layers * width) }
         }
         let layer = layerIndex[unit.layer] ?? 0
         present[slot * layers + layer] = true
         let base = (slot * layers + layer) * width
-        for (j, value) in unit.values.enumerated() { values[base + j] = value }
-        for (j, weight) in unit.weights.enumerated() { weights[base + j] = weight }
+        for (j, value) in unit.values.enumerated() { values[base + j] = Float(value) }
+        for (j, weight) in unit.weights.enumerated() { weights[base + j] = Float(weight) }
     }
 
     /// Writes the last step and commits the trace.
@@ -96,10 +97,10 @@ struct JSONLStepAssembler {
                 let base = (slot * layers + layer) * width
                 for j in 0..<width {
                     switch header.payload {
-                    case .scores: batch.scores[t * width + j] = Float(values[base + j])
+                    case .scores: batch.scores[t * width + j] = values[base + j]
                     case .choices:
                         batch.experts[t * width + j] = Int32(values[base + j])
-                        batch.weights[t * width + j] = census.hasWeights ? Float(weights[base + j]) : 1 / Float(width)
+                        batch.weights[t * width + j] = census.hasWeights ? weights[base + j] : 1 / Float(width)
                     }
                 }
             }

@@ -43,11 +43,12 @@ extension TraceImporter {
         }
         let dims = [Int](repeating: 1, count: 4 - array.shape.count) + array.shape
         let width = array.dtype.byteCount
-        let batchBytes = dims[2] * dims[3] * width
+        let (batchBytes, tokenBytes) = (dims[2] * dims[3] * width, dims[3] * width)
         return ArrayBatches(name: name, type: array.dtype, steps: dims[0], layers: dims[1], tokens: dims[2], last: dims[3],
-                            readBatch: { index, buffer in
-                                try input.readExactly(into: buffer, count: batchBytes, file: name,
-                                                      at: array.dataOffset + index * batchBytes, what: "array data of \(name)")
+                            read: { index, first, count, buffer in
+                                try input.readExactly(into: buffer, count: count * tokenBytes, file: name,
+                                                      at: array.dataOffset + index * batchBytes + first * tokenBytes,
+                                                      what: "array data of \(name)")
                             },
                             byteOffset: { index, element in array.dataOffset + index * batchBytes + element * width })
     }

@@ -123,16 +123,16 @@ extension TraceImporter {
         var dims = [Int](repeating: 1, count: 4 - first.shape.count - (perLayer ? 1 : 0)) + first.shape
         if perLayer { dims.insert(group.tensors.count, at: 1) }
         let (layers, width) = (dims[1], first.type.byteCount)
-        let batchBytes = dims[2] * dims[3] * width
+        let (batchBytes, tokenBytes) = (dims[2] * dims[3] * width, dims[3] * width)
         // Batch index = step × layers + layer: in one tensor, batches follow each other; per layer,
         // batch `step` of tensor `layer`.
         let offset: (Int) -> Int = { index in
             perLayer ? group.tensors[index % layers].offset + index / layers * batchBytes : first.offset + index * batchBytes
         }
         return ArrayBatches(name: name, type: first.type, steps: dims[0], layers: layers, tokens: dims[2], last: dims[3],
-                            readBatch: { index, buffer in
-                                try file.seek(to: offset(index))
-                                try file.readExactly(into: buffer, count: batchBytes, what: "tensor data of \(name)")
+                            read: { index, first, count, buffer in
+                                try file.seek(to: offset(index) + first * tokenBytes)
+                                try file.readExactly(into: buffer, count: count * tokenBytes, what: "tensor data of \(name)")
                             },
                             byteOffset: { index, element in offset(index) + element * width })
     }

@@ -26,6 +26,9 @@ public enum TraceImporter {
         /// JSON-lines logs: field names, `--where` filters, strictness.
         public var log = JSONLRoutingLog.Options()
 
+        /// Input bytes read per part of a batch (rounded to whole trace chunks); tests make it small.
+        var partBytes = 8 << 20
+
         /// Default options: one GPU, derived expert count, no weights file.
         public init() {}
     }
@@ -119,25 +122,42 @@ public enum TraceImporter {
                                  steps: main.steps, gpus: options.gpus, k: main.last)
         }
         let writer = try TraceWriter(path: output, header: header)
-        var batch = TraceBatch()
-        batch.shape(for: header)
-        var raw = [UInt8](repeating: 0, count: main.batchElements * main.type.byteCount)
-        var weightRaw = [UInt8](repeating: 0, count: weights.map { $0.batchElements * $0.type.byteCount } ?? 0)
+        // Batches are read and written in parts of about `partBytes` of input, whole chunks each.
+        let tokenBytes = main.last * main.type.byteCount
+        let partTokens = max(1, options.partBytes / tokenBytes / header.chunkTokens) * header.chunkTokens
+        var part = TraceBatch()
+        switch header.payload {
+        case .scores: part.scores = [Float](repeating: 0, count: partTokens * main.last)
+        case .choices:
+            part.experts = [Int32](repeating: 0, count: partTokens * main.last)
+            part.weights = [Float](repeating: 1 / Float(main.last), count: partTokens * main.last)
+        }
+        var raw = [UInt8](repeating: 0, count: partTokens * tokenBytes)
+        var weightRaw = [UInt8](repeating: 0, count: weights.map { partTokens * $0.last * $0.type.byteCount } ?? 0)
         for index in 0..<main.batchCount {
-            try raw.withUnsafeMutableBytes { try main.readBatch(index, $0.baseAddress!) }
-            switch header.payload {
-            case .scores:
-                try decodeFloats(raw, of: main, batch: index, into: &batch.scores, what: "score")
-            case .choices:
-                try decodeIDs(raw, of: main, batch: index, experts: header.experts, into: &batch.experts)
-                if let weights {
-                    try weightRaw.withUnsafeMutableBytes { try weights.readBatch(index, $0.baseAddress!) }
-                    try decodeFloats(weightRaw, of: weights, batch: index, into: &batch.weights, what: "weight")
-                } else {
-                    for slot in batch.weights.indices { batch.weights[slot] = 1 / Float(header.k) }
+            var first = 0
+            while first < main.tokens {
+                let count = min(partTokens, main.tokens - first)
+                try raw.withUnsafeMutableBytes { try main.read(index, first, count, $0.baseAddress!) }
+                if let weights { try weightRaw.withUnsafeMutableBytes { try weights.read(index, first, count, $0.baseAddress!) } }
+                let keep = min(count, kept - first)   // tokens past `kept` are read (in order) but dropped
+                if keep > 0 {
+                    let elements = keep * main.last
+                    switch header.payload {
+                    case .scores:
+                        try decodeFloats(raw, count: elements, of: main, batch: index, first: first, into: &part.scores, what: "score")
+                    case .choices:
+                        try decodeIDs(raw, count: elements, of: main, batch: index, first: first, experts: header.experts,
+                                      into: &part.experts)
+                        if let weights {
+                            try decodeFloats(weightRaw, count: elements, of: weights, batch: index, first: first, into: &part.weights,
+                                             what: "weight")
+                        }
+                    }
+                    try writer.append(part: part, tokens: keep)
                 }
+                first += count
             }
-            try writer.append(batch)
         }
         try main.finish()
         try weights?.finish()
@@ -148,51 +168,60 @@ public enum TraceImporter {
     /// The largest expert id (a first pass, when --experts is not given).
     private static func largestID(_ array: ArrayBatches) throws -> Int {
         var largest = 0
-        var raw = [UInt8](repeating: 0, count: array.batchElements * array.type.byteCount)
+        let partTokens = max(1, (8 << 20) / (array.last * array.type.byteCount))
+        var raw = [UInt8](repeating: 0, count: partTokens * array.last * array.type.byteCount)
         for index in 0..<array.batchCount {
-            try raw.withUnsafeMutableBytes { try array.readBatch(index, $0.baseAddress!) }
-            try raw.withUnsafeBytes { raw in
-                for i in 0..<array.batchElements {
-                    let id = array.type.integer(raw, at: i)
-                    guard id >= 0, id < TraceHeader.maxCount else {
-                        throw TraceError.expertOutOfRange(file: array.name, at: .byte(array.byteOffset(index, i)),
-                                                          token: "element \(index * array.batchElements + i)", expert: id,
-                                                          experts: TraceHeader.maxCount)
+            var first = 0
+            while first < array.tokens {
+                let count = min(partTokens, array.tokens - first)
+                try raw.withUnsafeMutableBytes { try array.read(index, first, count, $0.baseAddress!) }
+                try raw.withUnsafeBytes { raw in
+                    for i in 0..<count * array.last {
+                        let id = array.type.integer(raw, at: i)
+                        guard id >= 0, id < TraceHeader.maxCount else {
+                            let element = first * array.last + i
+                            throw TraceError.expertOutOfRange(file: array.name, at: .byte(array.byteOffset(index, element)),
+                                                              token: "element \(index * array.batchElements + element)", expert: id,
+                                                              experts: TraceHeader.maxCount)
+                        }
+                        largest = max(largest, id)
                     }
-                    largest = max(largest, id)
                 }
+                first += count
             }
         }
         try array.finish()
         return largest
     }
 
-    /// Decodes the first `values.count` floats of a batch, refusing NaN and infinities.
-    private static func decodeFloats(_ raw: [UInt8], of array: ArrayBatches, batch index: Int, into values: inout [Float],
-                                     what: String) throws {
-        if let (i, value) = raw.withUnsafeBytes({ array.type.decodeFloats($0, into: &values) }) {
-            throw TraceError.nonFinite(file: array.name, at: .byte(array.byteOffset(index, i)),
-                                       what: "\(what) at flat index \(index * array.batchElements + i)", value: value)
+    /// Decodes `count` floats of a part starting at token `first` of batch `index`, refusing NaN and infinities.
+    private static func decodeFloats(_ raw: [UInt8], count: Int, of array: ArrayBatches, batch index: Int, first: Int,
+                                     into values: inout [Float], what: String) throws {
+        if let (i, value) = raw.withUnsafeBytes({ array.type.decodeFloats($0, count: count, into: &values) }) {
+            let element = first * array.last + i
+            throw TraceError.nonFinite(file: array.name, at: .byte(array.byteOffset(index, element)),
+                                       what: "\(what) at flat index \(index * array.batchElements + element)", value: value)
         }
     }
 
-    /// Decodes the first `ids.count` ids of a batch, checking each is below `experts` and differs
-    /// from its token's other ids.
-    private static func decodeIDs(_ raw: [UInt8], of array: ArrayBatches, batch index: Int, experts: Int,
+    /// Decodes `count` ids of a part starting at token `first` of batch `index`, checking each is
+    /// below `experts` and differs from its token's other ids.
+    private static func decodeIDs(_ raw: [UInt8], count: Int, of array: ArrayBatches, batch index: Int, first: Int, experts: Int,
                                   into ids: inout [Int32]) throws {
         let k = array.last
         try raw.withUnsafeBytes { raw in
             try ids.withUnsafeMutableBufferPointer { ids in
-                for i in ids.indices {
+                for i in 0..<count {
                     let id = array.type.integer(raw, at: i)
-                    let at = TraceError.Location.byte(array.byteOffset(index, i))
+                    let element = first * k + i
+                    let at = TraceError.Location.byte(array.byteOffset(index, element))
                     guard id >= 0 && id < experts else {
-                        throw TraceError.expertOutOfRange(file: array.name, at: at, token: "element \(index * array.batchElements + i)",
+                        throw TraceError.expertOutOfRange(file: array.name, at: at, token: "element \(index * array.batchElements + element)",
                                                           expert: id, experts: experts)
                     }
                     guard !ids[(i - i % k)..<i].contains(Int32(id)) else {
                         throw TraceError.invalidField(file: array.name, at: at,
-                                                      field: "expert id at flat index \(index * array.batchElements + i)",
+                                                      field: "expert id at flat index \(index * array.batchElements + element)",
                                                       value: String(id), allowed: "different from the token's other experts")
                     }
                     ids[i] = Int32(id)
