@@ -9,7 +9,10 @@ enum TraceCommand {
                                  [--dtype f32|f16] [--device-logits] -o OUT
            moesim trace stats IN [--k K] [--format table|csv|json]
            moesim trace convert IN -o OUT
-           moesim trace import IN.npy|IN.npz -o OUT.moetrace [--gpus G] [--experts E] [--weights W.npy]
+           moesim trace import IN.npy|IN.npz|IN.safetensors|IN.jsonl -o OUT.moetrace [--gpus G [--drop-remainder]]
+                               [--experts E] [--weights W.npy] [--tensor NAME|PATTERN] [--weights-tensor NAME|PATTERN]
+                               [--where FIELD=VALUE[,...]] [--layer-field F] [--token-field F] [--step-field F]
+                               [--experts-field F] [--weights-field F] [--logits-field F] [--strict]
 
     Traces hold, for every step, MoE layer and token, either router scores (one logit per expert,
     optionally one per GPU for SAM) or recorded expert choices (k ids and weights). Binary traces
@@ -26,11 +29,24 @@ enum TraceCommand {
                gini (Gini coefficient of the expert loads, as simulate reports it; 0 = balanced),
                entropy_bits (log2 E when balanced).
     convert    Binary <-> CSV (byte-identical round trip).
-    import     A NumPy float array of router scores (last axis = experts) or an integer array of
-               expert ids (last axis = k), shaped [tokens, n], [layers, tokens, n] or
-               [steps, layers, tokens, n]; .npz archives (numpy.savez) with arrays scores, or
-               experts and weights. --experts: expert count of an id array (default max id + 1);
-               --weights: gate weights of the ids, same shape (default 1/k each).
+    import     Routing data recorded outside moesim (docs/traces.md has hooks that write it):
+               .npy / .npz (numpy.savez or savez_compressed; every member's CRC-32 checked): a float
+               array of router scores (last axis = experts) or an integer array of expert ids (last
+               axis = k), shaped [tokens, n], [layers, tokens, n] or [steps, layers, tokens, n];
+               archives hold arrays scores, or experts and weights. --experts: expert count of ids
+               (default max id + 1); --weights: gate weights of the ids, same shape (default 1/k).
+               .safetensors: BF16/F16/F32/F64 logits or I32/I64 ids (+ float weights), one tensor or
+               one per layer; --tensor NAME, or a PATTERN whose * is the layer number
+               (default: model.layers.N.mlp.gate and other recognised names); --weights-tensor.
+               .jsonl: one JSON object per (layer, token), or per token with a row per layer; field
+               names recognised (layer, token_pos, step/request_id, experts/topk_ids/expert_ids/
+               selected_experts, gating_probs/topk_weights/weights/routing_weights,
+               router_logits/logits) or given by --layer-field, --token-field, --step-field,
+               --experts-field, --weights-field, --logits-field; --where type=route keeps matching
+               lines only. Tokens missing from some layer of their step are dropped and counted;
+               --strict makes that an error naming the line. Bad lines: exit 65 with the line number.
+               --gpus G spreads a step's tokens over G source GPUs; when they do not divide,
+               --drop-remainder drops the last T mod G tokens of every step (the message says how many).
 
     Outputs are written atomically: on any error nothing is written.
     Exit codes: 0 ok, 64 usage, 65 bad trace data, 66 missing input file, 73 cannot write output.
@@ -41,6 +57,9 @@ enum TraceCommand {
       moesim trace convert zipf.moetrace -o zipf.csv
       moesim trace import logits.npy -o model.moetrace --gpus 8
       moesim trace import choices.npz -o recorded.moetrace --gpus 8 --experts 64
+      moesim trace import router_logits.safetensors -o model.moetrace --tensor 'model.layers.*.mlp.gate' --gpus 8
+      moesim trace import route.jsonl -o served.moetrace --where type=route --gpus 4 --drop-remainder --experts 60
+      moesim trace import log.jsonl -o log.moetrace --layer-field layer_no --experts-field chosen --strict
     """
 
     static func run(_ arguments: [String]) throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The routing fields of one line of a JSON-lines log, read by `JSONLineScanner` into buffers
 /// reused from line to line: layer, token position, step (or request) key, expert ids, gate
 /// weights, router logits, and whether the line passes the `--where` filters.
@@ -37,8 +39,14 @@ struct JSONLRecord {
             filters = options.filters.map { (Array($0.field.utf8), Array($0.value.utf8)) }
         }
 
+        /// The role whose name `key` is. - Complexity: O(names), one length comparison for most.
         func role(of key: UnsafeBufferPointer<UInt8>) -> Role? {
-            for role in Role.allCases where names[role.rawValue].contains(where: { $0.elementsEqual(key) }) { return role }
+            for (index, roleNames) in names.enumerated() {
+                for name in roleNames where name.count == key.count {
+                    let same = name.withUnsafeBytes { name in memcmp(name.baseAddress!, key.baseAddress!, key.count) == 0 }
+                    if same { return Role(rawValue: index) }
+                }
+            }
             return nil
         }
     }

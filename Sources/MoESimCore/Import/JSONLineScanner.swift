@@ -156,9 +156,11 @@ struct JSONLineScanner {
             negative = true
             index += 1
         }
-        for (word, value) in [("NaN", Double.nan), ("Infinity", Double.infinity)] where startsWith(word) {
-            index += word.utf8.count
-            return negative ? -value : value
+        if peek == UInt8(ascii: "N") || peek == UInt8(ascii: "I") {
+            for (word, value) in [("NaN", Double.nan), ("Infinity", Double.infinity)] where startsWith(word) {
+                index += word.utf8.count
+                return negative ? -value : value
+            }
         }
         // Up to 19 significant digits in the mantissa; later integer digits scale it, later fraction digits are dropped.
         var mantissa: UInt64 = 0, significant = 0, scale = 0
@@ -251,9 +253,11 @@ struct JSONLineScanner {
 
     /// Skips a number or a literal (true, false, null).
     private mutating func scalar() throws {
-        for word in ["true", "false", "null"] where startsWith(word) {
-            index += word.utf8.count
-            return
+        if let byte = peek, byte == UInt8(ascii: "t") || byte == UInt8(ascii: "f") || byte == UInt8(ascii: "n") {
+            for word in ["true", "false", "null"] where startsWith(word) {
+                index += word.utf8.count
+                return
+            }
         }
         _ = try number()
     }
