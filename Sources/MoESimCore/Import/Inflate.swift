@@ -308,6 +308,12 @@ final class Inflate {
         try Self.distanceBase.withUnsafeBufferPointer { distanceBase in
         try Self.distanceExtra.withUnsafeBufferPointer { distanceExtra in
             while written < limit {
+                if inputEnd - inputStart >= 16 {
+                    try decodeFast(limit: limit)
+                    if case .blockHeader = state { return }
+                    if written >= limit { return }
+                    // Short input or a long code: one symbol by the general path below, then fast again.
+                }
                 let symbol = try decodeSymbol(literals)
                 if symbol < 256 {
                     window[written] = UInt8(truncatingIfNeeded: symbol)
@@ -329,7 +335,8 @@ final class Inflate {
                 guard distance <= windowBase + written else {
                     throw failure("distance \(distance) reaches before the start of the output (\(windowBase + written) bytes)")
                 }
-                copyMatch(length: length, distance: distance)
+                copyMatch(at: written, length: length, distance: distance)
+                written += length
             }
         }
         }
@@ -337,9 +344,76 @@ final class Inflate {
         }
     }
 
-    /// Appends `length` bytes copied from `distance` back (they may overlap what is being written).
-    @inline(__always) private func copyMatch(length: Int, distance: Int) {
-        var to = window + written
+    /// The fast loop (as zlib's inflate_fast): while at least 16 input bytes are buffered, every
+    /// symbol with its extra bits (at most 48 bits) fits one 56-bit refill, so the bit buffer, the
+    /// input and output positions live in locals and no bound is checked per bit. Returns at the end
+    /// of the block, a full output area, short input, or a literal/length code longer than the
+    /// table (left for `decodeHuffman`'s general path).
+    private func decodeFast(limit: Int) throws {
+        var bits = self.bits, count = bitCount, position = inputStart, out = written
+        func sync() {
+            (self.bits, bitCount, inputStart, written) = (bits, count, position, out)
+        }
+        defer { sync() }
+        func fail(_ reason: String) -> Error {
+            sync()
+            return failure(reason)
+        }
+        let last = inputEnd - 8
+        let literalTable = literals.fast, distanceTable = distances.fast
+        let mask = UInt64((1 << HuffmanTable.fastBits) - 1)
+        while out < limit && position <= last {
+            bits |= UInt64(littleEndian: UnsafeRawPointer(input + position).loadUnaligned(as: UInt64.self)) << UInt64(count)
+            position += (63 - count) >> 3
+            count |= 56
+            let entry = Int(literalTable[Int(bits & mask)])
+            guard entry != 0 else { return }
+            bits >>= UInt64(entry & 15)
+            count -= entry & 15
+            let symbol = entry >> 4
+            if symbol < 256 {
+                window[out] = UInt8(truncatingIfNeeded: symbol)
+                out += 1
+                continue
+            }
+            if symbol == 256 {
+                state = .blockHeader
+                return
+            }
+            let lengthCode = symbol - 257
+            guard lengthCode < 29 else { throw fail("invalid literal/length symbol \(symbol)") }
+            let lengthBits = Self.lengthExtra[lengthCode]
+            let length = Self.lengthBase[lengthCode] + Int(bits & ((1 << UInt64(lengthBits)) - 1))
+            bits >>= UInt64(lengthBits)
+            count -= lengthBits
+            var distanceCode = Int(distanceTable[Int(bits & mask)])
+            if distanceCode != 0 {
+                bits >>= UInt64(distanceCode & 15)
+                count -= distanceCode & 15
+                distanceCode >>= 4
+            } else {
+                let (symbol, codeLength) = distances.decodeSlowly(bits, available: count)
+                guard codeLength > 0 else { throw fail("invalid Huffman code (no symbol has it)") }
+                bits >>= UInt64(codeLength)
+                count -= codeLength
+                distanceCode = symbol
+            }
+            guard distanceCode < 30 else { throw fail("invalid distance symbol \(distanceCode)") }
+            let distanceBits = Self.distanceExtra[distanceCode]
+            let distance = Self.distanceBase[distanceCode] + Int(bits & ((1 << UInt64(distanceBits)) - 1))
+            bits >>= UInt64(distanceBits)
+            count -= distanceBits
+            guard distance <= windowBase + out else {
+                throw fail("distance \(distance) reaches before the start of the output (\(windowBase + out) bytes)")
+            }
+            copyMatch(at: out, length: length, distance: distance)
+            out += length
+        }
+    }
+
+    /// Writes `length` bytes at `out` copied from `distance` back (they may overlap what is being written).
+    @inline(__always) private func copyMatch(at out: Int, length: Int, distance: Int) {
+        var to = window + out
         var from = UnsafePointer(to - distance)
         let end = to + length
         if distance >= 8 {
@@ -356,6 +430,5 @@ final class Inflate {
                 from += 1
             }
         }
-        written += length
     }
 }
