@@ -120,6 +120,7 @@ final class JSONLImportTests: TemporaryDirectoryTestCase {
             (["{\"step\": 1, \"layer\": 0, \"experts\": [1]}", "{\"step\": 2, \"layer\": 0, \"experts\": [1]}",
               "{\"step\": 1, \"layer\": 0, \"experts\": [1]}"], "line 3: step \"1\" must be on consecutive lines"),
             ([good, "{\"layer\": 0, \"token_pos\": 0, \"experts\": [1, 2]}"], "line 2: record of layer 0, token 0"),
+            ([good, "{\"layer\": 0, \"token_pos\": 1073741823, \"experts\": [1, 2]}"], "line 2: token position must be in [0, 16777216)"),
             (["{\"type\": \"meta\"}"], "routing records must be lines with expert ids"),
             ([good, "{\"layer\": 0, \"experts\": [1, 2]} x"], "line 2: column 33"),
         ]

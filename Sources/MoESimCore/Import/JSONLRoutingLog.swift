@@ -49,6 +49,9 @@ public enum JSONLRoutingLog {
         ["router_logits", "logits"],
     ]
 
+    /// The largest token position read + 1: per-step buffers grow with the largest position.
+    static let maxTokenPosition = 1 << 24
+
     /// What a log records: expert ids (k per token) or router logits (E per token).
     enum Payload: Equatable { case ids, logits }
 
@@ -186,8 +189,8 @@ public enum JSONLRoutingLog {
             for row in 0..<rows {
                 unit.layer = record.layer ?? row
                 if let token = record.token {
-                    guard token >= 0, token < TraceHeader.maxCount else {
-                        throw error("token position", String(token), "in [0, \(TraceHeader.maxCount))")
+                    guard token >= 0, token < maxTokenPosition else {
+                        throw error("token position", String(token), "in [0, \(maxTokenPosition)) (a position within its step)")
                     }
                     unit.token = token
                 } else {
