@@ -87,7 +87,7 @@ public struct MoELayerStep {
     /// Prices the layer for the tokens routed in `buffer` (laid out as `Scenario.tokenLayout`;
     /// every slot's GPU must be assigned).
     /// - Parameter deduplication: how a token's kept experts become copies on the wire.
-    /// - Complexity: O(T · k² + S · G² + E log E) for S pipeline stages.
+    /// - Complexity: O(T · k + (S + M) · G² + E log E) for S pipeline stages and M micro-batches.
     public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
                                   deduplication: Deduplication, layer: Int = 0) -> LayerOutcome {
         let unrouted = countCopies(buffer, placement: placement, deduplication: deduplication)
