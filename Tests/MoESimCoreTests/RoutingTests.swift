@@ -182,6 +182,49 @@ final class RoutingTests: XCTestCase {
         }
     }
 
+    func testSelectionOverScatteredBlocksMatchesSortingReference() {
+        // The chosen nodes' experts of node-limited routing: any ascending subset of a row's blocks of 8.
+        for seed in 0..<60 {
+            let experts = [64, 256][seed % 2]
+            let tokens = 8
+            let scores = RoutingTests.scores(tokens: tokens, experts: experts, seed: UInt64(seed * 11 + 3), mode: seed % 3)
+            var rng = SplitMix64(seed: UInt64(seed))
+            for t in 0..<tokens {
+                var starts = stride(from: 0, to: experts, by: 8).filter { _ in rng.next() % 3 != 0 }.map(Int32.init)
+                if starts.isEmpty { starts = [Int32(8 * (t % (experts / 8)))] }
+                let among = starts.flatMap { Int($0)..<Int($0) + 8 }
+                let row = scores[t * experts..<(t + 1) * experts]
+                for k in 1...8 {
+                    var ids = [Int32](repeating: -1, count: k), values = [Float](repeating: .nan, count: k)
+                    scores.withUnsafeBufferPointer { all in
+                        starts.withUnsafeBufferPointer { blockStarts in
+                            selectTopOfBlocks(all.baseAddress! + t * experts, blockCount: blockStarts.count,
+                                              blockStart: { blockStarts[$0] }, k: k, firstExpert: 0,
+                                              topExperts: &ids, topScores: &values)
+                        }
+                    }
+                    let expected = referenceTopK(row, among: among, k: k)
+                    XCTAssertEqual(ids, expected, "seed \(seed) token \(t) k \(k) blocks \(starts)")
+                    XCTAssertEqual(values, expected.map { row[row.startIndex + Int($0)] })
+                }
+            }
+        }
+    }
+
+    func testTopTwoValuesMatchSortingReference() {
+        for seed in 0..<60 {
+            for count in [8, 16, 32, 64, 256] {
+                let tokens = 6
+                let scores = RoutingTests.scores(tokens: tokens, experts: count, seed: UInt64(seed * 5 + count), mode: seed % 3)
+                for t in 0..<tokens {
+                    let (first, second) = scores.withUnsafeBufferPointer { topTwoValues($0.baseAddress! + t * count, count: count) }
+                    let sorted = scores[t * count..<(t + 1) * count].sorted(by: >)
+                    XCTAssertEqual([first, second], Array(sorted.prefix(2)), "seed \(seed) count \(count) token \(t)")
+                }
+            }
+        }
+    }
+
     func testTopKAndSwitchGateProbabilitiesEqualTheFullSoftmax() {
         for seed in 0..<60 {
             for experts in [64, 256] {

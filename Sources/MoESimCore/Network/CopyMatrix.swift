@@ -45,6 +45,15 @@ public struct CopyMatrix: Equatable, Sendable {
         loopback[links.rawValue * gpuCount + gpu] += 1
     }
 
+    /// Adds counts laid out as this matrix's own: `copies[src · G + dst]` and `loopback[kind · G + gpu]`
+    /// (counted elsewhere without a uniqueness check per copy).
+    /// - Complexity: O(G²).
+    public mutating func add(copies counts: UnsafeBufferPointer<Int64>, loopback loopbackCounts: UnsafeBufferPointer<Int64>) {
+        precondition(counts.count == copies.count && loopbackCounts.count == loopback.count, "counts of another shape")
+        for i in copies.indices { copies[i] += counts[i] }
+        for i in loopback.indices { loopback[i] += loopbackCounts[i] }
+    }
+
     /// Sets every count to zero, keeping storage.
     /// - Complexity: O(G²).
     public mutating func clear() {

@@ -28,8 +28,9 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
     /// When each expert has one replica and GPU by GPU the experts are 0 ..< E in order (contiguous
     /// placement), each node holds a range of consecutive ids: its best experts come from one vectorised
     /// selection over its range, the top k from one selection over the row when every node is chosen, else
-    /// from merging the chosen nodes' own top k; only the exponentials needed are computed beside the
-    /// vectorised sum. Other placements take the general path, expert by expert.
+    /// from one selection over the chosen nodes' blocks of 8 when k ≤ 8 and every node hosts a multiple of 8
+    /// experts, else from merging the chosen nodes' own top k; only the exponentials needed are computed
+    /// beside the vectorised sum. Other placements take the general path, expert by expert.
     /// - Complexity: O(tokenCount · (replicas · ⌈k/M⌉ + N · M + E · k)) for N nodes; no allocation per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
@@ -62,21 +63,31 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         let chosenCount = min(maxNodes, nodes)
         // Scratch, sized once per batch: each node's best experts (up to k), node scores, the best nodes, flags.
         let nodeTopScores = UnsafeMutablePointer<Float>.allocate(capacity: nodes * k + chosenCount)
-        let nodeTopIDs = UnsafeMutablePointer<Int32>.allocate(capacity: nodes * k + chosenCount)
+        let nodeTopIDs = UnsafeMutablePointer<Int32>.allocate(capacity: nodes * k + chosenCount + gatheredBlocks)
         let chosen = UnsafeMutablePointer<Bool>.allocate(capacity: nodes)
         defer { nodeTopScores.deallocate(); nodeTopIDs.deallocate(); chosen.deallocate() }
         let keptScores = nodeTopScores + nodes * k, keptIDs = nodeTopIDs + nodes * k
+        // The chosen nodes' experts in blocks of 8 (their first ids), when they fit one gathered selection.
+        let blockStarts = keptIDs + chosenCount
+        let mostBlocks = (0..<nodes).map { (nodeStarts[$0 + 1] - nodeStarts[$0]) / 8 }.max() ?? 0
+        let selectsBlocks = k <= 8 && chosenCount * mostBlocks <= gatheredBlocks
+            && (0..<nodes).allSatisfy { (nodeStarts[$0 + 1] - nodeStarts[$0]) % 8 == 0 }
         buffer.experts.withUnsafeMutableBufferPointer { topExpertsBuffer in
         buffer.probabilities.withUnsafeMutableBufferPointer { topScoresBuffer in
             for token in 0..<tokenCount {
                 let row = scores.baseAddress! + token * experts
-                // Each node's best ⌈k/M⌉ experts (descending, lower id first on ties); the row's max among them.
+                // Each node's best ⌈k/M⌉ scores (descending; their experts only matter below when chosen); the
+                // row's max among them.
                 var maxLogit = -Float.infinity
                 for node in 0..<nodes where nodeStarts[node + 1] > nodeStarts[node] {
                     let hosted = nodeStarts[node + 1] - nodeStarts[node]
-                    selectTop(row + nodeStarts[node], count: hosted, k: min(perNode, hosted),
-                              firstExpert: Int32(nodeStarts[node]), topExperts: nodeTopIDs + node * k,
-                              topScores: nodeTopScores + node * k)
+                    if perNode == 2 && hosted % 8 == 0 {  // DeepSeek-V3's k = 8 of M = 4: only the values count
+                        (nodeTopScores[node * k], nodeTopScores[node * k + 1]) = topTwoValues(row + nodeStarts[node], count: hosted)
+                    } else {
+                        selectTop(row + nodeStarts[node], count: hosted, k: min(perNode, hosted),
+                                  firstExpert: Int32(nodeStarts[node]), topExperts: nodeTopIDs + node * k,
+                                  topScores: nodeTopScores + node * k)
+                    }
                     maxLogit = Swift.max(maxLogit, nodeTopScores[node * k])
                 }
                 let sum = Softmax.sumOfExponentials(row, count: experts, maxLogit: maxLogit, into: nil)
@@ -100,6 +111,20 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                 if kept == nodes {
                     selectTop(row, count: experts, k: k, firstExpert: 0, topExperts: topExperts, topScores: topScores)
                     count = k
+                } else if selectsBlocks {
+                    // Ascending node order makes block starts, hence positions, ascend with expert ids.
+                    var blockCount = 0
+                    for node in 0..<nodes where chosen[node] {
+                        for start in stride(from: nodeStarts[node], to: nodeStarts[node + 1], by: 8) {
+                            blockStarts[blockCount] = Int32(start)
+                            blockCount += 1
+                        }
+                    }
+                    if blockCount > 0 {  // then at least 8 ≥ k experts
+                        selectTopOfBlocks(row, blockCount: blockCount, blockStart: { blockStarts[$0] }, k: k, firstExpert: 0,
+                                          topExperts: topExperts, topScores: topScores)
+                        count = k
+                    }
                 } else {
                     for node in 0..<nodes where chosen[node] && nodeStarts[node + 1] > nodeStarts[node] {
                         let hosted = nodeStarts[node + 1] - nodeStarts[node]
@@ -118,7 +143,9 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         }
         }
         // One replica per expert, on a chosen node since the expert was taken from one.
-        for slot in 0..<tokenCount * k { buffer.gpus[slot] = placement.replicaGPUs[Int(buffer.experts[slot])] }
+        buffer.gpus.withUnsafeMutableBufferPointer { gpus in
+            for slot in 0..<tokenCount * k { gpus[slot] = placement.replicaGPUs[Int(buffer.experts[slot])] }
+        }
     }
 
     /// The general path: any placement, replicas included, expert by expert.

@@ -104,7 +104,7 @@ func selectTop(_ row: UnsafePointer<Float>, count: Int, k: Int, firstExpert: Int
 }
 
 /// Blocks of 8 scores the gathered selection holds on the stack (1 KiB).
-private let gatheredBlocks = 32
+let gatheredBlocks = 32
 
 /// The largest lane of `values`, and the lowest of `positions` among the lanes holding it.
 @inline(__always)
@@ -152,12 +152,22 @@ private func selectTopByPasses(_ row: UnsafePointer<Float>, count: Int, k: Int, 
 @inline(__always)
 private func selectTopOfGathered(_ row: UnsafePointer<Float>, count: Int, k: Int, firstExpert: Int32,
                                  topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
-    var laneMaxima = UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self)
-    var e = 8
-    while e < count {
-        let values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
+    selectTopOfBlocks(row, blockCount: count / 8, blockStart: { Int32(truncatingIfNeeded: $0 &* 8) }, k: k,
+                      firstExpert: firstExpert, topExperts: topExperts, topScores: topScores)
+}
+
+/// The k best (k ≤ 8) of the scores in `blockCount` blocks of 8, block b being `row[blockStart(b) ..< blockStart(b) + 8]`,
+/// the scores of experts `firstExpert + blockStart(b) + 0 ..< 8`, written as `selectTop` writes them. Block starts ascend
+/// and 1 ≤ blockCount ≤ `gatheredBlocks`: the blocks holding a score at or above the smallest lane maximum are
+/// gathered on the stack and k passes over them each take the best and strike it out (see `selectTop`).
+/// - Complexity: O(blockCount + k · gathered) vector steps; no heap allocation.
+@inline(__always)
+func selectTopOfBlocks(_ row: UnsafePointer<Float>, blockCount: Int, blockStart: (Int) -> Int32, k: Int, firstExpert: Int32,
+                       topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
+    var laneMaxima = UnsafeRawPointer(row + Int(blockStart(0))).loadUnaligned(as: SIMD8<Float>.self)
+    for block in 1..<blockCount {
+        let values = UnsafeRawPointer(row + Int(blockStart(block))).loadUnaligned(as: SIMD8<Float>.self)
         laneMaxima.replace(with: values, where: values .> laneMaxima)
-        e += 8
     }
     var low4 = laneMaxima.lowHalf
     low4.replace(with: laneMaxima.highHalf, where: low4 .> laneMaxima.highHalf)
@@ -166,13 +176,12 @@ private func selectTopOfGathered(_ row: UnsafePointer<Float>, count: Int, k: Int
     withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: gatheredBlocks) { blocks in
     withUnsafeTemporaryAllocation(of: Int32.self, capacity: gatheredBlocks) { blockStarts in
         var gathered = 0
-        e = 0
-        while e < count {
-            let values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
+        for block in 0..<blockCount {
+            let start = blockStart(block)
+            let values = UnsafeRawPointer(row + Int(start)).loadUnaligned(as: SIMD8<Float>.self)
             blocks[gathered] = values
-            blockStarts[gathered] = Int32(e)
+            blockStarts[gathered] = start
             gathered += anyLane(of: values, above: bar) ? 1 : 0
-            e += 8
         }
         // Positions in the gathered blocks ascend with expert ids, so the lowest position breaks ties.
         let laneOffsets = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
@@ -195,6 +204,36 @@ private func selectTopOfGathered(_ row: UnsafePointer<Float>, count: Int, k: Int
         }
     }
     }
+}
+
+/// The two highest values of `row[0 ..< count]`, highest first, for count a positive multiple of 8 (the values
+/// `selectTop` would write for k = 2, without the experts): each lane keeps its two best, then halving.
+/// - Complexity: O(count) vector steps; no heap allocation.
+@inline(__always)
+func topTwoValues(_ row: UnsafePointer<Float>, count: Int) -> (first: Float, second: Float) {
+    var best = UnsafeRawPointer(row).loadUnaligned(as: SIMD8<Float>.self)
+    var runnerUp = SIMD8<Float>(repeating: -.infinity)
+    var e = 8
+    while e < count {
+        let values = UnsafeRawPointer(row + e).loadUnaligned(as: SIMD8<Float>.self)
+        let lower = best.replacing(with: values, where: values .< best)
+        runnerUp.replace(with: lower, where: lower .> runnerUp)
+        best.replace(with: values, where: values .> best)
+        e += 8
+    }
+    // The two best of two lanes' pairs: the larger best, and the larger of the smaller best and both runners-up.
+    @inline(__always) func merge(_ best1: Float, _ second1: Float, _ best2: Float, _ second2: Float) -> (Float, Float) {
+        (Swift.max(best1, best2), Swift.max(Swift.min(best1, best2), Swift.max(second1, second2)))
+    }
+    var best4 = best.lowHalf, runnerUp4 = runnerUp.lowHalf
+    let highBest4 = best.highHalf, highRunnerUp4 = runnerUp.highHalf
+    let lower4 = best4.replacing(with: highBest4, where: highBest4 .< best4)
+    best4.replace(with: highBest4, where: highBest4 .> best4)
+    runnerUp4.replace(with: highRunnerUp4, where: highRunnerUp4 .> runnerUp4)
+    runnerUp4.replace(with: lower4, where: lower4 .> runnerUp4)
+    let (a, b) = merge(best4[0], runnerUp4[0], best4[1], runnerUp4[1])
+    let (c, d) = merge(best4[2], runnerUp4[2], best4[3], runnerUp4[3])
+    return merge(a, b, c, d)
 }
 
 /// Whether some lane of `values` is above the same lane of `bars` (finite, no NaN). `bars − values` is

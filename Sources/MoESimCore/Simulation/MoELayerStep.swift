@@ -87,7 +87,7 @@ public struct MoELayerStep {
     /// Prices the layer for the tokens routed in `buffer` (laid out as `Scenario.tokenLayout`;
     /// every slot's GPU must be assigned).
     /// - Parameter deduplication: how a token's kept experts become copies on the wire.
-    /// - Complexity: O(T · k² + S · G² + E log E) for S pipeline stages.
+    /// - Complexity: O(T · k + (S + M) · G² + E log E) for S pipeline stages and M micro-batches.
     public mutating func evaluate(_ buffer: RoutingBuffer, placement: ExpertPlacement,
                                   deduplication: Deduplication, layer: Int = 0) -> LayerOutcome {
         let unrouted = countCopies(buffer, placement: placement, deduplication: deduplication)
@@ -113,90 +113,127 @@ public struct MoELayerStep {
 
     /// Counts the copies every kept slot of `buffer` puts on the wire (whole layer and per micro-batch)
     /// and the tokens each GPU, expert and replica gets; returns the tokens that reached no expert.
-    /// - Complexity: O(T · k²).
+    ///
+    /// One pass over the slots counts each micro-batch's copies and replica tokens into scratch reached
+    /// through pointers (no copy-on-write check per slot); whether a token already reached a GPU or node
+    /// is read off the last token stamped there. Expert, replica and GPU totals follow from the replica
+    /// counts, and the layer's matrix is the micro-batches' sum.
+    /// - Complexity: O(T · k + M · (G² + replicas)); two allocations per batch.
     private mutating func countCopies(_ buffer: RoutingBuffer, placement: ExpertPlacement,
                                       deduplication: Deduplication) -> Int {
+        let gpus = scenario.cluster.gpuCount
         let gpusPerNode = scenario.cluster.gpusPerNode
+        let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
         let microbatches = layout.microbatches
-        dispatchCopies.clear()
-        for m in microbatchCopies.indices { microbatchCopies[m].clear() }
         let replicas = placement.replicaCount
-        if microbatchReplicaTokens.count != microbatches * replicas {
-            microbatchReplicaTokens = [Int](repeating: 0, count: microbatches * replicas)
-        } else {
-            for i in microbatchReplicaTokens.indices { microbatchReplicaTokens[i] = 0 }
-        }
-        for e in expertTokens.indices { expertTokens[e] = 0 }
-        // Fresh arrays rather than zeroed in place: the last batch's went into its LayerObservation,
-        // which another thread may be reading. Copy-on-write would make zeroing safe too, but its
-        // uniqueness check runs in the Swift runtime, whose synchronization ThreadSanitizer cannot
-        // see; two small allocations per batch keep `swift test --sanitize=thread` clean.
-        replicaTokens = [Int](repeating: 0, count: replicas)
-        tokensArrived = [Int](repeating: 0, count: gpuTokens.count)
-        for g in gpuTokens.indices { gpuTokens[g] = 0 }
+        let loopbackCount = TrafficMatrix.Loopback.allCases.count * gpus
+        // Per micro-batch: the copies (G × G) then the loopbacks, as `CopyMatrix` lays them out.
+        let copyStride = gpus * gpus + loopbackCount
+        var copyCounts = [Int64](repeating: 0, count: microbatches * copyStride)
+        // Per micro-batch its replicas' tokens, then the tokens arrived per GPU, then the last token
+        // stamped on each GPU and on each node (−1: none yet).
+        let arrivedStart = microbatches * replicas, gpuStampStart = arrivedStart + gpus
+        let nodeStampStart = gpuStampStart + gpus
+        var tokenCounts = [Int](repeating: 0, count: nodeStampStart + nodes)
+        for i in gpuStampStart..<tokenCounts.count { tokenCounts[i] = -1 }
 
         let throughLinks = scenario.selfCopies == .links
         // A GPU's copy for itself takes the links its copies for its node's GPUs take.
         let ownPort: TrafficMatrix.Loopback = scenario.transport == .rdma ? .nic : .intraNode
+        let layout = layout, failed = failed
         var unrouted = 0
-        for token in 0..<buffer.tokenCount {
-            let source = layout.sourceGPU(of: token)
-            if failed[source] { continue }   // a failed GPU's tokens are not routed
-            let sourceNode = source / gpusPerNode
-            let microbatch = layout.microbatch(of: token)
-            // Counts a copy in the whole layer's matrix and in the micro-batch's.
-            func send(from sender: Int, to receiver: Int) {
-                dispatchCopies.add(from: sender, to: receiver)
-                if microbatches > 1 { microbatchCopies[microbatch].add(from: sender, to: receiver) }
-            }
-            // A copy through a loopback, when the sender's own copies cost a link (`SelfCopies.links`).
-            func loopback(_ gpu: Int, through links: TrafficMatrix.Loopback) {
-                guard throughLinks else { return }
-                dispatchCopies.addLoopback(gpu: gpu, through: links)
-                if microbatches > 1 { microbatchCopies[microbatch].addLoopback(gpu: gpu, through: links) }
-            }
-            // One copy from `sender` to `receiver`: over the links, or looped back when they are the same GPU.
-            func copy(from sender: Int, to receiver: Int) {
-                send(from: sender, to: receiver)
-                if sender == receiver { loopback(sender, through: ownPort) }
-            }
-            var reached = false
-            for slot in buffer.slots(of: token) where !buffer.dropped[slot] {
-                reached = true
-                let gpu = Int(buffer.gpus[slot])
-                let expert = Int(buffer.experts[slot])
-                expertTokens[expert] += 1
-                let replica = placement.replicaIndex(of: expert, onGPU: gpu)
-                replicaTokens[replica] += 1
-                microbatchReplicaTokens[microbatch * replicas + replica] += 1
-                gpuTokens[gpu] += 1
-                let firstToGPU = !sendsEarlier(buffer, token: token, before: slot, toGPU: gpu)
-                if firstToGPU { tokensArrived[gpu] += 1 }
-                switch deduplication {
-                case .none:
-                    copy(from: source, to: gpu)
-                case .perGPU:
-                    if firstToGPU { copy(from: source, to: gpu) }
-                case .perNode:
-                    // One network copy per node, to the sender's rail peer there, which forwards it over NVLink.
-                    // On the sender's own node the sender is that peer: when self copies cost links, the copy
-                    // passes its NIC (loopback) like the others, and the peer's copy for itself its NVLink port.
-                    let node = gpu / gpusPerNode
-                    let forwarder = node * gpusPerNode + source % gpusPerNode
-                    if node == sourceNode {
-                        if throughLinks && !sendsEarlier(buffer, token: token, before: slot, toNode: node) {
-                            loopback(source, through: .nic)
-                        }
+        copyCounts.withUnsafeMutableBufferPointer { copyCounts in
+        tokenCounts.withUnsafeMutableBufferPointer { tokenCounts in
+        buffer.gpus.withUnsafeBufferPointer { slotGPUs in
+        buffer.experts.withUnsafeBufferPointer { slotExperts in
+        buffer.dropped.withUnsafeBufferPointer { dropped in
+            let counts = tokenCounts.baseAddress!
+            let arrived = counts + arrivedStart, gpuStamps = counts + gpuStampStart, nodeStamps = counts + nodeStampStart
+            for token in 0..<buffer.tokenCount {
+                let source = layout.sourceGPU(of: token)
+                if failed[source] { continue }   // a failed GPU's tokens are not routed
+                let sourceNode = source / gpusPerNode
+                let microbatch = layout.microbatch(of: token)
+                let copies = copyCounts.baseAddress! + microbatch * copyStride
+                let loopbacks = copies + gpus * gpus
+                let replicaTokens = counts + microbatch * replicas
+                // A copy through a loopback, when the sender's own copies cost a link (`SelfCopies.links`).
+                @inline(__always) func loopback(_ gpu: Int, through links: TrafficMatrix.Loopback) {
+                    if throughLinks { loopbacks[links.rawValue * gpus + gpu] += 1 }
+                }
+                // One copy from `sender` to `receiver`: over the links, or looped back when they are the same GPU.
+                @inline(__always) func copy(from sender: Int, to receiver: Int) {
+                    copies[sender * gpus + receiver] += 1
+                    if sender == receiver { loopback(sender, through: ownPort) }
+                }
+                var reached = false
+                for slot in buffer.slots(of: token) where !dropped[slot] {
+                    reached = true
+                    let gpu = Int(slotGPUs[slot])
+                    replicaTokens[placement.replicaIndex(of: Int(slotExperts[slot]), onGPU: gpu)] += 1
+                    // Whether no earlier kept slot of the token goes to this GPU (else this copy is deduplicated).
+                    let firstToGPU = gpuStamps[gpu] != token
+                    gpuStamps[gpu] = token
+                    if firstToGPU { arrived[gpu] += 1 }
+                    switch deduplication {
+                    case .none:
+                        copy(from: source, to: gpu)
+                    case .perGPU:
                         if firstToGPU { copy(from: source, to: gpu) }
-                    } else {
-                        if !sendsEarlier(buffer, token: token, before: slot, toNode: node) { send(from: source, to: forwarder) }
-                        if firstToGPU {
-                            if forwarder != gpu { send(from: forwarder, to: gpu) } else { loopback(gpu, through: ownPort) }
+                    case .perNode:
+                        // One network copy per node, to the sender's rail peer there, which forwards it over NVLink.
+                        // On the sender's own node the sender is that peer: when self copies cost links, the copy
+                        // passes its NIC (loopback) like the others, and the peer's copy for itself its NVLink port.
+                        let node = gpu / gpusPerNode
+                        let firstToNode = nodeStamps[node] != token
+                        nodeStamps[node] = token
+                        let forwarder = node * gpusPerNode + source % gpusPerNode
+                        if node == sourceNode {
+                            if firstToNode { loopback(source, through: .nic) }
+                            if firstToGPU { copy(from: source, to: gpu) }
+                        } else {
+                            if firstToNode { copies[source * gpus + forwarder] += 1 }
+                            if firstToGPU {
+                                if forwarder != gpu { copies[forwarder * gpus + gpu] += 1 } else { loopback(gpu, through: ownPort) }
+                            }
                         }
                     }
                 }
+                if !reached { unrouted += 1 }
             }
-            if !reached { unrouted += 1 }
+        }
+        }
+        }
+        }
+        }
+
+        // Fresh arrays rather than zeroed in place: the last batch's went into its LayerObservation,
+        // which another thread may be reading.
+        microbatchReplicaTokens = Array(tokenCounts[0..<arrivedStart])
+        tokensArrived = Array(tokenCounts[arrivedStart..<gpuStampStart])
+        replicaTokens = [Int](repeating: 0, count: replicas)
+        for m in 0..<microbatches {
+            for replica in 0..<replicas { replicaTokens[replica] += microbatchReplicaTokens[m * replicas + replica] }
+        }
+        for e in expertTokens.indices { expertTokens[e] = 0 }
+        for g in gpuTokens.indices { gpuTokens[g] = 0 }
+        for expert in 0..<placement.expertCount {
+            for replica in placement.replicaStart[expert]..<placement.replicaStart[expert + 1] {
+                expertTokens[expert] += replicaTokens[replica]
+                gpuTokens[Int(placement.replicaGPUs[replica])] += replicaTokens[replica]
+            }
+        }
+        dispatchCopies.clear()
+        copyCounts.withUnsafeBufferPointer { copyCounts in
+            for m in 0..<microbatches {
+                let copies = UnsafeBufferPointer(rebasing: copyCounts[m * copyStride..<m * copyStride + gpus * gpus])
+                let loopbacks = UnsafeBufferPointer(rebasing: copyCounts[m * copyStride + gpus * gpus..<(m + 1) * copyStride])
+                dispatchCopies.add(copies: copies, loopback: loopbacks)
+                if microbatches > 1 {
+                    microbatchCopies[m].clear()
+                    microbatchCopies[m].add(copies: copies, loopback: loopbacks)
+                }
+            }
         }
         return unrouted
     }
@@ -252,27 +289,5 @@ public struct MoELayerStep {
         }
         return LayerWork(stages: stages, microbatchCopies: microbatches > 1 ? microbatchCopies : [dispatchCopies],
                          gateNanos: gateNanos, expertNanos: expertNanos)
-    }
-
-    /// Whether an earlier kept slot of `token` already goes to `gpu` (so this copy is deduplicated).
-    @inline(__always)
-    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, toGPU gpu: Int) -> Bool {
-        var earlier = buffer.slotStart[token]
-        while earlier < slot {
-            if !buffer.dropped[earlier] && Int(buffer.gpus[earlier]) == gpu { return true }
-            earlier += 1
-        }
-        return false
-    }
-
-    /// Whether an earlier kept slot of `token` already goes to a GPU of `node`.
-    @inline(__always)
-    private func sendsEarlier(_ buffer: RoutingBuffer, token: Int, before slot: Int, toNode node: Int) -> Bool {
-        var earlier = buffer.slotStart[token]
-        while earlier < slot {
-            if !buffer.dropped[earlier] && Int(buffer.gpus[earlier]) / scenario.cluster.gpusPerNode == node { return true }
-            earlier += 1
-        }
-        return false
     }
 }
