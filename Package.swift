@@ -25,7 +25,7 @@ let coreSettings: [SwiftSetting] = builtAsCheckout ? [] : [
 ]
 
 // Each folder of the core opens with a README.md (what lives there, what it may depend on); they are docs, not resources.
-let coreFolders = ["Bench", "CSV", "Cluster", "Engine", "Files", "Metrics", "Model", "Network", "Placement", "Plot",
+let coreFolders = ["Bench", "CSV", "Cluster", "Engine", "Files", "Import", "Metrics", "Model", "Network", "Placement", "Plot",
                    "Report", "Routing", "Scenario", "Simulation", "Sweep", "Trace", "Validation"]
 
 let package = Package(

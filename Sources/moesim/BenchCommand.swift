@@ -9,6 +9,7 @@ enum BenchCommand {
            moesim bench sweep [--jobs N[,N...]]
            moesim bench trace [--bytes N]
            moesim bench scenario FILE [--jobs N[,N...]] [--repeat R]
+           moesim bench import FILE [FILE...]
 
     Prints CSV on stdout: one row per (strategy, expert count) with the wall time of routing
     alone and tokens per second (one core). gate_probabilities says whether the softmax over all
@@ -56,6 +57,12 @@ enum BenchCommand {
     under each strategy; token_layers_per_s per second of wall time; speedup_vs_1_job when one job
     was timed first; peak_rss_mb = the process's peak resident memory so far.
 
+    bench import prints CSV on stdout: benchmark,file,bytes,wall_s,mb_per_s,peak_rss_mb for
+    `moesim trace import FILE` into a temporary trace (bytes = FILE's size; one GPU, dropping no
+    token) and, for an .npz with compressed members, for inflating those members alone (bytes =
+    their decompressed size, CRC-32 checked). Make large inputs of every format with
+    python3 Tests/Fixtures/traces/make_bench_inputs.py DIR [MB] (docs/traces.md).
+
     OPTIONS:
       --tokens N         Tokens per measurement (default 1000000).
       --experts LIST     Expert counts, comma-separated (default 64,256); each a multiple of 64.
@@ -79,6 +86,7 @@ enum BenchCommand {
       moesim bench sweep --jobs 1,2,4
       moesim bench trace --bytes 268435456
       moesim bench scenario scenarios/deepseek-v3-ep64.json --jobs 1,2
+      moesim bench import /tmp/bench/scores_compressed.npz /tmp/bench/router.safetensors /tmp/bench/route.jsonl
     """
 
     static func run(_ arguments: [String]) throws {
@@ -90,13 +98,18 @@ enum BenchCommand {
         case ["network"]: try runNetwork(args)
         case ["sweep"]: try runSweep(args)
         case ["trace"]: try runTrace(args)
+        case let positionals where positionals.first == "import":
+            guard positionals.count >= 2 else {
+                throw CommandLineError.usage("bench import needs at least one input FILE", command: "bench")
+            }
+            try runImport(files: Array(positionals.dropFirst()))
         case let positionals where positionals.first == "scenario":
             guard positionals.count == 2 else {
                 throw CommandLineError.usage("bench scenario needs one scenario FILE (got \(positionals.count - 1))", command: "bench")
             }
             try runScenario(file: positionals[1], args)
         default:
-            throw CommandLineError.usage("bench needs one benchmark name: routing, network, sweep, trace or scenario "
+            throw CommandLineError.usage("bench needs one benchmark name: routing, network, sweep, trace, scenario or import "
                                          + "(got \(args.positionals))",
                                          command: "bench")
         }
@@ -167,6 +180,18 @@ enum BenchCommand {
             progress.finish()
             oneJobSeconds = row.oneJobSeconds
             try Console.print(row.csvLine, terminator: "")
+        }
+    }
+
+    private static func runImport(files: [String]) throws {
+        print(ImportBenchmark.csvHeader, terminator: "")
+        for file in files {
+            FileHandle.standardError.write(Data("bench import: \(file)…\n".utf8))
+            do {
+                for row in try ImportBenchmark.measure(file: file, options: TraceImporter.Options()) { print(row.csvLine, terminator: "") }
+            } catch let error as AtomicFile.WriteError {
+                throw CommandLineError.cannotWrite("\(error)")
+            }
         }
     }
 

@@ -9,7 +9,10 @@ enum TraceCommand {
                                  [--dtype f32|f16] [--device-logits] -o OUT
            moesim trace stats IN [--k K] [--format table|csv|json]
            moesim trace convert IN -o OUT
-           moesim trace import IN.npy|IN.npz -o OUT.moetrace [--gpus G] [--experts E] [--weights W.npy]
+           moesim trace import IN.npy|IN.npz|IN.safetensors|IN.jsonl -o OUT.moetrace [--gpus G [--drop-remainder]]
+                               [--experts E] [--weights W.npy] [--tensor NAME|PATTERN] [--weights-tensor NAME|PATTERN]
+                               [--where FIELD=VALUE[,...]] [--layer-field F] [--token-field F] [--step-field F]
+                               [--experts-field F] [--weights-field F] [--logits-field F] [--strict]
 
     Traces hold, for every step, MoE layer and token, either router scores (one logit per expert,
     optionally one per GPU for SAM) or recorded expert choices (k ids and weights). Binary traces
@@ -23,13 +26,27 @@ enum TraceCommand {
                "trace": {"synthetic": ...} with the same seed (default 1).
     stats      Per-layer expert load: recorded choices, or the experts top-K picks (--k, default 1)
                from scores. Columns: max_load, mean_load, max_over_mean, cv (std/mean),
+               gini (Gini coefficient of the expert loads, as simulate reports it; 0 = balanced),
                entropy_bits (log2 E when balanced).
     convert    Binary <-> CSV (byte-identical round trip).
-    import     A NumPy float array of router scores (last axis = experts) or an integer array of
-               expert ids (last axis = k), shaped [tokens, n], [layers, tokens, n] or
-               [steps, layers, tokens, n]; .npz archives (numpy.savez) with arrays scores, or
-               experts and weights. --experts: expert count of an id array (default max id + 1);
-               --weights: gate weights of the ids, same shape (default 1/k each).
+    import     Routing data recorded outside moesim (docs/traces.md has hooks that write it):
+               .npy / .npz (numpy.savez or savez_compressed; every member's CRC-32 checked): a float
+               array of router scores (last axis = experts) or an integer array of expert ids (last
+               axis = k), shaped [tokens, n], [layers, tokens, n] or [steps, layers, tokens, n];
+               archives hold arrays scores, or experts and weights. --experts: expert count of ids
+               (default max id + 1); --weights: gate weights of the ids, same shape (default 1/k).
+               .safetensors: BF16/F16/F32/F64 logits or I32/I64 ids (+ float weights), one tensor or
+               one per layer; --tensor NAME, or a PATTERN whose * is the layer number
+               (default: model.layers.N.mlp.gate and other recognised names); --weights-tensor.
+               .jsonl: one JSON object per (layer, token), or per token with a row per layer; field
+               names recognised (layer, token_pos, step/request_id, experts/topk_ids/expert_ids/
+               selected_experts, gating_probs/topk_weights/weights/routing_weights,
+               router_logits/logits) or given by --layer-field, --token-field, --step-field,
+               --experts-field, --weights-field, --logits-field; --where type=route keeps matching
+               lines only. Tokens missing from some layer of their step are dropped and counted;
+               --strict makes that an error naming the line. Bad lines: exit 65 with the line number.
+               --gpus G spreads a step's tokens over G source GPUs; when they do not divide,
+               --drop-remainder drops the last T mod G tokens of every step (the message says how many).
 
     Outputs are written atomically: on any error nothing is written.
     Exit codes: 0 ok, 64 usage, 65 bad trace data, 66 missing input file, 73 cannot write output,
@@ -41,6 +58,9 @@ enum TraceCommand {
       moesim trace convert zipf.moetrace -o zipf.csv
       moesim trace import logits.npy -o model.moetrace --gpus 8
       moesim trace import choices.npz -o recorded.moetrace --gpus 8 --experts 64
+      moesim trace import router_logits.safetensors -o model.moetrace --tensor 'model.layers.*.mlp.gate' --gpus 8
+      moesim trace import route.jsonl -o served.moetrace --where type=route --gpus 4 --drop-remainder --experts 60
+      moesim trace import log.jsonl -o log.moetrace --layer-field layer_no --experts-field chosen --strict
     """
 
     static func run(_ arguments: [String]) throws {
@@ -166,12 +186,12 @@ enum TraceCommand {
         let statistics = try TraceStatistics(source: source, topK: k, progress: report)
         progress.finish()
         let columns = ["layer", "experts", "tokens", "k", "assignments", "min_load", "max_load", "mean_load", "max_over_mean",
-                       "cv", "entropy_bits"]
+                       "cv", "gini", "entropy_bits"]
         let rows = statistics.layers.map { layer -> [String] in
             [String(layer.layer), String(statistics.header.experts), String(statistics.tokens), String(statistics.k),
-             String(layer.total), String(layer.loads.min() ?? 0), String(layer.maxLoad), String(format: "%.3f", layer.meanLoad),
+             String(layer.total), String(layer.minLoad), String(layer.maxLoad), String(format: "%.3f", layer.meanLoad),
              String(format: "%.4f", layer.maxOverMean), String(format: "%.4f", layer.coefficientOfVariation),
-             String(format: "%.4f", layer.entropyBits)]
+             String(format: "%.4f", layer.gini), String(format: "%.4f", layer.entropyBits)]
         }
         switch format {
         case "csv":
@@ -197,8 +217,9 @@ enum TraceCommand {
     private static func histogram(_ layer: TraceStatistics.Layer) -> String {
         let edges = [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 4]
         var counts = [Int](repeating: 0, count: edges.count)
+        let mean = layer.meanLoad
         for load in layer.loads {
-            let ratio = layer.meanLoad > 0 ? Double(load) / layer.meanLoad : 0
+            let ratio = mean > 0 ? Double(load) / mean : 0
             counts[(edges.lastIndex { ratio >= $0 }) ?? 0] += 1
         }
         let widest = max(counts.max() ?? 1, 1)
@@ -224,21 +245,42 @@ enum TraceCommand {
     }
 
     private static func importArrays(_ arguments: [String]) throws {
-        guard let args = try parse(arguments, values: ["--gpus", "--experts", "--weights"]) else { return }
+        let fieldFlags = JSONLRoutingLog.Options.fieldFlags
+        guard let args = try parse(arguments, values: ["--gpus", "--experts", "--weights", "--tensor", "--weights-tensor", "--where"]
+                                       + fieldFlags, booleans: ["--drop-remainder", "--strict"]) else { return }
         let file = try input(args, "import")
-        guard [".npy", ".npz"].contains(where: { file.lowercased().hasSuffix($0) }) else {
-            throw CommandLineError.usage("trace import reads .npy or .npz files (got \(file))", command: "trace")
+        guard TraceImporter.extensions.contains(where: { file.lowercased().hasSuffix($0) }) else {
+            throw CommandLineError.usage("trace import reads \(TraceImporter.extensions.joined(separator: ", ")) files (got \(file))",
+                                         command: "trace")
         }
         let path = try output(args, extensions: [".moetrace"])
         var options = TraceImporter.Options()
         options.gpus = try args.integer("--gpus", default: 1, in: 1...Scenario.maxGPUs)
+        options.dropRemainder = args.has("--drop-remainder")
         options.experts = try args.value("--experts").map { _ in try args.integer("--experts", in: 1...65_536) }
         options.weightsFile = args.value("--weights")
-        let (progress, report) = progressReporter("importing \(file)")
-        let header = try writing { try TraceImporter.importArrays(from: file, to: path, options: options, progress: report) }
-        progress.finish()
+        options.tensor = args.value("--tensor")
+        options.weightsTensor = args.value("--weights-tensor")
+        options.log.strict = args.has("--strict")
+        for flag in fieldFlags {
+            if let name = args.value(flag) { _ = options.log.setField(flag: flag, name: name) }
+        }
+        if let text = args.value("--where") {
+            options.log.filters = try text.split(separator: ",").map { condition in
+                let parts = condition.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, !parts[0].isEmpty else {
+                    throw CommandLineError.usage("--where takes FIELD=VALUE[,FIELD=VALUE...], e.g. --where type=route (got \"\(text)\")",
+                                                 command: "trace")
+                }
+                return JSONLRoutingLog.Filter(field: String(parts[0]), value: String(parts[1]))
+            }
+        }
+        let summary = try writing { try TraceImporter.importFile(from: file, to: path, options: options) }
+        let header = summary.header
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
-        Console.printError("trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
-            + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n")
+        var message = "trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "
+            + "layer(s) × \(header.tokensPerStep) tokens (\(header.gpus) GPU(s)) × \(header.experts) experts → \(path)\n"
+        for note in summary.notes { message += "trace: \(note)\n" }
+        Console.printError(message)
     }
 }

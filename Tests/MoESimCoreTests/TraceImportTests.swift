@@ -13,7 +13,7 @@ final class TraceImportTests: TemporaryDirectoryTestCase {
         options.gpus = gpus
         options.experts = experts
         options.weightsFile = weights.map(TraceFixtures.path)
-        try TraceImporter.importArrays(from: TraceFixtures.path(fixture), to: output, options: options)
+        try TraceImporter.importFile(from: TraceFixtures.path(fixture), to: output, options: options)
         let source = try TraceSource(file: output)
         var batches: [TraceBatch] = []
         var batch = TraceBatch()

@@ -26,7 +26,7 @@ final class TraceCommandTests: MoesimTestCase {
         let stats = try moesim("trace", "stats", path("z.moetrace"), "--format", "csv", "--k", "2")
         assertStatus(stats, 0)
         let table = CSV.table(stats.stdout)
-        for column in ["layer", "experts", "tokens", "max_load", "mean_load", "max_over_mean", "cv", "entropy_bits"] {
+        for column in ["layer", "experts", "tokens", "max_load", "mean_load", "max_over_mean", "cv", "gini", "entropy_bits"] {
             XCTAssertTrue(table.header.contains(column), "column \(column)\n" + stats.brief)
         }
         XCTAssertEqual(table.rows.map { $0["layer"] }, ["0", "1"])

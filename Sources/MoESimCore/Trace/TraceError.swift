@@ -9,6 +9,8 @@ public enum TraceError: Error, CustomStringConvertible, Equatable, Sendable {
         case byte(Int)
         /// 1-based line of a CSV file (the header line is line 1).
         case row(Int)
+        /// 1-based line of a JSON-lines log.
+        case line(Int)
         /// The file as a whole.
         case file
     }
@@ -73,11 +75,12 @@ public enum TraceError: Error, CustomStringConvertible, Equatable, Sendable {
 }
 
 extension TraceError.Location {
-    /// "byte 24: ", "row 3: " or "" (file-wide problems).
+    /// "byte 24: ", "row 3: ", "line 3: " or "" (file-wide problems).
     var text: String {
         switch self {
         case .byte(let offset): return "byte \(offset): "
         case .row(let row): return "row \(row): "
+        case .line(let line): return "line \(line): "
         case .file: return ""
         }
     }

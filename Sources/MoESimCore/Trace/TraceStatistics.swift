@@ -3,35 +3,46 @@ import Foundation
 /// Expert load per MoE layer over a whole trace: for a choices trace the recorded experts, for
 /// a scores trace the experts top-K routing picks. Read streaming, so any size works.
 public struct TraceStatistics: Sendable {
-    /// One layer's load.
+    /// One layer's load, with its summary statistics computed once, in O(E log E).
     public struct Layer: Sendable {
         /// The layer index.
         public let layer: Int
         /// Token-to-expert assignments of each expert, summed over all steps.
         public let loads: [Int]
-
         /// Assignments in total (tokens × k × steps).
-        public var total: Int { loads.reduce(0, +) }
+        public let total: Int
+        /// Smallest load.
+        public let minLoad: Int
         /// Largest load.
-        public var maxLoad: Int { loads.max() ?? 0 }
+        public let maxLoad: Int
         /// Mean load per expert.
-        public var meanLoad: Double { Double(total) / Double(max(loads.count, 1)) }
-        /// Largest over mean load (1 = perfectly balanced).
-        public var maxOverMean: Double { meanLoad > 0 ? Double(maxLoad) / meanLoad : 0 }
-        /// Coefficient of variation: population standard deviation over mean.
-        public var coefficientOfVariation: Double {
-            guard meanLoad > 0 else { return 0 }
-            let variance = loads.reduce(0.0) { $0 + (Double($1) - meanLoad) * (Double($1) - meanLoad) } / Double(loads.count)
-            return variance.squareRoot() / meanLoad
-        }
+        public let meanLoad: Double
+        /// Max over mean, coefficient of variation and Gini coefficient, as `simulate` computes them.
+        public let imbalance: LoadStatistics
         /// Shannon entropy of the load distribution, bits (log2 E when balanced).
-        public var entropyBits: Double {
+        public let entropyBits: Double
+
+        /// Summarises `loads`. - Complexity: O(E log E) for E experts (the Gini coefficient sorts).
+        public init(layer: Int, loads: [Int]) {
+            self.layer = layer
+            self.loads = loads
+            total = loads.reduce(0, +)
+            minLoad = loads.min() ?? 0
+            maxLoad = loads.max() ?? 0
+            meanLoad = Double(total) / Double(max(loads.count, 1))
+            imbalance = LoadStatistics(loads)
             let sum = Double(total)
-            guard sum > 0 else { return 0 }
-            return loads.reduce(0.0) { entropy, load in
+            entropyBits = sum > 0 ? loads.reduce(0.0) { entropy, load in
                 load == 0 ? entropy : entropy - Double(load) / sum * log2(Double(load) / sum)
-            }
+            } : 0
         }
+
+        /// Largest over mean load (1 = perfectly balanced).
+        public var maxOverMean: Double { imbalance.maxOverMean }
+        /// Coefficient of variation: population standard deviation over mean.
+        public var coefficientOfVariation: Double { imbalance.coefficientOfVariation }
+        /// Gini coefficient of the expert loads (0 = balanced).
+        public var gini: Double { imbalance.gini }
     }
 
     /// The trace's header.

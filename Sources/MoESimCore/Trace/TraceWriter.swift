@@ -22,6 +22,8 @@ public final class TraceWriter {
     private let descriptor: Int32
     private var chunk: [UInt8]
     private var finished = false
+    /// Tokens of the current batch written by `append(part:tokens:)`.
+    private var tokensInBatch = 0
 
     /// Creates the temporary file and writes the header.
     /// - Throws: `TraceError` when a count of `header` is beyond what a reader accepts (nothing is
@@ -60,16 +62,31 @@ public final class TraceWriter {
     /// - Throws: `AtomicFile.WriteError` (disk full, I/O error).
     /// - Complexity: O(batch bytes); no allocation.
     public func append(_ batch: TraceBatch) throws {
+        try append(part: batch, tokens: header.tokensPerStep)
+    }
+
+    /// Appends the next `tokens` tokens of the current batch, held from token 0 of `part`'s buffers,
+    /// so that a batch of any size is written from a bounded buffer. `tokens` is a multiple of
+    /// `header.chunkTokens` unless it completes the batch; the batch counts as written once complete.
+    /// - Throws: `AtomicFile.WriteError` (disk full, I/O error).
+    /// - Complexity: O(tokens); no allocation.
+    public func append(part: TraceBatch, tokens: Int) throws {
         precondition(batchesWritten < header.batchCount, "more batches than the header declares")
+        precondition(tokensInBatch + tokens == header.tokensPerStep || tokens % header.chunkTokens == 0,
+                     "a part ends on a chunk boundary unless it completes its batch")
         let step = batchesWritten / header.layers, layer = batchesWritten % header.layers
         var first = 0
-        while first < header.tokensPerStep {
-            let tokens = min(header.chunkTokens, header.tokensPerStep - first)
-            let count = encodeChunk(batch, step: step, layer: layer, firstToken: first, tokens: tokens)
-            try chunk.withUnsafeBytes { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            first += tokens
+        while first < tokens {
+            let count = min(header.chunkTokens, tokens - first)
+            let bytes = encodeChunk(part, partToken: first, step: step, layer: layer, firstToken: tokensInBatch + first, tokens: count)
+            try chunk.withUnsafeBytes { try writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<bytes])) }
+            first += count
         }
-        batchesWritten += 1
+        tokensInBatch += tokens
+        if tokensInBatch == header.tokensPerStep {
+            tokensInBatch = 0
+            batchesWritten += 1
+        }
     }
 
     /// Renames the complete file over the target.
@@ -85,8 +102,9 @@ public final class TraceWriter {
         }
     }
 
-    /// Encodes one chunk into `chunk`; returns its byte count.
-    private func encodeChunk(_ batch: TraceBatch, step: Int, layer: Int, firstToken: Int, tokens: Int) -> Int {
+    /// Encodes one chunk (tokens `firstToken…` of its batch, read from token `partToken` of `batch`)
+    /// into `chunk`; returns its byte count.
+    private func encodeChunk(_ batch: TraceBatch, partToken: Int, step: Int, layer: Int, firstToken: Int, tokens: Int) -> Int {
         let headerBytes = TraceHeader.chunkHeaderByteCount
         let total = headerBytes + tokens * header.payloadBytesPerToken
         chunk.withUnsafeMutableBytes { out in
@@ -97,7 +115,7 @@ public final class TraceWriter {
             var offset = headerBytes
             func put(_ values: [Float], width: Int, as type: TraceHeader.ScoreType) {
                 values.withUnsafeBufferPointer { source in
-                    for i in firstToken * width..<(firstToken + tokens) * width {
+                    for i in partToken * width..<(partToken + tokens) * width {
                         if type == .f32 {
                             out.storeBytes(of: source[i].bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
                         } else {
@@ -112,7 +130,7 @@ public final class TraceWriter {
                 put(batch.scores, width: header.experts, as: header.scoreType)
                 if header.hasDeviceLogits { put(batch.deviceLogits, width: header.gpus, as: header.scoreType) }
             case .choices:
-                for i in firstToken * header.k..<(firstToken + tokens) * header.k {
+                for i in partToken * header.k..<(partToken + tokens) * header.k {
                     out.storeBytes(of: UInt32(bitPattern: batch.experts[i]).littleEndian, toByteOffset: offset, as: UInt32.self)
                     offset += 4
                 }

@@ -52,3 +52,28 @@ with open("scores_f32_tokens_experts.npy", "rb") as f:
     crc = zlib.crc32(f.read())
 with open("scores_f32_tokens_experts.npy.crc32", "w") as f:
     f.write(f"{crc}\n")
+
+# Compressed archives (numpy.savez_compressed: DEFLATE members) with the same formulas.
+np.savez_compressed("scores_compressed.npz", scores=scores((3, 64, 8), np.float32))
+np.savez_compressed("choices_compressed.npz", experts=ids3.astype(np.int64), weights=weights3.astype(np.float32))
+
+# Raw DEFLATE streams made by zlib (wbits=-15: no zlib header), which Inflate must decode to
+# deflate_text(n): the lines "token {i % 97} expert {i * 31 % 64}" for i in 0..<n.
+def deflate_text(lines):
+    return "".join(f"token {i % 97} expert {i * 31 % 64}\n" for i in range(lines)).encode()
+
+
+def raw_deflate(data, level=6, strategy=zlib.Z_DEFAULT_STRATEGY):
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
+    return compressor.compress(data) + compressor.flush()
+
+
+streams = {
+    "deflate_stored.bin": raw_deflate(deflate_text(4000), level=0),            # 2 stored blocks (75 KB)
+    "deflate_fixed.bin": raw_deflate(deflate_text(3000), strategy=zlib.Z_FIXED),  # fixed Huffman codes
+    "deflate_dynamic.bin": raw_deflate(deflate_text(16000), level=9),          # dynamic blocks, 300 KB out
+    "deflate_empty.bin": raw_deflate(b""),                                     # an empty stream
+}
+for name, stream in streams.items():
+    with open(name, "wb") as f:
+        f.write(stream)

@@ -1,0 +1,211 @@
+/// A JSON-lines routing log — one JSON object per line, one line per (layer, token), or per token
+/// with one row per layer — as route-logging hooks of serving and training stacks write it.
+/// `importLog` reads it twice, streaming: a census (layers, k or experts, the complete tokens of
+/// every step), then the trace, one step at a time. Records of a step must be on consecutive
+/// lines (a step that reappears later is an error); memory grows with the largest step only.
+public enum JSONLRoutingLog {
+    /// Which fields to read and which lines to keep.
+    public struct Options: Sendable {
+        /// Field names by `JSONLRecord.Role` order (layer, token, step, experts, weights, logits);
+        /// nil = the recognised names (`recognisedNames`).
+        public var fieldNames: [String?] = [nil, nil, nil, nil, nil, nil]
+        /// Keep only lines where each field's raw value (a string's content, or a number's text) equals the value.
+        public var filters: [Filter] = []
+        /// Make a (layer, token) missing from a step an error instead of dropping the token.
+        public var strict = false
+
+        /// Recognised names, no filter, ragged tokens dropped.
+        public init() {}
+
+        /// Sets the name of the field with the flag `flag` (`--layer-field`, …); false for an unknown flag.
+        public mutating func setField(flag: String, name: String) -> Bool {
+            guard let role = JSONLRecord.Role.allCases.first(where: { $0.flag == flag }) else { return false }
+            fieldNames[role.rawValue] = name
+            return true
+        }
+
+        /// The flags `setField` knows.
+        public static var fieldFlags: [String] { JSONLRecord.Role.allCases.map(\.flag) }
+    }
+
+    /// `--where field=value`.
+    public struct Filter: Sendable, Equatable {
+        public let field: String
+        public let value: String
+
+        public init(field: String, value: String) {
+            self.field = field
+            self.value = value
+        }
+    }
+
+    /// The field names recognised without a flag, by role (layer, token, step, experts, weights, logits).
+    public static let recognisedNames: [[String]] = [
+        ["layer", "layer_id", "layer_idx", "layer_index"],
+        ["token_pos", "token_position", "token_idx", "token_index", "position", "pos"],
+        ["step", "step_id", "iteration", "request_id", "req_id", "seq_id", "batch_id"],
+        ["experts", "topk_ids", "expert_ids", "selected_experts"],
+        ["gating_probs", "topk_weights", "weights", "routing_weights"],
+        ["router_logits", "logits"],
+    ]
+
+    /// The largest token position read + 1: per-step buffers grow with the largest position.
+    static let maxTokenPosition = 1 << 24
+
+    /// What a log records: expert ids (k per token) or router logits (E per token).
+    enum Payload: Equatable { case ids, logits }
+
+    /// One (layer, token) entry of a log.
+    struct Unit {
+        var payload = Payload.ids
+        var line = 0
+        /// 0-based index of the unit's step in the log.
+        var step = 0
+        /// The log's layer number.
+        var layer = 0
+        /// The token position (the field's, or the order of appearance in its step and layer).
+        var token = 0
+        /// k expert ids or E logits.
+        var values: ArraySlice<Double> = []
+        /// k weights; empty when the log has none.
+        var weights: ArraySlice<Double> = []
+    }
+
+    /// Lines read by `forEachUnit`, for the summary.
+    struct LineCounts {
+        var lines = 0, filtered = 0, withoutRouting = 0, records = 0
+        /// What the routing records hold (decided by the first one); nil without any.
+        var payload: Payload?
+    }
+
+    /// Imports the log at `input` into a trace at `output` (see `TraceImporter.importFile`).
+    /// - Throws: `TraceError` naming the line for a malformed line, an inconsistent k or width, an id
+    ///   out of range or repeated in a token, a non-finite value, a step that reappears, or (strict) a
+    ///   missing (layer, token); `AtomicFile.WriteError`.
+    /// - Complexity: O(file size) time, two reads; memory O(largest step).
+    static func importLog(from input: String, to output: String, options: TraceImporter.Options) throws -> TraceImporter.Summary {
+        let census = try JSONLCensus.take(path: input, options: options)
+        var assembler = try JSONLStepAssembler(census: census, path: input, output: output, options: options)
+        let counts = try forEachUnit(path: input, options: options.log, experts: census.experts) { unit in
+            try assembler.add(unit)
+        }
+        try assembler.finish()
+        var notes = census.notes(counts: counts, options: options)
+        notes += TraceImporter.remainderNote(tokens: census.tokensPerStep, kept: assembler.header.tokensPerStep,
+                                             steps: census.steps, gpus: options.gpus)
+        return TraceImporter.Summary(header: assembler.header, notes: notes)
+    }
+
+    /// Reads the log line by line and calls `body` with each (layer, token) unit, after checking
+    /// each line: valid JSON, one payload of one width throughout, integer ids in [0, experts)
+    /// (when known) and distinct per token, finite numbers, weights matching the ids, steps on
+    /// consecutive lines. Both passes of `importLog` read through here, so they agree.
+    /// - Complexity: O(file size); memory O(longest line + number of steps).
+    static func forEachUnit(path: String, options: Options, experts: Int?, _ body: (Unit) throws -> Void) throws -> LineCounts {
+        let reader = try JSONLLineReader(path: path)
+        let matcher = JSONLRecord.Matcher(options: options)
+        var record = JSONLRecord()
+        var counts = LineCounts()
+        var payload: Payload?
+        var width = 0
+        var unit = Unit()
+        var previousStep: [UInt8]?
+        var seenSteps = Set<[UInt8]>()
+        var autoTokens: [Int: Int] = [:]   // next token position of each layer in this step, without a token field
+        func error(_ what: String, _ value: String, _ allowed: String) -> TraceError {
+            .invalidField(file: path, at: .line(reader.lineNumber), field: what, value: value, allowed: allowed)
+        }
+        while let line = try reader.nextLine() {
+            counts.lines += 1
+            do {
+                guard try record.parse(line, matcher: matcher) else {
+                    counts.filtered += 1
+                    continue
+                }
+            } catch let scanError as JSONLineScanner.Error {
+                throw error("column \(scanError.column)", scanError.reason, "one JSON object per line")
+            }
+            if payload == nil {
+                let preferLogits = options.fieldNames[JSONLRecord.Role.logits.rawValue] != nil
+                    && options.fieldNames[JSONLRecord.Role.experts.rawValue] == nil
+                payload = record.idShape != nil && !preferLogits ? .ids : record.logitShape != nil ? .logits : nil
+            }
+            counts.payload = payload
+            guard let payload, let shape = payload == .ids ? record.idShape : record.logitShape else {
+                counts.withoutRouting += 1
+                continue
+            }
+            counts.records += 1
+            let values = payload == .ids ? record.ids : record.logits
+            let what = payload == .ids ? "expert ids" : "router logits"
+            if width == 0 { width = shape.width }
+            guard shape.width == width, width > 0 else {
+                throw error(payload == .ids ? "number of expert ids (k)" : "number of router logits", String(shape.width),
+                            "\(max(width, 1)) on every line, as on the first routing line" + (width == 0 ? " (at least 1)" : ""))
+            }
+            let rows = max(shape.rows, 1)
+            if record.layer != nil && shape.rows > 0 {
+                throw error(what, "\(shape.rows) rows", "one flat array on a line with a layer field")
+            }
+            if payload == .ids, let weightShape = record.weightShape {
+                guard max(weightShape.rows, 1) == rows, weightShape.width == width else {
+                    throw error("weights", "\(weightShape.rows) × \(weightShape.width) values", "one per expert id (\(rows) × \(width))")
+                }
+            }
+            let floatLimit = Double(Float.greatestFiniteMagnitude)
+            for (name, numbers) in [(what, values), ("weights", record.weights)] {
+                if let bad = numbers.first(where: { !(abs($0) <= floatLimit) }) {
+                    throw TraceError.nonFinite(file: path, at: .line(reader.lineNumber), what: "a value of the \(name)",
+                                               value: bad.isFinite ? "\(bad) (beyond f32's range)" : "\(bad)")
+                }
+            }
+            if payload == .ids {
+                for row in 0..<rows {
+                    let slice = values[(row * width)..<((row + 1) * width)]
+                    for (j, id) in slice.enumerated() {
+                        guard id >= 0, id == id.rounded(), id < Double(experts ?? TraceHeader.maxCount) else {
+                            throw TraceError.expertOutOfRange(file: path, at: .line(reader.lineNumber), token: "expert id \(j)",
+                                                              expert: Int(max(min(id, 9e15), -9e15)), experts: experts ?? TraceHeader.maxCount)
+                        }
+                        guard !slice.prefix(j).contains(id) else {
+                            throw error("expert ids", "\(Int(id)) twice", "k different experts per token")
+                        }
+                    }
+                }
+            }
+            // The step: a new key starts a step; a key seen before, after another, is an error.
+            let step = record.hasStep ? record.step : []
+            if step != previousStep {
+                if previousStep != nil { unit.step += 1 }
+                guard seenSteps.insert(step).inserted else {
+                    throw error("step \"\(String(decoding: step.prefix(40), as: UTF8.self))\"", "seen again after other steps",
+                                "on consecutive lines: sort the log by step (e.g. sort -s -k on the step field, or jq)")
+                }
+                previousStep = step
+                autoTokens.removeAll(keepingCapacity: true)
+            }
+            unit.line = reader.lineNumber
+            unit.payload = payload
+            for row in 0..<rows {
+                unit.layer = record.layer ?? row
+                if let token = record.token {
+                    guard token >= 0, token < maxTokenPosition else {
+                        throw error("token position", String(token), "in [0, \(maxTokenPosition)) (a position within its step)")
+                    }
+                    unit.token = token
+                } else {
+                    unit.token = autoTokens[unit.layer, default: 0]
+                    autoTokens[unit.layer] = unit.token + 1
+                }
+                guard (0...1_000_000).contains(unit.layer) else {
+                    throw error("layer", String(unit.layer), "in [0, 1000000]")
+                }
+                unit.values = values[(row * width)..<((row + 1) * width)]
+                unit.weights = record.weightShape == nil || payload == .logits ? [] : record.weights[(row * width)..<((row + 1) * width)]
+                try body(unit)
+            }
+            (unit.values, unit.weights) = ([], [])   // so that the record's buffers stay uniquely referenced
+        }
+        return counts
+    }
+}
