@@ -32,6 +32,9 @@ public struct GPUMemoryNeed: Equatable, Sendable {
     /// The user's reserve (`model.otherMemoryGB`).
     public var otherBytes: Double
 
+    /// The key path a scenario that does not fit is refused at.
+    public static let capacityKeyPath = "cluster.gpu.hbmGB"
+
     /// Everything the GPU must hold.
     public var totalBytes: Double {
         expertWeightBytes + sharedExpertWeightBytes + tokenBufferBytes + activationBytes + otherBytes
@@ -95,7 +98,7 @@ extension Scenario {
         for strategy in strategies {
             let need = peakMemoryNeed(for: strategy)
             guard need.totalBytes <= capacity else {
-                throw ScenarioError.invalid(file: nil, keyPath: "cluster.gpu.hbmGB", message: "\(need.summary) for "
+                throw ScenarioError.invalid(file: nil, keyPath: GPUMemoryNeed.capacityKeyPath, message: "\(need.summary) for "
                     + "\(strategy.label), but has \(String(format: "%.3f GB", capacity / 1e9)) of HBM; spread the experts "
                     + "over more GPUs (cluster.nodes), reserve fewer replica slots, store weights in fewer bytes "
                     + "(model.weightBytesPerElement), or raise cluster.gpu.hbmGB")

@@ -419,7 +419,7 @@ extension Scenario {
 
     /// `dedup`: "gpu", "node" or "none"; true and false are accepted for "gpu" and "none".
     /// `spec` as a scenario would write it (the keys `decodeStrategies` reads).
-    private static func strategyDocument(_ spec: RoutingStrategySpec) -> JSONValue {
+    static func strategyDocument(_ spec: RoutingStrategySpec) -> JSONValue {
         var members: [(String, JSONValue)] = [("name", .string(spec.kind.rawValue))]
         if spec.kind != .switch && spec.kind != .hash { members.append(("k", .number(Double(spec.k)))) }
         if spec.kind == .nodeLimited { members.append(("maxNodes", .number(Double(spec.maxNodes)))) }
