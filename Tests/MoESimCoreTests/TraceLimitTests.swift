@@ -94,7 +94,7 @@ final class TraceLimitTests: TemporaryDirectoryTestCase {
         bytes.appendLittleEndian(UInt32(1_073_741_823))
         let input = path("big_id.npy"), output = path("big_id.moetrace")
         try Data(bytes).write(to: URL(fileURLWithPath: input))
-        XCTAssertThrowsError(try TraceImporter.importArrays(from: input, to: output, options: .init())) {
+        XCTAssertThrowsError(try TraceImporter.importFile(from: input, to: output, options: .init())) {
             guard case let .expertOutOfRange(_, .byte(offset), _, expert, experts)? = $0 as? TraceError else {
                 return XCTFail("\($0)")
             }
