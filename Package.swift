@@ -25,8 +25,8 @@ let coreSettings: [SwiftSetting] = builtAsCheckout ? [] : [
 ]
 
 // Each folder of the core opens with a README.md (what lives there, what it may depend on); they are docs, not resources.
-let coreFolders = ["Bench", "CSV", "Cluster", "Engine", "Files", "Import", "Metrics", "Model", "Network", "Placement", "Plot",
-                   "Report", "Routing", "Scenario", "Simulation", "Sweep", "Trace", "Validation"]
+let coreFolders = ["Bench", "CSV", "Cluster", "Engine", "Files", "Import", "Metrics", "Model", "Network", "Placement", "Plan",
+                   "Plot", "Report", "Routing", "Scenario", "Simulation", "Sweep", "Trace", "Validation"]
 
 let package = Package(
     name: "moesim",

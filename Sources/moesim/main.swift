@@ -14,6 +14,7 @@ COMMANDS:
   simulate FILE...   Simulate scenario files and compare their routing strategies.
   sweep FILE --set key.path=v1,v2,...
                      Simulate a scenario over a grid of values, in parallel (CSV).
+  plan FILE          Search a scenario's free choices for the fastest configuration that fits.
   merge OUT SHARD... Join the shards of a sweep (--shard I/N) into one CSV.
   presets            List the cluster presets and their numbers.
   plot FILE.csv      Draw CSV columns as an SVG figure (line or bar, series per --by).
@@ -44,6 +45,7 @@ let commands: [String: (help: String, run: ([String]) throws -> Void)] = [
     "presets": (PresetsCommand.help, PresetsCommand.run),
     "bench": (BenchCommand.help, BenchCommand.run),
     "sweep": (SweepCommand.help, SweepCommand.run),
+    "plan": (PlanCommand.help, PlanCommand.run),
     "merge": (MergeCommand.help, MergeCommand.run),
     "plot": (PlotCommand.help, PlotCommand.run),
     "trace": (TraceCommand.help, TraceCommand.run),

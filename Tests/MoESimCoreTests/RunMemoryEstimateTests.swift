@@ -7,7 +7,7 @@ import XCTest
 final class RunMemoryEstimateTests: XCTestCase {
     private func scenario(gpus: Int, tokensPerGPU: Int, experts: Int, k: Int, network: String) throws -> Scenario {
         try Scenario.decode(JSONParser.parse("""
-            {"version":1,"name":"big","cluster":{"nodes":\(max(1, gpus / 8)),"gpusPerNode":\(min(gpus, 8))},
+            {"version":1,"name":"big","cluster":{"nodes":\(max(1, gpus / 8)),"gpusPerNode":\(min(gpus, 8)),"gpu":{"hbmGB":1e9}},
              "model":{"experts":\(experts),"moeLayers":1},"parallelism":{"tokensPerGPU":\(tokensPerGPU)},
              "routing":{"strategies":[{"name":"topk","k":\(k)}]},"simulation":{"network":"\(network)","steps":1}}
             """))

@@ -7,7 +7,7 @@ import XCTest
 final class TimeRangeTests: XCTestCase {
     private func scenario(efficiency: String, steps: Int, layers: Int = 1024, network: String = "analytical") throws -> Scenario {
         try Scenario.decode(JSONParser.parse("""
-            {"version":1,"cluster":{"gpu":{"computeEfficiency":\(efficiency)}},"model":{"experts":8,"moeLayers":\(layers)},
+            {"version":1,"cluster":{"gpu":{"computeEfficiency":\(efficiency),"hbmGB":1e9}},"model":{"experts":8,"moeLayers":\(layers)},
              "parallelism":{"tokensPerGPU":1},"routing":{"strategies":[{"name":"switch"}]},
              "simulation":{"network":"\(network)","steps":\(steps)}}
             """))

@@ -8,7 +8,7 @@ final class HardenedInputTests: MoesimTestCase {
     /// 1000000000003 µs with steps 1.
     func testScenarioWhoseTimesOverflowIsRefusedNamingTheKeys() throws {
         for steps in [3, 1] {
-            let file = try write(#"{"version":1,"cluster":{"gpu":{"computeEfficiency":1e-300}},"model":{"experts":8,"moeLayers":1024},"#
+            let file = try write(#"{"version":1,"cluster":{"gpu":{"computeEfficiency":1e-300,"hbmGB":1e9}},"model":{"experts":8,"moeLayers":1024},"#
                 + #""parallelism":{"tokensPerGPU":1},"routing":{"strategies":[{"name":"switch"}]},"#
                 + #""simulation":{"network":"analytical","steps":\#(steps)}}"#, to: "overflow-\(steps).json")
             let run = try moesim("simulate", file, "--format", "csv")

@@ -75,13 +75,14 @@ public struct ClusterPreset: Sendable {
                  latencyNanos: latencyNanos)
     }
 
-    static func gpu(_ name: String, bf16TeraFLOPs: Double, fp8TeraFLOPs: Double?, sms: Int,
+    static func gpu(_ name: String, bf16TeraFLOPs: Double, fp8TeraFLOPs: Double?, sms: Int, hbmGigabytes: Double,
                     hbmGigabytesPerSecond: Double, calibration: GEMMCalibration) -> GPUSpec {
         GPUSpec(name: name, peakFLOPsPerSecond: bf16TeraFLOPs * 1e12, fp8PeakFLOPsPerSecond: fp8TeraFLOPs.map { $0 * 1e12 },
                 streamingMultiprocessors: sms, computeEfficiency: calibration.computeEfficiency,
                 hbmBytesPerSecond: hbmGigabytesPerSecond * 1e9, hbmEfficiency: calibration.hbmEfficiency,
                 hbmWriteEfficiency: calibration.hbmWriteEfficiency, kernelLaunchNanos: calibration.kernelLaunchNanos,
-                tileOverheadNanos: calibration.tileOverheadNanos, kBlockOverheadNanos: calibration.kBlockOverheadNanos)
+                tileOverheadNanos: calibration.tileOverheadNanos, kBlockOverheadNanos: calibration.kBlockOverheadNanos,
+                hbmCapacityBytes: hbmGigabytes * 1e9)
     }
 
     /// One node of `gpus` GPUs. `intraGigabytesPerSecond` is a GPU's port into the NVSwitch, its PCIe link, or on a
@@ -105,26 +106,26 @@ public struct ClusterPreset: Sendable {
     // MARK: Presets
 
     /// NVIDIA DGX A100: 8× A100 SXM4 80 GB.
-    /// Sources: NVIDIA A100 datasheet (BF16 dense 312 TFLOP/s, no FP8 tensor cores, HBM2e 2,039 GB/s);
+    /// Sources: NVIDIA A100 datasheet (BF16 dense 312 TFLOP/s, no FP8 tensor cores, 80 GB HBM2e at 2,039 GB/s);
     /// NVIDIA A100 Tensor Core GPU Architecture whitepaper (108 SMs);
     /// DGX A100 datasheet (third-generation NVLink 600 GB/s per GPU total = 300 GB/s per direction,
     /// 6 NVSwitches; 8× ConnectX-6 HDR 200 Gb/s compute NICs; PCIe Gen4 x16 = 32 GB/s per direction).
     public static let dgxA100 = ClusterPreset(
         name: "dgx-a100", summary: "8x A100 SXM4 80GB, NVLink3/NVSwitch, 8x 200 Gb/s HDR InfiniBand",
         spec: node(preset: "dgx-a100", gpu: gpu("A100 SXM4 80GB", bf16TeraFLOPs: 312, fp8TeraFLOPs: nil, sms: 108,
-                                     hbmGigabytesPerSecond: 2_039, calibration: ampereGEMM),
+                                     hbmGigabytes: 80, hbmGigabytesPerSecond: 2_039, calibration: ampereGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 300, pcieGigabytesPerSecond: 32,
                    nics: 8, nicGigabitsPerSecond: 200))
 
     /// NVIDIA DGX H100: 8× H100 SXM5 80 GB.
     /// Sources: NVIDIA H100 datasheet (SXM5 dense BF16 989 TFLOP/s and FP8 1,979 — twice that with sparsity;
-    /// HBM3 3.35 TB/s); NVIDIA H100 Tensor Core GPU Architecture whitepaper (132 SMs on SXM5);
+    /// 80 GB HBM3 at 3.35 TB/s); NVIDIA H100 Tensor Core GPU Architecture whitepaper (132 SMs on SXM5);
     /// DGX H100 datasheet (fourth-generation NVLink 900 GB/s per GPU total = 450 GB/s per direction,
     /// 4 NVSwitches; 8× ConnectX-7 400 Gb/s compute NICs; PCIe Gen5 x16 = 64 GB/s per direction).
     public static let dgxH100 = ClusterPreset(
         name: "dgx-h100", summary: "8x H100 SXM5 80GB, NVLink4/NVSwitch, 8x 400 Gb/s NDR InfiniBand",
         spec: node(preset: "dgx-h100", gpu: gpu("H100 SXM5 80GB", bf16TeraFLOPs: 989, fp8TeraFLOPs: 1_979, sms: 132,
-                                     hbmGigabytesPerSecond: 3_350, calibration: hopperGEMM),
+                                     hbmGigabytes: 80, hbmGigabytesPerSecond: 3_350, calibration: hopperGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 450, pcieGigabytesPerSecond: 64,
                    nics: 8, nicGigabitsPerSecond: 400))
 
@@ -132,21 +133,22 @@ public struct ClusterPreset: Sendable {
     /// (200 GB/s per direction), as in DeepSeek-V3's training cluster.
     /// Sources: DeepSeek-V3 technical report §3.1 (8 GPUs per node over NVLink/NVSwitch, InfiniBand
     /// between nodes); DeepEP README (H800 NVLink "~160 GB/s" achieved, ConnectX-7 400 Gb/s RDMA per GPU);
-    /// compute (132 SMs, dense BF16 989 and FP8 1,979 TFLOP/s, as DeepGEMM's README quotes for H800) and HBM as H100 SXM5.
+    /// compute (132 SMs, dense BF16 989 and FP8 1,979 TFLOP/s, as DeepGEMM's README quotes for H800) and HBM (80 GB
+    /// at 3.35 TB/s) as H100 SXM5.
     public static let h800 = ClusterPreset(
         name: "h800", summary: "8x H800 SXM5, NVLink 400 GB/s bidirectional, 8x 400 Gb/s ConnectX-7",
         spec: node(preset: "h800", gpu: gpu("H800 SXM5 80GB", bf16TeraFLOPs: 989, fp8TeraFLOPs: 1_979, sms: 132,
-                                     hbmGigabytesPerSecond: 3_350, calibration: hopperGEMM),
+                                     hbmGigabytes: 80, hbmGigabytesPerSecond: 3_350, calibration: hopperGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 200, pcieGigabytesPerSecond: 64,
                    nics: 8, nicGigabitsPerSecond: 400))
 
     /// A typical 8-GPU PCIe server without NVLink: 8× A100 80 GB PCIe.
-    /// Sources: NVIDIA A100 PCIe datasheet (BF16 dense 312 TFLOP/s, no FP8, 108 SMs, HBM2e 1,935 GB/s, PCIe Gen4 x16
+    /// Sources: NVIDIA A100 PCIe datasheet (BF16 dense 312 TFLOP/s, no FP8, 108 SMs, 80 GB HBM2e at 1,935 GB/s, PCIe Gen4 x16
     /// = 32 GB/s per direction). Assumed: 4× ConnectX-6 200 Gb/s NICs, one per pair of GPUs.
     public static let pcieA100 = ClusterPreset(
         name: "pcie-a100", summary: "8x A100 80GB PCIe Gen4, no NVLink, 4x 200 Gb/s HDR InfiniBand",
         spec: node(preset: "pcie-a100", gpu: gpu("A100 80GB PCIe", bf16TeraFLOPs: 312, fp8TeraFLOPs: nil, sms: 108,
-                                     hbmGigabytesPerSecond: 1_935, calibration: ampereGEMM),
+                                     hbmGigabytes: 80, hbmGigabytesPerSecond: 1_935, calibration: ampereGEMM),
                    fabric: .pcie, intraGigabytesPerSecond: 32, pcieGigabytesPerSecond: 32,
                    nics: 4, nicGigabitsPerSecond: 200))
 
@@ -156,11 +158,10 @@ public struct ClusterPreset: Sendable {
     /// = 900 GB/s per direction; 8× single-port ConnectX-7 400 Gb/s compute NICs; PCIe Gen5 x16 = 64 GB/s per
     /// direction); HGX B200 specifications (FP8 72 and BF16 36 PFLOP/s for 8 GPUs with sparsity = dense 4,500 and
     /// 2,250 TFLOP/s per GPU, at 1,000 W). 148 SMs as CUDA reports them on B200 (the datasheets do not list SMs).
-    /// HBM capacity is not modelled (GPUSpec has no capacity).
     public static let dgxB200 = ClusterPreset(
         name: "dgx-b200", summary: "8x B200 180GB, NVLink5/NVSwitch, 8x 400 Gb/s ConnectX-7",
         spec: node(preset: "dgx-b200", gpu: gpu("B200 180GB", bf16TeraFLOPs: 2_250, fp8TeraFLOPs: 4_500, sms: 148,
-                                     hbmGigabytesPerSecond: 8_000, calibration: unmeasuredGEMM),
+                                     hbmGigabytes: 180, hbmGigabytesPerSecond: 8_000, calibration: unmeasuredGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 900, pcieGigabytesPerSecond: 64,
                    nics: 8, nicGigabitsPerSecond: 400))
 
@@ -174,7 +175,7 @@ public struct ClusterPreset: Sendable {
     public static let gb200NVL72 = ClusterPreset(
         name: "gb200-nvl72", summary: "72x B200 (GB200) in one NVLink5 domain, 72x 400 Gb/s ConnectX-7 (4 per tray)",
         spec: node(preset: "gb200-nvl72", gpu: gpu("GB200 B200 186GB", bf16TeraFLOPs: 2_500, fp8TeraFLOPs: 5_000,
-                                        sms: 148, hbmGigabytesPerSecond: 8_000, calibration: unmeasuredGEMM),
+                                        sms: 148, hbmGigabytes: 186, hbmGigabytesPerSecond: 8_000, calibration: unmeasuredGEMM),
                    gpus: 72, fabric: .nvswitch, intraGigabytesPerSecond: 900, pcieGigabytesPerSecond: 64,
                    nics: 72, nicGigabitsPerSecond: 400))
 
@@ -186,7 +187,7 @@ public struct ClusterPreset: Sendable {
     public static let mi300x = ClusterPreset(
         name: "mi300x", summary: "8x MI300X 192GB, Infinity Fabric mesh (7 links per GPU), 8x 400 Gb/s NICs",
         spec: node(preset: "mi300x", gpu: gpu("MI300X 192GB", bf16TeraFLOPs: 1_307.4, fp8TeraFLOPs: 2_614.9, sms: 304,
-                                   hbmGigabytesPerSecond: 5_300, calibration: unmeasuredGEMM),
+                                   hbmGigabytes: 192, hbmGigabytesPerSecond: 5_300, calibration: unmeasuredGEMM),
                    fabric: .mesh, intraGigabytesPerSecond: 64, pcieGigabytesPerSecond: 64,
                    nics: 8, nicGigabitsPerSecond: 400))
 
@@ -198,7 +199,7 @@ public struct ClusterPreset: Sendable {
     public static let h20 = ClusterPreset(
         name: "h20", summary: "8x H20 96GB, NVLink4/NVSwitch, 8x 400 Gb/s ConnectX-7",
         spec: node(preset: "h20", gpu: gpu("H20 96GB", bf16TeraFLOPs: 148, fp8TeraFLOPs: 296, sms: 78,
-                                hbmGigabytesPerSecond: 4_000, calibration: hopperGEMM),
+                                hbmGigabytes: 96, hbmGigabytesPerSecond: 4_000, calibration: hopperGEMM),
                    fabric: .nvswitch, intraGigabytesPerSecond: 450, pcieGigabytesPerSecond: 64,
                    nics: 8, nicGigabitsPerSecond: 400))
 }

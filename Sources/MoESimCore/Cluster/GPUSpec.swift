@@ -13,6 +13,9 @@ public struct GPUSpec: Equatable, Sendable {
     public var computeEfficiency: Double
     /// HBM bandwidth, bytes per second.
     public var hbmBytesPerSecond: Double
+    /// HBM capacity, bytes (the vendor's figure in GB = 1e9 bytes: what expert weights, token buffers and the
+    /// user's reserve must fit in; see `GPUMemoryNeed`).
+    public var hbmCapacityBytes: Double
     /// Fraction of HBM bandwidth a GEMM's operand reads reach, in (0, 1].
     public var hbmEfficiency: Double
     /// Fraction of HBM bandwidth a GEMM's output writes reach, in (0, 1].
@@ -41,7 +44,7 @@ public struct GPUSpec: Equatable, Sendable {
     public init(name: String, peakFLOPsPerSecond: Double, fp8PeakFLOPsPerSecond: Double?, streamingMultiprocessors: Int,
                 computeEfficiency: Double, hbmBytesPerSecond: Double, hbmEfficiency: Double, hbmWriteEfficiency: Double,
                 kernelLaunchNanos: Int64, tileOverheadNanos: Int64, kBlockOverheadNanos: Int64,
-                tileRows: Int = 128, tileColumns: Int = 128) {
+                tileRows: Int = 128, tileColumns: Int = 128, hbmCapacityBytes: Double = 80e9) {
         self.name = name
         self.peakFLOPsPerSecond = peakFLOPsPerSecond
         self.fp8PeakFLOPsPerSecond = fp8PeakFLOPsPerSecond
@@ -55,6 +58,7 @@ public struct GPUSpec: Equatable, Sendable {
         self.kBlockOverheadNanos = kBlockOverheadNanos
         self.tileRows = tileRows
         self.tileColumns = tileColumns
+        self.hbmCapacityBytes = hbmCapacityBytes
     }
 
     /// The dense tensor-core peak for `type`, FLOP per second, or nil when the GPU has none.

@@ -24,12 +24,18 @@ public struct MoEModelSpec: Equatable, Sendable {
     /// Hidden elements that share one FP32 scale factor in dispatch (block-scaled FP8, as DeepSeek-V3
     /// and DeepEP send: 128), or 0 for no scale factors.
     public var dispatchScaleBlock: Int
+    /// Bytes per stored expert weight element (1 for FP8, 2 for BF16; 0.5 for 4-bit), for the memory need
+    /// (`GPUMemoryNeed`); by default the compute type's bytes per element.
+    public var weightBytesPerElement: Double
+    /// Bytes each GPU reserves for everything the memory need does not count (attention weights, KV cache,
+    /// gradients, optimizer state, framework workspace).
+    public var otherMemoryBytes: Double
 
     /// Creates a model description.
     public init(hiddenSize: Int, expertFFNSize: Int, experts: Int, moeLayers: Int, ffnMatrices: Int = 3,
                 computeType: ComputeType = .bf16, expertKernel: ExpertKernel = .grouped, sharedExperts: Int = 0,
                 dispatchBytesPerElement: Int = 2, combineBytesPerElement: Int = 2,
-                dispatchScaleBlock: Int = 0) {
+                dispatchScaleBlock: Int = 0, weightBytesPerElement: Double? = nil, otherMemoryBytes: Double = 0) {
         self.hiddenSize = hiddenSize
         self.expertFFNSize = expertFFNSize
         self.experts = experts
@@ -41,6 +47,8 @@ public struct MoEModelSpec: Equatable, Sendable {
         self.dispatchBytesPerElement = dispatchBytesPerElement
         self.combineBytesPerElement = combineBytesPerElement
         self.dispatchScaleBlock = dispatchScaleBlock
+        self.weightBytesPerElement = weightBytesPerElement ?? Double(computeType.bytesPerElement)
+        self.otherMemoryBytes = otherMemoryBytes
     }
 
     /// Bytes per input element of the expert GEMMs.

@@ -5,13 +5,18 @@ public enum JSONWriter {
     public static func summary(_ results: [ScenarioResult]) -> String {
         let columns = SummaryColumn.columns(for: results.map(\.scenario))
         let rows = results.flatMap { result in
-            result.results.map { row -> String in
-                let members = zip(columns, SummaryColumn.cells(result.scenario, row, columns: columns)).map {
-                    "    \(JSONValue.quoted($0.name)): \($1.jsonText)"
-                }
-                return "  {\n" + members.joined(separator: ",\n") + "\n  }"
-            }
+            result.results.map { SummaryColumn.cells(result.scenario, $0, columns: columns) }
         }
-        return rows.isEmpty ? "[]\n" : "[\n" + rows.joined(separator: ",\n") + "\n]\n"
+        return objects(keys: columns.map(\.name), rows: rows)
+    }
+
+    /// An array of objects, one per row, its members `keys` in order.
+    /// - Complexity: O(total characters).
+    public static func objects(keys: [String], rows: [[ReportCell]]) -> String {
+        let objects = rows.map { row -> String in
+            let members = zip(keys, row).map { "    \(JSONValue.quoted($0)): \($1.jsonText)" }
+            return "  {\n" + members.joined(separator: ",\n") + "\n  }"
+        }
+        return objects.isEmpty ? "[]\n" : "[\n" + objects.joined(separator: ",\n") + "\n]\n"
     }
 }

@@ -87,6 +87,9 @@ public struct SummaryColumn: Sendable {
         SummaryColumn(name: "inter_node_bytes", meaning: "bytes between nodes, whole run") { _, r in .integer(r.interNodeBytes) },
         SummaryColumn(name: "max_gpu_sent_bytes", meaning: "most bytes one GPU sent in one phase") { _, r in .integer(r.maxGPUSentBytes) },
         SummaryColumn(name: "max_gpu_received_bytes", meaning: "most bytes one GPU received in one phase") { _, r in .integer(r.maxGPUReceivedBytes) },
+        SummaryColumn(name: "peak_memory_gb", meaning: "HBM the GPU that needs the most must hold: expert weights, token buffers, activations, model.otherMemoryGB (docs/model.md, Memory), GB") { s, r in
+            .real(s.peakMemoryNeed(for: r.strategy).totalBytes / 1e9, decimals: 3)
+        },
         SummaryColumn(name: "dropped_tokens", meaning: "token-to-expert assignments dropped by the capacity limit, whole run") { _, r in .integer(r.droppedAssignments) },
         SummaryColumn(name: "unrouted_tokens", meaning: "tokens that reached no expert in a layer (all dropped, or unpicked by expert choice), whole run") { _, r in .integer(r.unroutedTokens) },
         SummaryColumn(name: "drop_rate", meaning: "dropped / offered assignments") { _, r in .real(r.dropRate, decimals: 6) },

@@ -159,6 +159,7 @@ extension Scenario {
         scenario.traceFile = traceFile
         scenario.validation = validation
         scenario.perturbations = perturbations
+        try scenario.checkMemoryFits()
         return scenario
     }
 
@@ -278,6 +279,7 @@ extension Scenario {
         spec.gpu.streamingMultiprocessors = try gpu.int("sms", default: spec.gpu.streamingMultiprocessors, in: 1...100_000)
         spec.gpu.computeEfficiency = try gpu.fraction("computeEfficiency", default: spec.gpu.computeEfficiency)
         spec.gpu.hbmBytesPerSecond = try gpu.rate("hbmGBps", default: spec.gpu.hbmBytesPerSecond / 1e9) * 1e9
+        spec.gpu.hbmCapacityBytes = try gpu.rate("hbmGB", default: spec.gpu.hbmCapacityBytes / 1e9) * 1e9
         spec.gpu.hbmEfficiency = try gpu.fraction("hbmEfficiency", default: spec.gpu.hbmEfficiency)
         spec.gpu.hbmWriteEfficiency = try gpu.fraction("hbmWriteEfficiency", default: spec.gpu.hbmWriteEfficiency)
         spec.gpu.kernelLaunchNanos = try nanos(&gpu, "kernelLaunchUs", default: spec.gpu.kernelLaunchNanos)
@@ -354,18 +356,22 @@ extension Scenario {
             preset = named
         }
         let hiddenSize = try reader.int("hiddenSize", default: preset?.hiddenSize ?? 4096, in: 1...1_048_576)
+        let computeType = try reader.choice("computeType", default: ComputeType.bf16)
         let spec = MoEModelSpec(
             hiddenSize: hiddenSize,
             expertFFNSize: try reader.int("expertFFNSize", default: preset?.expertFFNSize ?? 14336, in: 1...4_194_304),
             experts: try reader.int("experts", default: preset?.experts ?? 64, in: 1...TraceHeader.maxExperts),
             moeLayers: try reader.int("moeLayers", default: preset?.moeLayers ?? 1, in: 1...TraceHeader.maxLayers),
             ffnMatrices: try reader.int("ffnMatrices", default: 3, in: 2...3),
-            computeType: try reader.choice("computeType", default: ComputeType.bf16),
+            computeType: computeType,
             expertKernel: try reader.choice("expertKernel", default: ExpertKernel.grouped),
             sharedExperts: try reader.int("sharedExperts", default: preset?.sharedExperts ?? 0, in: 0...1_024),
             dispatchBytesPerElement: try reader.int("dispatchBytesPerElement", default: 2, in: 1...8),
             combineBytesPerElement: try reader.int("combineBytesPerElement", default: 2, in: 1...8),
-            dispatchScaleBlock: try reader.int("dispatchScaleBlock", default: 0, in: 0...hiddenSize))
+            dispatchScaleBlock: try reader.int("dispatchScaleBlock", default: 0, in: 0...hiddenSize),
+            weightBytesPerElement: try reader.double("weightBytesPerElement", default: Double(computeType.bytesPerElement),
+                                                     allowed: "in [0.125, 8]") { $0 >= 0.125 && $0 <= 8 },
+            otherMemoryBytes: try reader.double("otherMemoryGB", default: 0, allowed: "in [0, 1e6] GB") { $0 >= 0 && $0 <= 1e6 } * 1e9)
         return (spec, preset)
     }
 
@@ -413,7 +419,7 @@ extension Scenario {
 
     /// `dedup`: "gpu", "node" or "none"; true and false are accepted for "gpu" and "none".
     /// `spec` as a scenario would write it (the keys `decodeStrategies` reads).
-    private static func strategyDocument(_ spec: RoutingStrategySpec) -> JSONValue {
+    static func strategyDocument(_ spec: RoutingStrategySpec) -> JSONValue {
         var members: [(String, JSONValue)] = [("name", .string(spec.kind.rawValue))]
         if spec.kind != .switch && spec.kind != .hash { members.append(("k", .number(Double(spec.k)))) }
         if spec.kind == .nodeLimited { members.append(("maxNodes", .number(Double(spec.maxNodes)))) }

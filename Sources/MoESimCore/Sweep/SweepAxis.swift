@@ -27,6 +27,16 @@ public struct SweepAxis: Equatable, Sendable {
         public let description: String
     }
 
+    /// An axis of given values, labelled as given (`moesim plan` builds its strategy and placement axes so: their
+    /// objects hold the commas that `init(parsing:)` splits on).
+    /// - Complexity: O(1).
+    public init(keyPath: ScenarioKeyPath, values: [JSONValue], labels: [String]) {
+        precondition(values.count == labels.count, "one label per value")
+        keyPaths = [keyPath]
+        self.values = values
+        self.labels = labels
+    }
+
     /// Parses one `--set` argument.
     /// - Throws: `Problem` for a missing `=`, a bad key path, an empty or malformed value or range.
     /// - Complexity: O(values).

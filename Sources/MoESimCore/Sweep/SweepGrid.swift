@@ -71,19 +71,28 @@ public struct SweepGrid: Sendable {
     /// - Throws: `SweepError.usage` naming the point's overrides and the decoder's message.
     /// - Complexity: O(size of the document · axes).
     public func scenario(at point: Int) throws -> Scenario {
-        var document = baseDocument
-        let overrides = zip(axes, coordinates(of: point)).map { ($0, $0.values[$1], $0.labels[$1]) }
-        func describe() -> String { overrides.map { "\($0.0.name)=\($0.2)" }.joined(separator: ", ") }
+        let document = try self.document(at: point)
         do {
-            for (axis, value, _) in overrides {
-                for keyPath in axis.keyPaths { document = try keyPath.setting(value, in: document) }
-            }
             return try Scenario.decode(document, baseDirectory: baseDirectory)
+        } catch let error as ScenarioError {
+            let overrides = zip(axes, labels(of: point)).map { "\($0.name)=\($1)" }.joined(separator: ", ")
+            throw SweepError.usage("--set values at grid point \(point) (\(overrides)) make an invalid scenario: \(error.description)")
+        }
+    }
+
+    /// The document at `point`: the base document with every axis's value written at its key paths, not yet decoded.
+    /// - Throws: `SweepError.usage` when a key path does not fit the document.
+    /// - Complexity: O(size of the document · axes).
+    public func document(at point: Int) throws -> JSONValue {
+        var document = baseDocument
+        do {
+            for (axis, index) in zip(axes, coordinates(of: point)) {
+                for keyPath in axis.keyPaths { document = try keyPath.setting(axis.values[index], in: document) }
+            }
         } catch let problem as ScenarioKeyPath.Problem {
             throw SweepError.usage("--set \(problem.description)")
-        } catch let error as ScenarioError {
-            throw SweepError.usage("--set values at grid point \(point) (\(describe())) make an invalid scenario: \(error.description)")
         }
+        return document
     }
 
     /// FNV-1a 64-bit hash of the UTF-8 bytes of `text`, as 16 lowercase hex digits.

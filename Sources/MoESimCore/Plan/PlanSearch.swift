@@ -1,0 +1,163 @@
+import Foundation
+
+/// One configuration `moesim plan` scored: its grid point, its scenario and its predictions.
+public struct PlanCandidate: Sendable {
+    /// The point's index in the plan's grid.
+    public let point: Int
+    /// The point's scenario, under the flow model (its `strategies` hold the point's one strategy).
+    public let scenario: Scenario
+    /// Its predictions under the analytical model (one batch, no micro-batch overlap).
+    public let analytical: StrategyResult
+    /// Its 1-based rank by the analytical score among every scored point.
+    public let analyticalRank: Int
+    /// Its predictions under the flow model (set for the refined points).
+    public var flow: StrategyResult?
+}
+
+/// How many points `moesim plan` left out, and why; never silent.
+public struct PlanSkips: Equatable, Sendable {
+    /// Points whose scenario is invalid (e.g. SAM-k with fewer than k experts on a GPU, maxNodes above nodes).
+    public var invalid = 0
+    /// Points whose GPUs need more memory than their HBM holds.
+    public var overMemory = 0
+    /// Points whose drop rate exceeds `--max-drop-rate`.
+    public var overDropRate = 0
+    /// The first invalid point's message, for the report.
+    public var firstInvalid: String?
+    /// The first over-memory point's message, for the report.
+    public var firstOverMemory: String?
+
+    /// All skipped points.
+    public var total: Int { invalid + overMemory + overDropRate }
+}
+
+/// The result of a plan: the refined points ranked under the flow model, and what was skipped.
+public struct PlanOutcome: Sendable {
+    /// The space searched.
+    public let space: PlanSpace
+    /// The objective ranked by.
+    public let objective: PlanObjective
+    /// Points scored under the analytical model.
+    public let scored: Int
+    /// Points left out, by reason.
+    public let skips: PlanSkips
+    /// The refined points, best first under the flow model (ties: the lower grid point first).
+    public let ranked: [PlanCandidate]
+
+    /// The refined points whose place under the flow model differs from their analytical one, as
+    /// (candidate, analytical place among the refined, flow place), both 1-based, in flow order.
+    public var reordered: [(candidate: PlanCandidate, analyticalPlace: Int, flowPlace: Int)] {
+        let byAnalytical = ranked.sorted { $0.analyticalRank < $1.analyticalRank }.map(\.point)
+        return ranked.enumerated().compactMap { place, candidate in
+            let before = (byAnalytical.firstIndex(of: candidate.point) ?? place) + 1
+            return before == place + 1 ? nil : (candidate, before, place + 1)
+        }
+    }
+}
+
+/// `moesim plan`'s search: every point of a `PlanSpace` scored with the analytical model, the best `refine`
+/// re-run with the flow model and ranked by that (docs/commands.md, "plan").
+public enum PlanSearch {
+    /// What a search is asked.
+    public struct Options: Sendable {
+        /// What to optimise.
+        public var objective: PlanObjective
+        /// Points whose drop rate exceeds this are skipped; nil for no limit.
+        public var maxDropRate: Double?
+        /// How many of the best analytical points are re-run under the flow model.
+        public var refine: Int
+        /// Points simulated at once.
+        public var jobs: Int
+
+        /// Options for a search.
+        public init(objective: PlanObjective = .stepTime, maxDropRate: Double? = nil, refine: Int = 20, jobs: Int = 1) {
+            self.objective = objective
+            self.maxDropRate = maxDropRate
+            self.refine = refine
+            self.jobs = jobs
+        }
+    }
+
+    /// One point's fate in the analytical pass.
+    private enum Scoring: Sendable {
+        case scored(Scenario, StrategyResult)
+        case invalid(String)
+        case overMemory(String)
+    }
+
+    /// Runs the search. `progress` is called on the calling thread with (phase, done, total); phase is
+    /// "analytical" or "flow".
+    /// - Throws: `TraceError` when a trace file turns out corrupt while it is replayed.
+    /// - Complexity: one analytical run per point and one flow run per refined point, over `jobs` threads; the
+    ///   output does not depend on `jobs`.
+    public static func run(_ space: PlanSpace, options: Options,
+                           progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> PlanOutcome {
+        let grid = space.grid
+        var skips = PlanSkips()
+        var scored: [(point: Int, scenario: Scenario, result: StrategyResult, score: Double)] = []
+        try OrderedParallelMap.run(count: grid.pointCount, jobs: options.jobs, work: { point in
+            try score(grid, point)
+        }, deliver: { point, scoring in
+            switch scoring {
+            case let .scored(scenario, result):
+                if let limit = options.maxDropRate, result.dropRate > limit {
+                    skips.overDropRate += 1
+                } else {
+                    scored.append((point, scenario, result, options.objective.score(scenario, result)))
+                }
+            case .invalid(let message):
+                skips.invalid += 1
+                if skips.firstInvalid == nil { skips.firstInvalid = "point \(point) (\(describe(grid, point))): \(message)" }
+            case .overMemory(let message):
+                skips.overMemory += 1
+                if skips.firstOverMemory == nil { skips.firstOverMemory = "point \(point) (\(describe(grid, point))): \(message)" }
+            }
+            progress("analytical", point + 1, grid.pointCount)
+        })
+        scored.sort { ($0.score, $0.point) < ($1.score, $1.point) }
+        let best = scored.prefix(max(options.refine, 0)).enumerated().map { rank, entry in
+            PlanCandidate(point: entry.point, scenario: entry.scenario, analytical: entry.result, analyticalRank: rank + 1)
+        }
+        var refined = best
+        try OrderedParallelMap.run(count: best.count, jobs: options.jobs, work: { index in
+            try Simulator.run(best[index].scenario).results[0]
+        }, deliver: { index, result in
+            refined[index].flow = result
+            progress("flow", index + 1, best.count)
+        })
+        let objective = options.objective
+        refined.sort { a, b in
+            let (x, y) = (objective.score(a.scenario, a.flow ?? a.analytical), objective.score(b.scenario, b.flow ?? b.analytical))
+            return (x, a.point) < (y, b.point)
+        }
+        return PlanOutcome(space: space, objective: objective, scored: scored.count, skips: skips, ranked: refined)
+    }
+
+    /// The point's axis values, "routing.strategies=top-2, cluster.nodes=4".
+    static func describe(_ grid: SweepGrid, _ point: Int) -> String {
+        zip(grid.axes, grid.labels(of: point)).map { "\($0.name)=\($1)" }.joined(separator: ", ")
+    }
+
+    /// Decodes point `point` (under the flow model, as the refinement runs it) and runs it under the analytical one.
+    private static func score(_ grid: SweepGrid, _ point: Int) throws -> Scoring {
+        let scenario: Scenario
+        do {
+            scenario = try Scenario.decode(try grid.document(at: point), baseDirectory: grid.baseDirectory)
+        } catch let error as ScenarioError {
+            if case let .invalid(_, keyPath, message) = error, keyPath == GPUMemoryNeed.capacityKeyPath {
+                return .overMemory(message)
+            }
+            return .invalid(error.description)
+        } catch let error as SweepError {
+            return .invalid(error.description)
+        }
+        var analytical = scenario
+        analytical.simulation.network = .analytical
+        analytical.microbatches = 1
+        do {
+            return .scored(scenario, try Simulator.run(analytical).results[0])
+        } catch let error as ScenarioError {
+            return .invalid(error.description)
+        }
+    }
+}
