@@ -11,28 +11,11 @@ import XCTest
 /// A longer run for nightly use: `MOESIM_FUZZ_SCALE=100 swift test --filter CSVReaderFuzzTests`
 /// multiplies the case counts; `MOESIM_FUZZ_SEED=N` shifts every seed to explore other cases.
 final class CSVReaderFuzzTests: XCTestCase {
-    /// `count` times MOESIM_FUZZ_SCALE (default 1).
-    static func cases(_ count: Int) -> Int {
-        count * max(1, Int(ProcessInfo.processInfo.environment["MOESIM_FUZZ_SCALE"] ?? "") ?? 1)
-    }
+    /// `count` cases, scaled by `FuzzBudget`.
+    static func cases(_ count: Int) -> Int { FuzzBudget.cases(count) }
 
-    /// A generator for `seed`, shifted by MOESIM_FUZZ_SEED (default 0).
-    static func generator(_ seed: UInt64) -> Generator {
-        Generator(state: seed &+ (UInt64(ProcessInfo.processInfo.environment["MOESIM_FUZZ_SEED"] ?? "") ?? 0) &* 0x1_0000)
-    }
-
-    /// SplitMix64: a tiny, well-mixed generator that makes every case reproducible.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    /// The generator of the target seeded `seed`, shifted by `FuzzBudget.seedShift`.
+    static func generator(_ seed: UInt64) -> SplitMix64 { SplitMix64(seed: seed &+ FuzzBudget.seedShift &* 0x1_0000) }
 
     /// Fragments that stress CSV and number parsing.
     static let fragments = [",", "\"", "\"\"", "\n", "\r\n", "\r", "\u{FEFF}", "\0", "-", "e", ".", "1e308", "1.797e308",
@@ -40,7 +23,7 @@ final class CSVReaderFuzzTests: XCTestCase {
                             "1000000000000", "-1", "é", "\u{1F600}", String(repeating: "9", count: 400)]
 
     /// `text` with 1 to 4 random edits.
-    static func mutate(_ text: String, _ random: inout Generator) -> String {
+    static func mutate(_ text: String, _ random: inout SplitMix64) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for _ in 0...random.below(4) {
             guard !lines.isEmpty else { lines = [""]; continue }

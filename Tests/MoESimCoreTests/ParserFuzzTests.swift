@@ -6,18 +6,14 @@ import XCTest
 /// binary trace reader and the CSV trace reader. Valid inputs are mutated (byte flips, truncations,
 /// duplicated or moved pieces, huge numbers, header fields rewritten with a valid CRC) and each
 /// mutant must give the parser's typed error or a correct parse, with memory sized by the input,
-/// never a crash or a hang. `MOESIM_FUZZ_ITERATIONS=N` runs N cases per target instead of the
-/// default (about 2,000), e.g. overnight; `MOESIM_FUZZ_SEED` changes the seed.
+/// never a crash or a hang. Longer runs scale the case counts and shift the seeds (`FuzzBudget`).
 final class ParserFuzzTests: TemporaryDirectoryTestCase {
-    /// Cases per target: `MOESIM_FUZZ_ITERATIONS`, else `defaultCount`.
-    private func iterations(_ defaultCount: Int) -> Int {
-        ProcessInfo.processInfo.environment["MOESIM_FUZZ_ITERATIONS"].flatMap(Int.init) ?? defaultCount
-    }
+    /// Cases per target: `defaultCount`, scaled by `FuzzBudget`.
+    private func iterations(_ defaultCount: Int) -> Int { FuzzBudget.cases(defaultCount) }
 
-    /// The seeded generator of one target (`MOESIM_FUZZ_SEED` shifts every target's seed).
+    /// The seeded generator of one target (seed 22, shifted by `FuzzBudget.seedShift`).
     private func generator(_ target: UInt64) -> SplitMix64 {
-        let seed = ProcessInfo.processInfo.environment["MOESIM_FUZZ_SEED"].flatMap(UInt64.init) ?? 22
-        return SplitMix64.stream(seed: seed, stream: target)
+        SplitMix64.stream(seed: 22 &+ FuzzBudget.seedShift, stream: target)
     }
 
     /// Numbers that sit on or beyond the limits parsers check.
