@@ -83,4 +83,19 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(outcome.ranked.first?.flow?.stepTimeMicros, best?.time)
         XCTAssertLessThan(outcome.ranked.count, outcome.scored, "the test must exercise the analytical shortcut")
     }
+
+    func testGroupedAnalyticalRunsEqualEachPointRunAlone() throws {
+        // The search scores points that differ only in strategy (or micro-batches) in one run; each point's result
+        // must be what its own analytical run gives, with the replicated placement's warm-up fit included.
+        let space = try space(["routing.capacityFactor=null,1", "cluster.nodes=1,2", "parallelism.microbatches=1,2"])
+        let outcome = try PlanSearch.run(space, options: .init(refine: space.grid.pointCount, jobs: 2))
+        XCTAssertGreaterThan(outcome.ranked.count, 100)
+        for candidate in outcome.ranked {
+            var alone = candidate.scenario
+            alone.simulation.network = .analytical
+            alone.microbatches = 1
+            XCTAssertEqual(candidate.analytical, try Simulator.run(alone).results[0],
+                           PlanSearch.describe(space.grid, candidate.point))
+        }
+    }
 }

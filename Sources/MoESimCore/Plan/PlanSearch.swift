@@ -78,33 +78,45 @@ public enum PlanSearch {
         }
     }
 
-    /// One point's fate in the analytical pass.
-    private enum Scoring: Sendable {
-        case scored(Scenario, StrategyResult)
+    /// One point's fate when its document is decoded.
+    private enum Decoding: Sendable {
+        case valid(Scenario)
         case invalid(String)
         case overMemory(String)
     }
 
+    /// Points whose analytical runs share their tokens: the same scenario but for the strategy (and the
+    /// micro-batches, which the analytical model does not see), run once with all their strategies.
+    private struct AnalyticalGroup: Sendable {
+        /// The analytical scenario of every member, with the group's distinct strategies in first-seen order.
+        var scenario: Scenario
+        /// The members, in point order, each with the index of its strategy in `scenario.strategies`.
+        var members: [(point: Int, strategy: Int)] = []
+    }
+
     /// Runs the search. `progress` is called on the calling thread with (phase, done, total); phase is
     /// "analytical" or "flow".
+    ///
+    /// Points that differ only in their strategy or micro-batches are scored by one analytical run of all their
+    /// strategies: the strategies of one run see the same tokens, so each strategy's result is the one its own
+    /// run would give (`PlanTests` checks it), while the scores are generated once instead of once per point.
     /// - Throws: `TraceError` when a trace file turns out corrupt while it is replayed.
-    /// - Complexity: one analytical run per point and one flow run per refined point, over `jobs` threads; the
-    ///   output does not depend on `jobs`.
+    /// - Complexity: one decode per point, one analytical run per group of points sharing all but their strategy
+    ///   and micro-batches, and one flow run per refined point, over `jobs` threads; the output does not depend
+    ///   on `jobs`.
     public static func run(_ space: PlanSpace, options: Options,
                            progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> PlanOutcome {
         let grid = space.grid
         var skips = PlanSkips()
-        var scored: [(point: Int, scenario: Scenario, result: StrategyResult, score: Double)] = []
+        var groups: [AnalyticalGroup] = []
+        var scenarios = [Scenario?](repeating: nil, count: grid.pointCount)
         try OrderedParallelMap.run(count: grid.pointCount, jobs: options.jobs, work: { point in
-            try score(grid, point)
-        }, deliver: { point, scoring in
-            switch scoring {
-            case let .scored(scenario, result):
-                if let limit = options.maxDropRate, result.dropRate > limit {
-                    skips.overDropRate += 1
-                } else {
-                    scored.append((point, scenario, result, options.objective.score(scenario, result)))
-                }
+            decode(grid, point)
+        }, deliver: { point, decoding in
+            switch decoding {
+            case .valid(let scenario):
+                scenarios[point] = scenario
+                add(point: point, scenario: scenario, to: &groups)
             case .invalid(let message):
                 skips.invalid += 1
                 if skips.firstInvalid == nil { skips.firstInvalid = "point \(point) (\(describe(grid, point))): \(message)" }
@@ -112,8 +124,39 @@ public enum PlanSearch {
                 skips.overMemory += 1
                 if skips.firstOverMemory == nil { skips.firstOverMemory = "point \(point) (\(describe(grid, point))): \(message)" }
             }
-            progress("analytical", point + 1, grid.pointCount)
         })
+
+        var analytical = [StrategyResult?](repeating: nil, count: grid.pointCount)
+        let validPoints = groups.reduce(0) { $0 + $1.members.count }
+        var pointsDone = 0
+        let frozenGroups = groups
+        try OrderedParallelMap.run(count: groups.count, jobs: options.jobs, work: { index in
+            try results(of: frozenGroups[index])
+        }, deliver: { index, outcomes in
+            for (member, outcome) in zip(frozenGroups[index].members, outcomes) {
+                switch outcome {
+                case .success(let result): analytical[member.point] = result
+                case .failure(let failure):
+                    scenarios[member.point] = nil
+                    skips.invalid += 1
+                    if skips.firstInvalid == nil {
+                        skips.firstInvalid = "point \(member.point) (\(describe(grid, member.point))): \(failure.message)"
+                    }
+                }
+            }
+            pointsDone += frozenGroups[index].members.count
+            progress("analytical", pointsDone, validPoints)
+        })
+
+        var scored: [(point: Int, scenario: Scenario, result: StrategyResult, score: Double)] = []
+        for point in 0..<grid.pointCount {
+            guard let scenario = scenarios[point], let result = analytical[point] else { continue }
+            if let limit = options.maxDropRate, result.dropRate > limit {
+                skips.overDropRate += 1
+            } else {
+                scored.append((point, scenario, result, options.objective.score(scenario, result)))
+            }
+        }
         scored.sort { ($0.score, $0.point) < ($1.score, $1.point) }
         let best = scored.prefix(max(options.refine, 0)).enumerated().map { rank, entry in
             PlanCandidate(point: entry.point, scenario: entry.scenario, analytical: entry.result, analyticalRank: rank + 1)
@@ -138,26 +181,70 @@ public enum PlanSearch {
         zip(grid.axes, grid.labels(of: point)).map { "\($0.name)=\($1)" }.joined(separator: ", ")
     }
 
-    /// Decodes point `point` (under the flow model, as the refinement runs it) and runs it under the analytical one.
-    private static func score(_ grid: SweepGrid, _ point: Int) throws -> Scoring {
-        let scenario: Scenario
+    /// Decodes point `point` (under the flow model, as the refinement runs it).
+    private static func decode(_ grid: SweepGrid, _ point: Int) -> Decoding {
         do {
-            scenario = try Scenario.decode(try grid.document(at: point), baseDirectory: grid.baseDirectory)
+            return .valid(try Scenario.decode(try grid.document(at: point), baseDirectory: grid.baseDirectory))
         } catch let error as ScenarioError {
             if case let .invalid(_, keyPath, message) = error, keyPath == GPUMemoryNeed.capacityKeyPath {
                 return .overMemory(message)
             }
             return .invalid(error.description)
-        } catch let error as SweepError {
-            return .invalid(error.description)
+        } catch {
+            return .invalid("\(error)")
         }
-        var analytical = scenario
-        analytical.simulation.network = .analytical
-        analytical.microbatches = 1
+    }
+
+    /// Adds point `point` to the group of points whose analytical scenario equals its own but for the strategy,
+    /// or to a new group.
+    /// - Complexity: O(groups) scenario comparisons.
+    private static func add(point: Int, scenario: Scenario, to groups: inout [AnalyticalGroup]) {
+        var key = scenario
+        key.simulation.network = .analytical
+        key.microbatches = 1
+        let strategy = key.strategies[0]
+        key.strategies = []
+        var index = groups.firstIndex { group in
+            var other = group.scenario
+            other.strategies = []
+            return other == key
+        }
+        if index == nil {
+            groups.append(AnalyticalGroup(scenario: key))
+            index = groups.count - 1
+        }
+        let g = index!
+        if let s = groups[g].scenario.strategies.firstIndex(of: strategy) {
+            groups[g].members.append((point, s))
+        } else {
+            groups[g].scenario.strategies.append(strategy)
+            groups[g].members.append((point, groups[g].scenario.strategies.count - 1))
+        }
+    }
+
+    /// Each member's analytical result, or why it could not be run. The group runs as one scenario; if that
+    /// fails (a `ScenarioError`: a simulated time out of range, too little memory for all strategies at
+    /// once), each strategy runs alone, so that one bad strategy does not take the others with it.
+    private static func results(of group: AnalyticalGroup) throws -> [Result<StrategyResult, RunFailure>] {
+        let byStrategy: [Result<StrategyResult, RunFailure>]
         do {
-            return .scored(scenario, try Simulator.run(analytical).results[0])
-        } catch let error as ScenarioError {
-            return .invalid(error.description)
+            byStrategy = try Simulator.run(group.scenario).results.map { .success($0) }
+        } catch is ScenarioError {
+            byStrategy = try group.scenario.strategies.map { strategy in
+                var alone = group.scenario
+                alone.strategies = [strategy]
+                do {
+                    return .success(try Simulator.run(alone).results[0])
+                } catch let error as ScenarioError {
+                    return .failure(RunFailure(message: error.description))
+                }
+            }
         }
+        return group.members.map { byStrategy[$0.strategy] }
+    }
+
+    /// Why a point's analytical run failed.
+    private struct RunFailure: Error, Sendable {
+        let message: String
     }
 }
