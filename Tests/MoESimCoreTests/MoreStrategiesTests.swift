@@ -26,23 +26,24 @@ final class MoreStrategiesTests: XCTestCase {
         }
     }
 
-    /// Reference node-limited top-k for single-replica placements: node score = sum of the top ⌈k/M⌉
-    /// probabilities of its experts; best M nodes (lower id on ties); top-k of their experts by sorting.
+    /// Reference node-limited top-k: node score = sum of the top ⌈k/M⌉ probabilities of the experts with a
+    /// replica on it; best M nodes (lower id on ties); top-k of the experts with a replica on them, by sorting.
     func referenceNodeLimited(_ row: [Float], placement: ExpertPlacement, k: Int, maxNodes: Int, gpusPerNode: Int) -> [Int] {
         let experts = row.count
         let nodes = (placement.gpuCount + gpusPerNode - 1) / gpusPerNode
         let maxLogit = row.max()!
         let p = row.map { Softmax.exp($0 - maxLogit) }
         let byScore = { (a: Int, b: Int) in row[a] != row[b] ? row[a] > row[b] : a < b }
-        let nodeOf = { (e: Int) in placement.primaryGPU(of: e) / gpusPerNode }
+        let nodesOf = { (e: Int) in Set(placement.replicaGPUs[placement.replicaStart[e]..<placement.replicaStart[e + 1]]
+                                            .map { Int($0) / gpusPerNode }) }
         let perNode = (k + maxNodes - 1) / maxNodes
         let nodeScores = (0..<nodes).map { node -> Float in
-            (0..<experts).filter { nodeOf($0) == node }.sorted(by: byScore).prefix(perNode).reduce(Float(0)) { $0 + p[$1] }
+            (0..<experts).filter { nodesOf($0).contains(node) }.sorted(by: byScore).prefix(perNode).reduce(Float(0)) { $0 + p[$1] }
         }
         let bestNodes = Set((0..<nodes).sorted {
             nodeScores[$0] != nodeScores[$1] ? nodeScores[$0] > nodeScores[$1] : $0 < $1
         }.prefix(maxNodes))
-        return Array((0..<experts).filter { bestNodes.contains(nodeOf($0)) }.sorted(by: byScore).prefix(k))
+        return Array((0..<experts).filter { !nodesOf($0).isDisjoint(with: bestNodes) }.sorted(by: byScore).prefix(k))
     }
 
     func testNodeLimitedAtLargeSizesMatchesReferenceOnEveryPath() {
@@ -50,14 +51,21 @@ final class MoreStrategiesTests: XCTestCase {
             for (experts, gpus, gpusPerNode) in [(64, 16, 4), (256, 32, 8), (256, 64, 8)] {
                 let tokens = 6
                 let scores = RoutingTests.scores(tokens: tokens, experts: experts, seed: UInt64(seed), mode: seed % 3)
-                // Contiguous placement takes the per-node vectorised path; round robin, the general one.
-                let placement = seed % 4 == 3 ? ExpertPlacement.roundRobin(experts: experts, gpuCount: gpus)
-                                              : ExpertPlacement.contiguous(experts: experts, gpuCount: gpus)
+                // Contiguous placement takes the per-node vectorised path on the row itself; round robin and a
+                // shuffled one-replica placement, on a node-ordered copy of it; a replicated one, the general path.
+                let placement = Self.placement(seed % 4, experts: experts, gpus: gpus, seed: UInt64(seed))
                 let nodes = gpus / gpusPerNode
                 for k in 1...8 {
                     let maxNodes = 1 + (seed + k) % nodes
-                    let buffer = TestSupport.route(NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode),
-                                                   scores: scores, tokens: tokens, placement: placement)
+                    let router = NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode)
+                    let buffer = TestSupport.route(router, scores: scores, tokens: tokens, placement: placement)
+                    // Without gate probabilities the same experts and GPUs, the probabilities left 0.
+                    let bare = TestSupport.route(NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode,
+                                                                        gateProbabilities: false),
+                                                 scores: scores, tokens: tokens, placement: placement)
+                    XCTAssertEqual(bare.experts, buffer.experts)
+                    XCTAssertEqual(bare.gpus, buffer.gpus)
+                    XCTAssertTrue(bare.probabilities.allSatisfy { $0 == 0 })
                     for t in 0..<tokens {
                         let row = Array(scores[t * experts..<(t + 1) * experts])
                         let expected = referenceNodeLimited(row, placement: placement, k: k, maxNodes: maxNodes,
@@ -66,10 +74,32 @@ final class MoreStrategiesTests: XCTestCase {
                         XCTAssertEqual(buffer.experts[buffer.slots(of: t)].map(Int.init), expected,
                                        "seed \(seed) experts \(experts) k \(k) M \(maxNodes) token \(t)")
                         XCTAssertEqual(Array(buffer.probabilities[buffer.slots(of: t)]), expected.map { p[$0] })
-                        XCTAssertEqual(buffer.gpus[buffer.slots(of: t)].map(Int.init), expected.map { placement.primaryGPU(of: $0) })
+                        if placement.replicaCount == experts {
+                            XCTAssertEqual(buffer.gpus[buffer.slots(of: t)].map(Int.init), expected.map { placement.primaryGPU(of: $0) })
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Placement `kind` of `experts` on `gpus`: 0 contiguous, 1 round robin, 2 a shuffled one-replica placement
+    /// (the same number of experts per GPU), 3 contiguous plus a second replica of every eighth expert one node on.
+    static func placement(_ kind: Int, experts: Int, gpus: Int, seed: UInt64) -> ExpertPlacement {
+        switch kind {
+        case 0: return .contiguous(experts: experts, gpuCount: gpus)
+        case 1: return .roundRobin(experts: experts, gpuCount: gpus)
+        case 2:
+            var random = SplitMix64(seed: seed)
+            var gpuOfExpert = (0..<experts).map { $0 * gpus / experts }
+            for i in stride(from: experts - 1, to: 0, by: -1) { gpuOfExpert.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            return ExpertPlacement(gpuOfExpert: gpuOfExpert, gpuCount: gpus)
+        default:
+            let replicas = (0..<experts).map { expert -> [Int] in
+                let home = expert * gpus / experts
+                return expert % 8 == 0 ? [home, (home + 8) % gpus] : [home]
+            }
+            return ExpertPlacement(replicas: replicas, gpuCount: gpus)
         }
     }
 

@@ -36,17 +36,17 @@ public enum RoutingBenchmark {
 
     /// The strategies measured at each expert count, on 32 GPUs of 8 per node (4 nodes; SAM on fewer GPUs when
     /// it needs more experts per GPU, see `measure`): Switch, top-2,
-    /// top-8 and hash without and with gate probabilities (a simulation computes them only under a capacity
-    /// limit), and SAM (k = 2, 4), node-limited top-2 (M = 2) and top-8 (M = 2, and M = 4: every node)
-    /// and expert choice (k = 2), which always need them.
+    /// top-8, hash and node-limited top-8 (M = 2) without and with gate probabilities (a simulation computes
+    /// them only under a capacity limit), and SAM (k = 2, 4) and expert choice (k = 2), which always need them,
+    /// and node-limited top-2 (M = 2) and top-8 (M = 4: every node) with them.
     public static func cases() -> [(spec: RoutingStrategySpec, gateProbabilities: Bool)] {
         let simple = [RoutingStrategySpec(kind: .switch, k: 1), RoutingStrategySpec(kind: .topk, k: 2),
-                      RoutingStrategySpec(kind: .topk, k: 8), RoutingStrategySpec(kind: .hash, k: 1)]
+                      RoutingStrategySpec(kind: .topk, k: 8), RoutingStrategySpec(kind: .hash, k: 1),
+                      RoutingStrategySpec(kind: .nodeLimited, k: 8, maxNodes: 2)]
         return simple.flatMap { [($0, false), ($0, true)] } + [
             (RoutingStrategySpec(kind: .sam, k: 2), true),
             (RoutingStrategySpec(kind: .sam, k: 4), true),
             (RoutingStrategySpec(kind: .nodeLimited, k: 2, maxNodes: 2), true),
-            (RoutingStrategySpec(kind: .nodeLimited, k: 8, maxNodes: 2), true),
             (RoutingStrategySpec(kind: .nodeLimited, k: 8, maxNodes: 4), true),
             (RoutingStrategySpec(kind: .expertChoice, k: 2), true),
         ]

@@ -13,84 +13,115 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
     public let maxNodes: Int
     /// GPUs per node, to map GPUs to nodes.
     public let gpusPerNode: Int
+    /// Compute the chosen experts' gate probabilities (a softmax over all experts); when false they are left 0.
+    /// Nodes are scored by exponentials whatever this says: the softmax's common denominator does not change
+    /// their order.
+    public let gateProbabilities: Bool
     public var expertsPerToken: Int { k }
 
     /// A node-limited router. - Precondition: k ≥ 1, maxNodes ≥ 1, gpusPerNode ≥ 1.
-    public init(k: Int, maxNodes: Int, gpusPerNode: Int) {
+    public init(k: Int, maxNodes: Int, gpusPerNode: Int, gateProbabilities: Bool = true) {
         precondition(k >= 1 && maxNodes >= 1 && gpusPerNode >= 1, "node-limited routing needs k, M, GPUs per node >= 1")
         self.k = k
         self.maxNodes = maxNodes
         self.gpusPerNode = gpusPerNode
+        self.gateProbabilities = gateProbabilities
     }
 
     /// Every slot's GPU is a replica of its expert on a chosen node.
     ///
-    /// When each expert has one replica and GPU by GPU the experts are 0 ..< E in order (contiguous
-    /// placement), each node holds a range of consecutive ids: its best experts come from one vectorised
-    /// selection over its range, the top k from one selection over the row when every node is chosen, else
-    /// from one selection over the chosen nodes' blocks of 8 when k ≤ 8 and every node hosts a multiple of 8
-    /// experts, else from merging the chosen nodes' own top k; only the exponentials needed are computed
-    /// beside the vectorised sum. Other placements take the general path, expert by expert.
-    /// - Complexity: O(tokenCount · (replicas · ⌈k/M⌉ + N · M + E · k)) for N nodes; no allocation per token.
+    /// When each expert has one replica (contiguous, round-robin or any other one-replica placement), each
+    /// node's experts, in ascending id order, are a range of a node-ordered row (the row itself for a contiguous
+    /// placement, else a gathered copy): its best experts come from one vectorised selection over its range, the
+    /// top k from one selection over the row when every node is chosen, else from one selection over the chosen
+    /// nodes' blocks of 8 when the placement is contiguous, k ≤ 8 and every node hosts a multiple of 8 experts,
+    /// else from merging the chosen nodes' own top k (lower id first on ties); only the exponentials needed are
+    /// computed beside the vectorised sum. Replicated placements take the general path, expert by expert.
+    /// - Complexity: O(tokenCount · (E + N · M + k · E / N)) vector steps for N nodes on one-replica placements,
+    ///   O(tokenCount · (replicas · ⌈k/M⌉ + N · M + E · k)) with replicas; no allocation per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         buffer.reset(tokenCount: tokenCount, k: k)
-        if let nodeStarts = consecutiveNodeRanges(placement) {
-            routeConsecutive(scores: scores, tokenCount: tokenCount, placement: placement, nodeStarts: nodeStarts,
-                             into: &buffer)
+        if let layout = NodeLayout(placement, gpusPerNode: gpusPerNode) {
+            routeSingleReplica(scores: scores, tokenCount: tokenCount, placement: placement, layout: layout, into: &buffer)
         } else {
             routeGeneral(scores: scores, tokenCount: tokenCount, placement: placement, into: &buffer)
         }
     }
 
-    /// Node n's experts are `nodeStarts[n] ..< nodeStarts[n + 1]` when each expert has a single replica and
-    /// `expertsByGPU` is 0 ..< E; nil otherwise.
-    /// - Complexity: O(E + G).
-    private func consecutiveNodeRanges(_ placement: ExpertPlacement) -> [Int]? {
-        let experts = placement.expertCount, gpus = placement.gpuCount
-        guard placement.replicaCount == experts,
-              placement.expertsByGPU.enumerated().allSatisfy({ Int($0.element) == $0.offset }) else { return nil }
-        let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
-        return (0...nodes).map { placement.expertOffsets[min($0 * gpusPerNode, gpus)] }
+    /// Where each node's experts are in a node-ordered row, for a placement with one replica per expert: node n's
+    /// experts, ascending, are `order[starts[n] ..< starts[n + 1]]` (`order` is nil when it is 0 ..< E, i.e.
+    /// the placement is contiguous and the row is already node-ordered).
+    private struct NodeLayout {
+        let starts: [Int]
+        let order: [Int32]?
+
+        /// The layout of `placement`, or nil when an expert has more than one replica.
+        /// - Complexity: O(E log E + G).
+        init?(_ placement: ExpertPlacement, gpusPerNode: Int) {
+            let experts = placement.expertCount, gpus = placement.gpuCount
+            guard placement.replicaCount == experts else { return nil }
+            let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
+            var order: [Int32] = []
+            order.reserveCapacity(experts)
+            var starts = [0]
+            for node in 0..<nodes {
+                let hosted = placement.expertOffsets[node * gpusPerNode]..<placement.expertOffsets[min((node + 1) * gpusPerNode, gpus)]
+                order += placement.expertsByGPU[hosted].sorted()
+                starts.append(order.count)
+            }
+            self.starts = starts
+            self.order = order.enumerated().allSatisfy { Int($0.element) == $0.offset } ? nil : order
+        }
     }
 
-    /// The consecutive-ranges path (see `route`).
-    private func routeConsecutive(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
-                                  nodeStarts: [Int], into buffer: inout RoutingBuffer) {
+    /// The one-replica path (see `route`).
+    private func routeSingleReplica(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
+                                    layout: NodeLayout, into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
+        let nodeStarts = layout.starts
         let nodes = nodeStarts.count - 1
         let perNode = (k + maxNodes - 1) / maxNodes
         let chosenCount = min(maxNodes, nodes)
-        // Scratch, sized once per batch: each node's best experts (up to k), node scores, the best nodes, flags.
-        let nodeTopScores = UnsafeMutablePointer<Float>.allocate(capacity: nodes * k + chosenCount)
+        // Scratch, sized once per batch: each node's best experts (up to k), node scores, the best nodes, flags,
+        // and the node-ordered row when the placement is not contiguous.
+        let nodeTopScores = UnsafeMutablePointer<Float>.allocate(capacity: nodes * k + chosenCount + experts)
         let nodeTopIDs = UnsafeMutablePointer<Int32>.allocate(capacity: nodes * k + chosenCount + gatheredBlocks)
         let chosen = UnsafeMutablePointer<Bool>.allocate(capacity: nodes)
         defer { nodeTopScores.deallocate(); nodeTopIDs.deallocate(); chosen.deallocate() }
         let keptScores = nodeTopScores + nodes * k, keptIDs = nodeTopIDs + nodes * k
+        let gathered = keptScores + chosenCount
         // The chosen nodes' experts in blocks of 8 (their first ids), when they fit one gathered selection.
         let blockStarts = keptIDs + chosenCount
         let mostBlocks = (0..<nodes).map { (nodeStarts[$0 + 1] - nodeStarts[$0]) / 8 }.max() ?? 0
-        let selectsBlocks = k <= 8 && chosenCount * mostBlocks <= gatheredBlocks
+        let selectsBlocks = layout.order == nil && k <= 8 && chosenCount * mostBlocks <= gatheredBlocks
             && (0..<nodes).allSatisfy { (nodeStarts[$0 + 1] - nodeStarts[$0]) % 8 == 0 }
+        let gateProbabilities = self.gateProbabilities
+        layout.order.withUnsafeBufferPointerIfPresent { order in
         buffer.experts.withUnsafeMutableBufferPointer { topExpertsBuffer in
         buffer.probabilities.withUnsafeMutableBufferPointer { topScoresBuffer in
             for token in 0..<tokenCount {
                 let row = scores.baseAddress! + token * experts
-                // Each node's best ⌈k/M⌉ scores (descending; their experts only matter below when chosen); the
-                // row's max among them.
+                // The row in node order: node n's experts, ascending, at nodeStarts[n] ..< nodeStarts[n + 1].
+                var nodeRow = row
+                if let order {
+                    for position in 0..<experts { gathered[position] = row[Int(order[position])] }
+                    nodeRow = UnsafePointer(gathered)
+                }
+                // Each node's best ⌈k/M⌉ scores (descending; which experts they are matters below only when the
+                // node is chosen); the row's max among them.
                 var maxLogit = -Float.infinity
                 for node in 0..<nodes where nodeStarts[node + 1] > nodeStarts[node] {
                     let hosted = nodeStarts[node + 1] - nodeStarts[node]
                     if perNode == 2 && hosted % 8 == 0 {  // DeepSeek-V3's k = 8 of M = 4: only the values count
-                        (nodeTopScores[node * k], nodeTopScores[node * k + 1]) = topTwoValues(row + nodeStarts[node], count: hosted)
+                        (nodeTopScores[node * k], nodeTopScores[node * k + 1]) = topTwoValues(nodeRow + nodeStarts[node], count: hosted)
                     } else {
-                        selectTop(row + nodeStarts[node], count: hosted, k: min(perNode, hosted),
+                        selectTop(nodeRow + nodeStarts[node], count: hosted, k: min(perNode, hosted),
                                   firstExpert: Int32(nodeStarts[node]), topExperts: nodeTopIDs + node * k,
                                   topScores: nodeTopScores + node * k)
                     }
                     maxLogit = Swift.max(maxLogit, nodeTopScores[node * k])
                 }
-                let sum = Softmax.sumOfExponentials(row, count: experts, maxLogit: maxLogit, into: nil)
                 // Score the nodes and keep the best M (descending, lower id first on ties).
                 var kept = 0
                 for node in 0..<nodes {
@@ -104,7 +135,7 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                 for node in 0..<nodes { chosen[node] = false }
                 for i in 0..<kept { chosen[Int(keptIDs[i])] = true }
                 // Top-k among the chosen nodes' experts: over the row when every node is chosen, else merging
-                // the chosen nodes' own top k in ascending node order (so equal scores still arrive by id).
+                // the chosen nodes' own top k, lower expert id first on equal scores.
                 let slots = token * k
                 let topExperts = topExpertsBuffer.baseAddress! + slots, topScores = topScoresBuffer.baseAddress! + slots
                 var count = 0
@@ -129,17 +160,25 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                     for node in 0..<nodes where chosen[node] && nodeStarts[node + 1] > nodeStarts[node] {
                         let hosted = nodeStarts[node + 1] - nodeStarts[node]
                         let length = min(k, hosted)
-                        selectTop(row + nodeStarts[node], count: hosted, k: length, firstExpert: Int32(nodeStarts[node]),
+                        selectTop(nodeRow + nodeStarts[node], count: hosted, k: length, firstExpert: Int32(nodeStarts[node]),
                                   topExperts: nodeTopIDs + node * k, topScores: nodeTopScores + node * k)
                         for i in 0..<length {
-                            insertTop(expert: nodeTopIDs[node * k + i], score: nodeTopScores[node * k + i], k: k,
-                                      count: &count, topExperts: topExperts, topScores: topScores)
+                            let position = Int(nodeTopIDs[node * k + i])
+                            insertTopLowerIDFirst(expert: order.map { $0[position] } ?? Int32(position),
+                                                  score: nodeTopScores[node * k + i], k: k, count: &count,
+                                                  topExperts: topExperts, topScores: topScores)
                         }
                     }
                 }
                 precondition(count == k, "node-limited routing needs at least k experts on the chosen nodes")
-                for slot in 0..<k { topScores[slot] = Softmax.exp(topScores[slot] - maxLogit) / sum }
+                if gateProbabilities {
+                    let sum = Softmax.sumOfExponentials(row, count: experts, maxLogit: maxLogit, into: nil)
+                    for slot in 0..<k { topScores[slot] = Softmax.exp(topScores[slot] - maxLogit) / sum }
+                } else {
+                    for slot in 0..<k { topScores[slot] = 0 }
+                }
             }
+        }
         }
         }
         // One replica per expert, on a chosen node since the expert was taken from one.
@@ -200,7 +239,7 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
             precondition(count == k, "node-limited routing needs at least k experts on the chosen nodes")
             for slot in slots..<slots + k {
                 let expert = Int(buffer.experts[slot])
-                buffer.probabilities[slot] = exps[expert] / sum
+                buffer.probabilities[slot] = gateProbabilities ? exps[expert] / sum : 0
                 // The expert's replicas on chosen nodes take its tokens in turn.
                 let replicas = placement.replicaStart[expert]..<placement.replicaStart[expert + 1]
                 var onChosen = 0
@@ -226,5 +265,34 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
             return true
         }
         return false
+    }
+}
+
+/// Inserts `(expert, score)` into the descending top list `topExperts/topScores` of current length `count`
+/// (capacity `k`), the lower expert id first on equal scores whatever order experts arrive in.
+@inline(__always)
+private func insertTopLowerIDFirst(expert: Int32, score: Float, k: Int, count: inout Int,
+                                   topExperts: UnsafeMutablePointer<Int32>, topScores: UnsafeMutablePointer<Float>) {
+    @inline(__always) func before(_ position: Int) -> Bool {
+        score > topScores[position] || (score == topScores[position] && expert < topExperts[position])
+    }
+    if count == k && !before(k - 1) { return }
+    var position = count == k ? k - 1 : count
+    if count < k { count += 1 }
+    while position > 0 && before(position - 1) {
+        topExperts[position] = topExperts[position - 1]
+        topScores[position] = topScores[position - 1]
+        position -= 1
+    }
+    topExperts[position] = expert
+    topScores[position] = score
+}
+
+extension Optional where Wrapped == [Int32] {
+    /// Calls `body` with the array's buffer, or with nil.
+    @inline(__always)
+    fileprivate func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafeBufferPointer<Int32>?) throws -> R) rethrows -> R {
+        guard let array = self else { return try body(nil) }
+        return try array.withUnsafeBufferPointer { try body($0) }
     }
 }

@@ -35,14 +35,16 @@ extension RoutingStrategySpec {
     /// The router this description names, for a cluster of `gpusPerNode` GPUs per node;
     /// `capacityFactor` (nil: none) sizes expert choice's per-expert capacity.
     /// Gate probabilities are computed only where the run uses them: to rank overflow under a capacity
-    /// limit, and always for SAM, node-limited routing and expert choice, which route by them.
+    /// limit, and always for SAM and expert choice, which route by them (node-limited routing scores nodes by
+    /// exponentials, whose order the softmax's denominator does not change).
     public func makeRouter(gpusPerNode: Int, capacityFactor: Double?) -> any RoutingStrategy {
         let probabilities = capacityFactor != nil
         switch kind {
         case .switch: return SwitchRouting(gateProbabilities: probabilities)
         case .topk: return TopKRouting(k: k, normalize: normalize, gateProbabilities: probabilities)
         case .sam: return SAMRouting(k: k, deviceScore: deviceScore)
-        case .nodeLimited: return NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode)
+        case .nodeLimited:
+            return NodeLimitedTopKRouting(k: k, maxNodes: maxNodes, gpusPerNode: gpusPerNode, gateProbabilities: probabilities)
         case .expertChoice: return ExpertChoiceRouting(k: k, capacityFactor: capacityFactor ?? 1)
         case .hash: return HashRouting(gateProbabilities: probabilities)
         }
