@@ -73,6 +73,7 @@ final class Progress: @unchecked Sendable {
         heartbeat?.cancel()
         heartbeat = nil
         guard reported else { return }
+        reported = false  // a second call prints nothing
         write((live ? "\r\u{1B}[K" : "") + String(format: "%@: done in %@\n", label,
                                                     Progress.duration(Date().timeIntervalSince(start))))
     }

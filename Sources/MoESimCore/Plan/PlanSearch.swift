@@ -31,6 +31,18 @@ public struct PlanSkips: Equatable, Sendable {
     public var total: Int { invalid + overMemory + overDropRate }
 }
 
+/// A scored point in brief, for the Pareto front of `PlanPlot`.
+public struct PlanPointSummary: Equatable, Sendable {
+    /// The point's index in the plan's grid.
+    public let point: Int
+    /// Its GPUs.
+    public let gpus: Int
+    /// Its drop rate under the analytical model.
+    public let dropRate: Double
+    /// Its step time under the analytical model, µs.
+    public let analyticalStepTimeMicros: Double
+}
+
 /// The result of a plan: the refined points ranked under the flow model, and what was skipped.
 public struct PlanOutcome: Sendable {
     /// The space searched.
@@ -43,6 +55,8 @@ public struct PlanOutcome: Sendable {
     public let skips: PlanSkips
     /// The refined points, best first under the flow model (ties: the lower grid point first).
     public let ranked: [PlanCandidate]
+    /// Every scored point (not skipped), in grid order.
+    public let scoredPoints: [PlanPointSummary]
 
     /// The refined points whose place under the flow model differs from their analytical one, as
     /// (candidate, analytical place among the refined, flow place), both 1-based, in flow order.
@@ -173,7 +187,12 @@ public enum PlanSearch {
             let (x, y) = (objective.score(a.scenario, a.flow ?? a.analytical), objective.score(b.scenario, b.flow ?? b.analytical))
             return (x, a.point) < (y, b.point)
         }
-        return PlanOutcome(space: space, objective: objective, scored: scored.count, skips: skips, ranked: refined)
+        let summaries = scored.sorted { $0.point < $1.point }.map {
+            PlanPointSummary(point: $0.point, gpus: $0.scenario.cluster.gpuCount, dropRate: $0.result.dropRate,
+                             analyticalStepTimeMicros: $0.result.stepTimeMicros)
+        }
+        return PlanOutcome(space: space, objective: objective, scored: scored.count, skips: skips, ranked: refined,
+                           scoredPoints: summaries)
     }
 
     /// The point's axis values, "routing.strategies=top-2, cluster.nodes=4".

@@ -16,11 +16,14 @@ import Foundation
 public struct PlanSpace: Sendable {
     /// The grid of points.
     public let grid: SweepGrid
+    /// The scenario's name.
+    public let name: String
 
     /// The space over `document` (whose decoded form is `scenario`), with `overrides` from `--set`.
     /// - Throws: `SweepError.usage` when two `--set` axes share a key path or the grid is too large.
     /// - Complexity: O(size of the document + axis values).
     public init(document: JSONValue, baseDirectory: String, scenario: Scenario, overrides: [SweepAxis]) throws {
+        name = scenario.name
         var axes = try PlanSpace.defaultAxes(for: scenario)
         for axis in overrides {
             if let index = axes.firstIndex(where: { $0.keyPaths == axis.keyPaths }) {

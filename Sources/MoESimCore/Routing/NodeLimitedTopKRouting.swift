@@ -28,56 +28,57 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         self.gateProbabilities = gateProbabilities
     }
 
-    /// Every slot's GPU is a replica of its expert on a chosen node.
+    /// Every slot's GPU is a replica of its expert on a chosen node; an expert with several replicas there
+    /// deals its tokens over them in turn.
     ///
-    /// When each expert has one replica (contiguous, round-robin or any other one-replica placement), each
-    /// node's experts, in ascending id order, are a range of a node-ordered row (the row itself for a contiguous
-    /// placement, else a gathered copy): its best experts come from one vectorised selection over its range, the
-    /// top k from one selection over the row when every node is chosen, else from one selection over the chosen
-    /// nodes' blocks of 8 when the placement is contiguous, k ≤ 8 and every node hosts a multiple of 8 experts,
-    /// else from merging the chosen nodes' own top k (lower id first on ties); only the exponentials needed are
-    /// computed beside the vectorised sum. Replicated placements take the general path, expert by expert.
-    /// - Complexity: O(tokenCount · (E + N · M + k · E / N)) vector steps for N nodes on one-replica placements,
-    ///   O(tokenCount · (replicas · ⌈k/M⌉ + N · M + E · k)) with replicas; no allocation per token.
+    /// Each node's experts (those with a replica on it, each once, in ascending id order) are a range of a
+    /// node-ordered row: the row itself for a contiguous placement, else a gathered copy. A node's best experts
+    /// come from one vectorised selection over its range; the top k from one selection over the row when every
+    /// node is chosen, else from one selection over the chosen nodes' blocks of 8 when the placement is
+    /// contiguous, k ≤ 8 and every node hosts a multiple of 8 experts, else from merging the chosen nodes' own
+    /// top k (each expert once, lower id first on ties). Only the exponentials needed are computed, beside the
+    /// vectorised sum when gate probabilities are asked for.
+    /// - Complexity: O(tokenCount · (R + N · M + k · R / N)) vector steps for N nodes and R (expert, node) pairs
+    ///   (E without replicas); no allocation per token.
     public func route(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                       into buffer: inout RoutingBuffer) {
         buffer.reset(tokenCount: tokenCount, k: k)
-        if let layout = NodeLayout(placement, gpusPerNode: gpusPerNode) {
-            routeSingleReplica(scores: scores, tokenCount: tokenCount, placement: placement, layout: layout, into: &buffer)
-        } else {
-            routeGeneral(scores: scores, tokenCount: tokenCount, placement: placement, into: &buffer)
-        }
+        let layout = NodeLayout(placement, gpusPerNode: gpusPerNode)
+        select(scores: scores, tokenCount: tokenCount, placement: placement, layout: layout, into: &buffer)
     }
 
-    /// Where each node's experts are in a node-ordered row, for a placement with one replica per expert: node n's
-    /// experts, ascending, are `order[starts[n] ..< starts[n + 1]]` (`order` is nil when it is 0 ..< E, i.e.
-    /// the placement is contiguous and the row is already node-ordered).
+    /// Where each node's experts are in a node-ordered row: node n's experts (those with a replica on it, each
+    /// once), ascending, are `order[starts[n] ..< starts[n + 1]]`; `order` is nil when it is 0 ..< E, i.e. the
+    /// placement is contiguous without replicas and the row is already node-ordered.
     private struct NodeLayout {
         let starts: [Int]
         let order: [Int32]?
+        /// Length of the node-ordered row: E plus the replicas on a node that already hosts their expert elsewhere.
+        let length: Int
 
-        /// The layout of `placement`, or nil when an expert has more than one replica.
-        /// - Complexity: O(E log E + G).
-        init?(_ placement: ExpertPlacement, gpusPerNode: Int) {
+        /// The layout of `placement`.
+        /// - Complexity: O(R log R + G) for R replicas.
+        init(_ placement: ExpertPlacement, gpusPerNode: Int) {
             let experts = placement.expertCount, gpus = placement.gpuCount
-            guard placement.replicaCount == experts else { return nil }
             let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
             var order: [Int32] = []
-            order.reserveCapacity(experts)
+            order.reserveCapacity(placement.replicaCount)
             var starts = [0]
             for node in 0..<nodes {
                 let hosted = placement.expertOffsets[node * gpusPerNode]..<placement.expertOffsets[min((node + 1) * gpusPerNode, gpus)]
-                order += placement.expertsByGPU[hosted].sorted()
+                order += Set(placement.expertsByGPU[hosted]).sorted()
                 starts.append(order.count)
             }
             self.starts = starts
-            self.order = order.enumerated().allSatisfy { Int($0.element) == $0.offset } ? nil : order
+            length = order.count
+            let identity = order.count == experts && order.enumerated().allSatisfy { Int($0.element) == $0.offset }
+            self.order = identity ? nil : order
         }
     }
 
-    /// The one-replica path (see `route`).
-    private func routeSingleReplica(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
-                                    layout: NodeLayout, into buffer: inout RoutingBuffer) {
+    /// The experts of every token and their GPUs (see `route`).
+    private func select(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
+                        layout: NodeLayout, into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
         let nodeStarts = layout.starts
         let nodes = nodeStarts.count - 1
@@ -85,7 +86,7 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         let chosenCount = min(maxNodes, nodes)
         // Scratch, sized once per batch: each node's best experts (up to k), node scores, the best nodes, flags,
         // and the node-ordered row when the placement is not contiguous.
-        let nodeTopScores = UnsafeMutablePointer<Float>.allocate(capacity: nodes * k + chosenCount + experts)
+        let nodeTopScores = UnsafeMutablePointer<Float>.allocate(capacity: nodes * k + chosenCount + layout.length)
         let nodeTopIDs = UnsafeMutablePointer<Int32>.allocate(capacity: nodes * k + chosenCount + gatheredBlocks)
         let chosen = UnsafeMutablePointer<Bool>.allocate(capacity: nodes)
         defer { nodeTopScores.deallocate(); nodeTopIDs.deallocate(); chosen.deallocate() }
@@ -97,7 +98,10 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
         let selectsBlocks = layout.order == nil && k <= 8 && chosenCount * mostBlocks <= gatheredBlocks
             && (0..<nodes).allSatisfy { (nodeStarts[$0 + 1] - nodeStarts[$0]) % 8 == 0 }
         let gateProbabilities = self.gateProbabilities
+        let hasReplicas = placement.replicaCount > experts
+        var turns = [Int](repeating: 0, count: hasReplicas ? experts : 0)
         layout.order.withUnsafeBufferPointerIfPresent { order in
+        buffer.gpus.withUnsafeMutableBufferPointer { gpusBuffer in
         buffer.experts.withUnsafeMutableBufferPointer { topExpertsBuffer in
         buffer.probabilities.withUnsafeMutableBufferPointer { topScoresBuffer in
             for token in 0..<tokenCount {
@@ -105,7 +109,7 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                 // The row in node order: node n's experts, ascending, at nodeStarts[n] ..< nodeStarts[n + 1].
                 var nodeRow = row
                 if let order {
-                    for position in 0..<experts { gathered[position] = row[Int(order[position])] }
+                    for position in 0..<order.count { gathered[position] = row[Int(order[position])] }
                     nodeRow = UnsafePointer(gathered)
                 }
                 // Each node's best ⌈k/M⌉ scores (descending; which experts they are matters below only when the
@@ -164,7 +168,10 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                                   topExperts: nodeTopIDs + node * k, topScores: nodeTopScores + node * k)
                         for i in 0..<length {
                             let position = Int(nodeTopIDs[node * k + i])
-                            insertTopLowerIDFirst(expert: order.map { $0[position] } ?? Int32(position),
+                            let expert = order.map { $0[position] } ?? Int32(position)
+                            // An expert with replicas on two chosen nodes counts once.
+                            if hasReplicas && (0..<count).contains(where: { topExperts[$0] == expert }) { continue }
+                            insertTopLowerIDFirst(expert: expert,
                                                   score: nodeTopScores[node * k + i], k: k, count: &count,
                                                   topExperts: topExperts, topScores: topScores)
                         }
@@ -177,94 +184,33 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                 } else {
                     for slot in 0..<k { topScores[slot] = 0 }
                 }
+                guard hasReplicas else { continue }
+                // The expert's replicas on chosen nodes take its tokens in turn.
+                for slot in 0..<k {
+                    let expert = Int(topExperts[slot])
+                    let replicas = placement.replicaStart[expert]..<placement.replicaStart[expert + 1]
+                    var onChosen = 0
+                    for replica in replicas where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] { onChosen += 1 }
+                    var pick = turns[expert] % onChosen
+                    turns[expert] += 1
+                    for replica in replicas where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] {
+                        if pick == 0 {
+                            gpusBuffer[slots + slot] = placement.replicaGPUs[replica]
+                            break
+                        }
+                        pick -= 1
+                    }
+                }
             }
         }
         }
         }
+        }
+        guard !hasReplicas else { return }
         // One replica per expert, on a chosen node since the expert was taken from one.
         buffer.gpus.withUnsafeMutableBufferPointer { gpus in
             for slot in 0..<tokenCount * k { gpus[slot] = placement.replicaGPUs[Int(buffer.experts[slot])] }
         }
-    }
-
-    /// The general path: any placement, replicas included, expert by expert.
-    private func routeGeneral(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
-                              into buffer: inout RoutingBuffer) {
-        let experts = placement.expertCount
-        let gpus = placement.gpuCount
-        let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
-        let perNode = (k + maxNodes - 1) / maxNodes
-        let chosenCount = min(maxNodes, nodes)
-        // Scratch, sized once per batch: exponentials, a node's best experts, the best nodes, chosen-node flags.
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: experts + perNode + chosenCount)
-        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: perNode + chosenCount)
-        let chosen = UnsafeMutablePointer<Bool>.allocate(capacity: nodes)
-        defer { scratch.deallocate(); ids.deallocate(); chosen.deallocate() }
-        let exps = scratch, nodeTop = scratch + experts, nodeScores = scratch + experts + perNode
-        let nodeTopIDs = ids, nodeIDs = ids + perNode
-        var turns = [Int](repeating: 0, count: experts)
-        for token in 0..<tokenCount {
-            let base = token * experts
-            let (_, sum) = Softmax.exponentials(scores, base: base, count: experts, into: exps)
-            // Score the nodes and keep the best M (descending, lower id first on ties).
-            var kept = 0
-            for node in 0..<nodes {
-                var count = 0
-                let hosted = placement.expertOffsets[node * gpusPerNode]..<placement.expertOffsets[min((node + 1) * gpusPerNode, gpus)]
-                for index in hosted {
-                    let expert = placement.expertsByGPU[index]
-                    // An expert with two replicas on the node counts once.
-                    if (0..<count).contains(where: { nodeTopIDs[$0] == expert }) { continue }
-                    insertTop(expert: expert, score: scores[base + Int(expert)], k: perNode, count: &count,
-                              topExperts: nodeTopIDs, topScores: nodeTop)
-                }
-                var score: Float = 0
-                for i in 0..<count { score += exps[Int(nodeTopIDs[i])] }
-                insertTop(expert: Int32(node), score: score, k: chosenCount, count: &kept,
-                          topExperts: nodeIDs, topScores: nodeScores)
-            }
-            for node in 0..<nodes { chosen[node] = false }
-            for i in 0..<kept { chosen[Int(nodeIDs[i])] = true }
-            // Top-k among the experts that have a replica on a chosen node.
-            let slots = token * k
-            var count = 0
-            buffer.experts.withUnsafeMutableBufferPointer { topExperts in
-                buffer.probabilities.withUnsafeMutableBufferPointer { topScores in
-                    for expert in 0..<experts where reachable(expert, placement, chosen) {
-                        insertTop(expert: Int32(expert), score: scores[base + expert], k: k, count: &count,
-                                  topExperts: topExperts.baseAddress! + slots, topScores: topScores.baseAddress! + slots)
-                    }
-                }
-            }
-            precondition(count == k, "node-limited routing needs at least k experts on the chosen nodes")
-            for slot in slots..<slots + k {
-                let expert = Int(buffer.experts[slot])
-                buffer.probabilities[slot] = gateProbabilities ? exps[expert] / sum : 0
-                // The expert's replicas on chosen nodes take its tokens in turn.
-                let replicas = placement.replicaStart[expert]..<placement.replicaStart[expert + 1]
-                var onChosen = 0
-                for replica in replicas where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] { onChosen += 1 }
-                var pick = turns[expert] % onChosen
-                turns[expert] += 1
-                for replica in replicas where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] {
-                    if pick == 0 {
-                        buffer.gpus[slot] = placement.replicaGPUs[replica]
-                        break
-                    }
-                    pick -= 1
-                }
-            }
-        }
-    }
-
-    /// Whether `expert` has a replica on a chosen node.
-    @inline(__always)
-    private func reachable(_ expert: Int, _ placement: ExpertPlacement, _ chosen: UnsafeMutablePointer<Bool>) -> Bool {
-        for replica in placement.replicaStart[expert]..<placement.replicaStart[expert + 1]
-        where chosen[Int(placement.replicaGPUs[replica]) / gpusPerNode] {
-            return true
-        }
-        return false
     }
 }
 
