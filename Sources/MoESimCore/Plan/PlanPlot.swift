@@ -39,8 +39,8 @@ public enum PlanPlot {
             return [Entry(x: x(candidate.scenario, result), stepTimeMicros: result.stepTimeMicros)]
         } ?? []
         var csv = "configurations,\(axis.rawValue),step_time_us\n"
-        for (name, entries) in [("Pareto front, analytical model (every scored point)", analytical),
-                                ("Pareto front, flow model (refined points)", refined),
+        for (name, entries) in [("analytical model: Pareto front of every scored point", analytical),
+                                ("flow model: Pareto front of the refined points", refined),
                                 ("chosen (flow model)", chosen)] {
             for entry in entries { csv += "\(name),\(entry.x),\(entry.stepTimeMicros)\n" }
         }

@@ -48,39 +48,45 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
     }
 
     /// Where each node's experts are in a node-ordered row: node n's experts (those with a replica on it, each
-    /// once), ascending, are `order[starts[n] ..< starts[n + 1]]`; `order` is nil when it is 0 ..< E, i.e. the
-    /// placement is contiguous without replicas and the row is already node-ordered.
+    /// once), ascending, are the first `counts[n]` of `order[starts[n] ..< starts[n + 1]]`, the rest padding (-1,
+    /// read as a score of -infinity) up to a multiple of 8 so that vectorised selections apply. `order` is nil
+    /// when the row itself is node-ordered: a contiguous placement without replicas whose nodes each host a
+    /// multiple of 8 experts.
     private struct NodeLayout {
         let starts: [Int]
+        let counts: [Int]
         let order: [Int32]?
-        /// Length of the node-ordered row: E plus the replicas on a node that already hosts their expert elsewhere.
-        let length: Int
 
         /// The layout of `placement`.
         /// - Complexity: O(R log R + G) for R replicas.
         init(_ placement: ExpertPlacement, gpusPerNode: Int) {
             let experts = placement.expertCount, gpus = placement.gpuCount
             let nodes = (gpus + gpusPerNode - 1) / gpusPerNode
+            let hosted = (0..<nodes).map { node in
+                Set(placement.expertsByGPU[placement.expertOffsets[node * gpusPerNode]..<placement.expertOffsets[min((node + 1) * gpusPerNode, gpus)]]).sorted()
+            }
+            counts = hosted.map(\.count)
+            let identity = hosted.joined().elementsEqual((0..<experts).lazy.map(Int32.init)) && counts.allSatisfy { $0 % 8 == 0 }
             var order: [Int32] = []
-            order.reserveCapacity(placement.replicaCount)
             var starts = [0]
-            for node in 0..<nodes {
-                let hosted = placement.expertOffsets[node * gpusPerNode]..<placement.expertOffsets[min((node + 1) * gpusPerNode, gpus)]
-                order += Set(placement.expertsByGPU[hosted]).sorted()
+            for list in hosted {
+                order += list
+                if !identity { order += [Int32](repeating: -1, count: (8 - list.count % 8) % 8) }
                 starts.append(order.count)
             }
             self.starts = starts
-            length = order.count
-            let identity = order.count == experts && order.enumerated().allSatisfy { Int($0.element) == $0.offset }
             self.order = identity ? nil : order
         }
+
+        /// Length of the node-ordered row.
+        var length: Int { starts.last ?? 0 }
     }
 
     /// The experts of every token and their GPUs (see `route`).
     private func select(scores: UnsafeBufferPointer<Float>, tokenCount: Int, placement: ExpertPlacement,
                         layout: NodeLayout, into buffer: inout RoutingBuffer) {
         let experts = placement.expertCount
-        let nodeStarts = layout.starts
+        let nodeStarts = layout.starts, nodeCounts = layout.counts
         let nodes = nodeStarts.count - 1
         let perNode = (k + maxNodes - 1) / maxNodes
         let chosenCount = min(maxNodes, nodes)
@@ -109,18 +115,21 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                 // The row in node order: node n's experts, ascending, at nodeStarts[n] ..< nodeStarts[n + 1].
                 var nodeRow = row
                 if let order {
-                    for position in 0..<order.count { gathered[position] = row[Int(order[position])] }
+                    for position in 0..<order.count {
+                        let expert = order[position]
+                        gathered[position] = expert < 0 ? -.infinity : row[Int(expert)]
+                    }
                     nodeRow = UnsafePointer(gathered)
                 }
                 // Each node's best ⌈k/M⌉ scores (descending; which experts they are matters below only when the
                 // node is chosen); the row's max among them.
                 var maxLogit = -Float.infinity
-                for node in 0..<nodes where nodeStarts[node + 1] > nodeStarts[node] {
-                    let hosted = nodeStarts[node + 1] - nodeStarts[node]
+                for node in 0..<nodes where nodeCounts[node] > 0 {
+                    let hosted = nodeStarts[node + 1] - nodeStarts[node]  // padding included
                     if perNode == 2 && hosted % 8 == 0 {  // DeepSeek-V3's k = 8 of M = 4: only the values count
                         (nodeTopScores[node * k], nodeTopScores[node * k + 1]) = topTwoValues(nodeRow + nodeStarts[node], count: hosted)
                     } else {
-                        selectTop(nodeRow + nodeStarts[node], count: hosted, k: min(perNode, hosted),
+                        selectTop(nodeRow + nodeStarts[node], count: hosted, k: min(perNode, nodeCounts[node]),
                                   firstExpert: Int32(nodeStarts[node]), topExperts: nodeTopIDs + node * k,
                                   topScores: nodeTopScores + node * k)
                     }
@@ -130,7 +139,7 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                 var kept = 0
                 for node in 0..<nodes {
                     var score: Float = 0
-                    for i in 0..<min(perNode, nodeStarts[node + 1] - nodeStarts[node]) {
+                    for i in 0..<min(perNode, nodeCounts[node]) {
                         score += Softmax.exp(nodeTopScores[node * k + i] - maxLogit)
                     }
                     insertTop(expert: Int32(node), score: score, k: chosenCount, count: &kept,
@@ -161,9 +170,9 @@ public struct NodeLimitedTopKRouting: RoutingStrategy {
                         count = k
                     }
                 } else {
-                    for node in 0..<nodes where chosen[node] && nodeStarts[node + 1] > nodeStarts[node] {
+                    for node in 0..<nodes where chosen[node] && nodeCounts[node] > 0 {
                         let hosted = nodeStarts[node + 1] - nodeStarts[node]
-                        let length = min(k, hosted)
+                        let length = min(k, nodeCounts[node])
                         selectTop(nodeRow + nodeStarts[node], count: hosted, k: length, firstExpert: Int32(nodeStarts[node]),
                                   topExperts: nodeTopIDs + node * k, topScores: nodeTopScores + node * k)
                         for i in 0..<length {
