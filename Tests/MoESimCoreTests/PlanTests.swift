@@ -98,4 +98,14 @@ final class PlanTests: XCTestCase {
                            PlanSearch.describe(space.grid, candidate.point))
         }
     }
+
+    func testParetoFrontKeepsTheConfigurationsNothingBeatsOnBothAxes() {
+        typealias Entry = PlanPlot.Entry
+        let entries = [Entry(x: 16, stepTimeMicros: 900), Entry(x: 8, stepTimeMicros: 1000), Entry(x: 16, stepTimeMicros: 700),
+                       Entry(x: 32, stepTimeMicros: 800), Entry(x: 8, stepTimeMicros: 1200), Entry(x: 64, stepTimeMicros: 650),
+                       Entry(x: 64, stepTimeMicros: 650)]
+        // (32, 800) is beaten by (16, 700); the duplicate (64, 650) appears once; at each x the fastest.
+        XCTAssertEqual(PlanPlot.front(entries), [Entry(x: 8, stepTimeMicros: 1000), Entry(x: 16, stepTimeMicros: 700),
+                                                 Entry(x: 64, stepTimeMicros: 650)])
+    }
 }

@@ -61,7 +61,9 @@ public enum PlanReport {
         if let first = skips.firstInvalid { lines.append("  first invalid: \(first)") }
         if let first = skips.firstOverMemory { lines.append("  first over HBM: \(first)") }
         let reordered = outcome.reordered
-        if reordered.isEmpty {
+        if outcome.ranked.isEmpty {
+            return lines.joined(separator: "\n") + "\n"
+        } else if reordered.isEmpty {
             lines.append("  the flow model kept the analytical order of the refined points")
         } else {
             lines.append("  the flow model reordered \(reordered.count) of the \(outcome.ranked.count) refined point(s):")
