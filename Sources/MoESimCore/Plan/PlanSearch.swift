@@ -106,6 +106,9 @@ public enum PlanSearch {
         var scenario: Scenario
         /// The members, in point order, each with the index of its strategy in `scenario.strategies`.
         var members: [(point: Int, strategy: Int)] = []
+
+        /// The group's share of the work, for scheduling: token routings per batch.
+        var work: Int { scenario.cluster.gpuCount * scenario.tokensPerGPU * scenario.strategies.count }
     }
 
     /// Runs the search. `progress` is called on the calling thread with (phase, done, total); phase is
@@ -143,7 +146,11 @@ public enum PlanSearch {
         var analytical = [StrategyResult?](repeating: nil, count: grid.pointCount)
         let validPoints = groups.reduce(0) { $0 + $1.members.count }
         var pointsDone = 0
-        let frozenGroups = groups
+        // Longest first (tokens × strategies), so that no long group starts last and leaves the other threads idle.
+        let frozenGroups = groups.enumerated().sorted { a, b in
+            let (x, y) = (a.element.work, b.element.work)
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
         try OrderedParallelMap.run(count: groups.count, jobs: options.jobs, work: { index in
             try results(of: frozenGroups[index])
         }, deliver: { index, outcomes in
