@@ -56,8 +56,8 @@ final class BenchCommandTests: MoesimTestCase {
             XCTAssertTrue(table.header.contains(column), "missing column \(column)\n" + run.brief)
         }
         XCTAssertEqual(table.rows.map { $0["strategy"] ?? "" },
-                       ["switch", "switch", "top-2", "top-2", "top-8", "top-8", "hash", "hash", "sam-2", "sam-4",
-                        "top-2, <=2 nodes", "top-8, <=2 nodes", "top-8, <=4 nodes", "expert-choice-2"])
+                       ["switch", "switch", "top-2", "top-2", "top-8", "top-8", "hash", "hash", "top-8, <=2 nodes",
+                        "top-8, <=2 nodes", "sam-2", "sam-4", "top-2, <=2 nodes", "top-8, <=4 nodes", "expert-choice-2"])
         for row in table.rows {
             XCTAssertEqual(row["tokens"], "2000")
             XCTAssertEqual(row["repeats"], "3")
