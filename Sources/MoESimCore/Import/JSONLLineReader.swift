@@ -23,6 +23,9 @@ final class JSONLLineReader {
 
     deinit { buffer.deallocate() }
 
+    /// The file's path, for messages.
+    var path: String { file.path }
+
     /// Bytes of the file read so far.
     var bytesRead: Int { file.position }
 

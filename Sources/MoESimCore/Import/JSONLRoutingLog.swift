@@ -1,8 +1,10 @@
 /// A JSON-lines routing log — one JSON object per line, one line per (layer, token), or per token
 /// with one row per layer — as route-logging hooks of serving and training stacks write it.
-/// `importLog` reads it twice, streaming: a census (layers, k or experts, the complete tokens of
-/// every step), then the trace, one step at a time. Records of a step must be on consecutive
-/// lines (a step that reappears later is an error); memory grows with the largest step only.
+/// `importLog` parses it once, streaming (`JSONLCensus`: layers, k or experts, the complete tokens
+/// of every step), parking the records in a temporary spill file, then writes the trace from that
+/// file (`JSONLStepAssembler`). Records of a step must be on consecutive lines (a step that
+/// reappears later is an error). Memory does not grow with the log: it grows with the token
+/// positions of one step (a few bits each per layer) and is bounded for any number of steps.
 public enum JSONLRoutingLog {
     /// Which fields to read and which lines to keep.
     public struct Options: Sendable {
@@ -78,20 +80,21 @@ public enum JSONLRoutingLog {
         var payload: Payload?
     }
 
-    /// Imports the log at `input` into a trace at `output` (see `TraceImporter.importFile`).
+    /// Imports the log at `input` into a trace at `output` (see `TraceImporter.importFile`);
+    /// `progress` is called now and then with the bytes of the log read so far.
     /// - Throws: `TraceError` naming the line for a malformed line, an inconsistent k or width, an id
     ///   out of range or repeated in a token, a non-finite value, a step that reappears, or (strict) a
     ///   missing (layer, token); `AtomicFile.WriteError`.
-    /// - Complexity: O(file size) time, two reads; memory O(largest step).
-    static func importLog(from input: String, to output: String, options: TraceImporter.Options) throws -> TraceImporter.Summary {
-        let census = try JSONLCensus.take(path: input, options: options)
+    /// - Complexity: O(file size) time, one parse; memory O(token positions of the largest step ×
+    ///   layers / 64 + layers × 64 KiB + 8 MiB), whatever the number of steps; a temporary file
+    ///   about as large as the trace.
+    static func importLog(from input: String, to output: String, options: TraceImporter.Options,
+                          progress: (_ bytesRead: Int) -> Void = { _ in }) throws -> TraceImporter.Summary {
+        let (census, counts) = try JSONLCensus.take(path: input, options: options, progress: progress)
         var assembler = try JSONLStepAssembler(census: census, path: input, output: output, options: options)
-        let counts = try forEachUnit(path: input, options: options.log, experts: census.experts) { unit in
-            try assembler.add(unit)
-        }
-        try assembler.finish()
+        try assembler.write()
         var notes = census.notes(counts: counts, options: options)
-        notes += TraceImporter.remainderNote(tokens: census.tokensPerStep, kept: assembler.header.tokensPerStep,
+        notes += TraceImporter.remainderNote(tokens: census.tokensPerStep, kept: assembler.keptTokens, padding: assembler.paddingTokens,
                                              steps: census.steps, gpus: options.gpus)
         return TraceImporter.Summary(header: assembler.header, notes: notes)
     }
@@ -99,10 +102,10 @@ public enum JSONLRoutingLog {
     /// Reads the log line by line and calls `body` with each (layer, token) unit, after checking
     /// each line: valid JSON, one payload of one width throughout, integer ids in [0, experts)
     /// (when known) and distinct per token, finite numbers, weights matching the ids, steps on
-    /// consecutive lines. Both passes of `importLog` read through here, so they agree.
+    /// consecutive lines.
     /// - Complexity: O(file size); memory O(longest line + number of steps).
-    static func forEachUnit(path: String, options: Options, experts: Int?, _ body: (Unit) throws -> Void) throws -> LineCounts {
-        let reader = try JSONLLineReader(path: path)
+    static func forEachUnit(reader: JSONLLineReader, options: Options, experts: Int?, _ body: (Unit) throws -> Void) throws -> LineCounts {
+        let path = reader.path
         let matcher = JSONLRecord.Matcher(options: options)
         var record = JSONLRecord()
         var counts = LineCounts()
@@ -189,13 +192,14 @@ public enum JSONLRoutingLog {
             for row in 0..<rows {
                 unit.layer = record.layer ?? row
                 if let token = record.token {
-                    guard token >= 0, token < maxTokenPosition else {
-                        throw error("token position", String(token), "in [0, \(maxTokenPosition)) (a position within its step)")
-                    }
                     unit.token = token
                 } else {
                     unit.token = autoTokens[unit.layer, default: 0]
                     autoTokens[unit.layer] = unit.token + 1
+                }
+                guard unit.token >= 0, unit.token < maxTokenPosition else {
+                    throw error("token position", String(unit.token), "in [0, \(maxTokenPosition)) (a position within its step"
+                        + (record.token == nil ? ", counted per layer without a token field)" : ")"))
                 }
                 guard (0...1_000_000).contains(unit.layer) else {
                     throw error("layer", String(unit.layer), "in [0, 1000000]")
