@@ -284,7 +284,11 @@ enum TraceCommand {
                 return JSONLRoutingLog.Filter(field: String(parts[0]), value: String(parts[1]))
             }
         }
-        let summary = try writing { try TraceImporter.importFile(from: file, to: path, options: options) }
+        let progress = Progress(label: "importing \(file)", unit: "MB of routing data")
+        let summary = try writing {
+            try TraceImporter.importFile(from: file, to: path, options: options) { progress.report(done: $0 / 1_000_000, total: $1 / 1_000_000) }
+        }
+        progress.finish()
         let header = summary.header
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
         var message = "trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "

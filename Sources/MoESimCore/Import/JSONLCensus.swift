@@ -39,24 +39,81 @@ struct JSONLCensus {
 
     private init(spill: SpillFile) { self.spill = spill }
 
-    /// Spill blocks: 64 KiB, or one record when records are larger.
-    private static let blockBytes = 64 << 10
-
-    /// Reads the log at `path` once.
+    /// Reads the log at `path` once; `progress` is called now and then with the bytes read so far.
     /// - Throws: `TraceError` for any bad line (see `JSONLRoutingLog.forEachUnit`), a repeated
     ///   (layer, token) in a step, with `--strict` a (layer, token) missing from a step, or a log
     ///   with no routing record or no complete token; `AtomicFile.WriteError` when the spill file
     ///   cannot be written.
     /// - Complexity: O(file size); memory O(token positions of a step × layers / 64 + layers × 64 KiB).
     static func take(path: String, options: TraceImporter.Options,
-                     progress: (_ bytesRead: Int) -> Void = { _ in }) throws -> (JSONLCensus, JSONLRoutingLog.LineCounts) {
-        var census: JSONLCensus?
-        var streamOfNumber: [Int32] = []            // layer number → stream index + 1 (0: not seen yet)
-        var numbers: [Int] = []                     // stream index → layer number
-        var layerCounts: [UInt32] = []              // per token position: layers with a record in this step
-        var seen: [[UInt64]] = []                   // per stream: a bit per token position of this step
-        var firstLines: [Int] = []                  // --strict: per token position, its first record's line in this step
-        var positions = 0                           // token positions used by this step (largest + 1)
+                     progress: @escaping (_ bytesRead: Int) -> Void = { _ in }) throws -> (JSONLCensus, JSONLRoutingLog.LineCounts) {
+        let reader = try JSONLLineReader(path: path)
+        var tally = Tally(census: JSONLCensus(spill: try SpillFile()), path: path, strict: options.log.strict,
+                          reader: reader, progress: progress)
+        let counts = try JSONLRoutingLog.forEachUnit(reader: reader, options: options.log, experts: options.experts, into: &tally)
+        guard counts.records > 0 else {
+            throw TraceError.invalidField(file: path, at: .file, field: "routing records",
+                                          value: "none in \(counts.lines) lines (\(counts.filtered) filtered out by --where)",
+                                          allowed: "lines with expert ids (" + JSONLRoutingLog.recognisedNames[3].joined(separator: ", ")
+                                              + ") or router logits (" + JSONLRoutingLog.recognisedNames[5].joined(separator: ", ")
+                                              + "), or the fields --experts-field/--logits-field name")
+        }
+        try tally.closeStep()
+        var census = tally.census
+        for index in census.layerStreams.indices { try census.layerStreams[index].close(in: census.spill) }
+        try census.stepStream.close(in: census.spill)
+        let numbers = tally.numbers, layerCount = numbers.count
+        var firstStepWithoutCompleteToken = tally.firstStepWithoutCompleteToken
+        census.hasWeights = tally.weightsSeen
+        census.streamOfLayer = numbers.indices.sorted { numbers[$0] < numbers[$1] }
+        census.layers = census.streamOfLayer.map { numbers[$0] }
+        // A layer first seen after step 0 ended: every token of step 0 lacks it.
+        if tally.layersAtFirstClose < layerCount {
+            if options.log.strict, let (line, token) = tally.firstUnit {
+                throw missingLayerError(path: path, line: line, token: token, step: 0,
+                                        layer: numbers[tally.layersAtFirstClose...].min() ?? 0, layers: layerCount)
+            }
+            firstStepWithoutCompleteToken = 0
+        }
+        census.tokensPerStep = firstStepWithoutCompleteToken == nil ? census.completeRange.lowerBound : 0
+        if census.payload == .logits {
+            census.experts = census.width
+        } else {
+            census.experts = options.experts ?? (tally.largestID + 1)
+            guard census.width <= min(census.experts, TraceHeader.maxK) else {
+                throw TraceError.invalidField(file: path, at: .file, field: "expert ids per token (k)", value: String(census.width),
+                                              allowed: "at most the \(census.experts) experts (and \(TraceHeader.maxK))")
+            }
+        }
+        guard census.experts <= 65_536 else {
+            throw TraceError.invalidField(file: path, at: .file, field: "experts", value: String(census.experts), allowed: "at most 65536")
+        }
+        if let step = firstStepWithoutCompleteToken {
+            throw TraceError.invalidField(file: path, at: .file, field: "step \(step) (0-based)",
+                                          value: "no token with a record in all \(layerCount) layers (\(census.layers.first ?? 0)…"
+                                              + "\(census.layers.last ?? 0))",
+                                          allowed: "at least one complete token per step; filter the log (--where) or check its layer field")
+        }
+        return (census, counts)
+    }
+
+    /// What the parse keeps while it runs: the census being filled and the current step's counts.
+    private struct Tally: JSONLRoutingLog.UnitConsumer {
+        var census: JSONLCensus
+        let path: String
+        let strict: Bool
+        let reader: JSONLLineReader
+        let progress: (_ bytesRead: Int) -> Void
+        /// Layer number → stream index + 1 (0: not seen yet), and stream index → layer number.
+        var streamOfNumber: [Int32] = [], numbers: [Int] = []
+        /// Per token position: layers with a record in this step.
+        var layerCounts: [UInt32] = []
+        /// Per stream: a bit per token position of this step.
+        var seen: [[UInt64]] = []
+        /// --strict: per token position, its first record's line in this step.
+        var firstLines: [Int] = []
+        /// Token positions used by this step (largest + 1).
+        var positions = 0
         var currentStep = -1
         var largestID = -1
         var weightsSeen = false
@@ -65,12 +122,83 @@ struct JSONLCensus {
         var layersAtFirstClose = 0
         var firstUnit: (line: Int, token: Int)?
         var firstStepWithoutCompleteToken: Int?
-        let strict = options.log.strict
+        var lastReport = 0
 
-        func closeStep(_ census: inout JSONLCensus) throws {
+        init(census: JSONLCensus, path: String, strict: Bool, reader: JSONLLineReader, progress: @escaping (Int) -> Void) {
+            self.census = census
+            self.path = path
+            self.strict = strict
+            self.reader = reader
+            self.progress = progress
+        }
+
+        mutating func add(_ unit: JSONLRoutingLog.Unit) throws {
+            if firstUnit == nil {
+                // The first routing record fixes the payload and width, hence the record size.
+                let recordWords = 2 + unit.values.count * (unit.payload == .ids ? 2 : 1)
+                census.spill.blockBytes = max(census.spill.blockBytes, recordWords * 4)
+                census.payload = unit.payload
+                census.width = unit.values.count
+                census.recordBytes = recordWords * 4
+                record = [UInt32](repeating: 0, count: recordWords)
+                firstUnit = (unit.line, unit.token)
+            }
+            if unit.step != currentStep {
+                if currentStep >= 0 { try closeStep() }
+                currentStep = unit.step
+            }
+            if unit.layer >= streamOfNumber.count { streamOfNumber += [Int32](repeating: 0, count: unit.layer + 1 - streamOfNumber.count) }
+            if streamOfNumber[unit.layer] == 0 {
+                numbers.append(unit.layer)
+                seen.append([])
+                census.layerStreams.append(SpillFile.Stream())
+                streamOfNumber[unit.layer] = Int32(numbers.count)
+            }
+            let stream = Int(streamOfNumber[unit.layer]) - 1
+            if unit.token >= positions {
+                if unit.token >= layerCounts.count {
+                    layerCounts += [UInt32](repeating: 0, count: unit.token + 1 - layerCounts.count)
+                    if strict { firstLines += [Int](repeating: 0, count: unit.token + 1 - firstLines.count) }
+                }
+                positions = unit.token + 1
+            }
+            let word = unit.token >> 6, bit = UInt64(1) << UInt64(unit.token & 63)
+            if word >= seen[stream].count { seen[stream] += [UInt64](repeating: 0, count: word + 1 - seen[stream].count) }
+            guard seen[stream][word] & bit == 0 else {
+                throw TraceError.invalidField(file: path, at: .line(unit.line), field: "record of layer \(unit.layer), token \(unit.token)",
+                                              value: "a second one in its step", allowed: "one record per (layer, token) in a step")
+            }
+            seen[stream][word] |= bit
+            if strict && layerCounts[unit.token] == 0 { firstLines[unit.token] = unit.line }
+            layerCounts[unit.token] += 1
+            weightsSeen = weightsSeen || !unit.weights.isEmpty
+            // The spilled record.
+            let width = unit.values.count
+            record[0] = UInt32(truncatingIfNeeded: unit.step)
+            record[1] = UInt32(unit.token)
+            if unit.payload == .ids {
+                for (j, id) in unit.values.enumerated() {
+                    record[2 + j] = UInt32(id)
+                    largestID = max(largestID, Int(id))
+                }
+                let uniform = (1 / Float(width)).bitPattern
+                for j in 0..<width { record[2 + width + j] = unit.weights.isEmpty ? uniform : Float(unit.weights[j]).bitPattern }
+            } else {
+                for (j, logit) in unit.values.enumerated() { record[2 + j] = Float(logit).bitPattern }
+            }
+            try record.withUnsafeBytes { try census.layerStreams[stream].append($0, in: census.spill) }
+            if reader.bytesRead - lastReport >= 1 << 24 {
+                lastReport = reader.bytesRead
+                progress(lastReport)
+            }
+        }
+
+        /// Ends the current step: spills its complete positions and resets its counts.
+        /// - Throws: with --strict, `TraceError` naming the first token (by line) missing a layer.
+        mutating func closeStep() throws {
             let layerCount = numbers.count
             words.removeAll(keepingCapacity: true)
-            words += [UInt64](repeating: 0, count: (positions + 63) / 64)
+            words.append(contentsOf: repeatElement(0, count: (positions + 63) / 64))
             var tokens = 0, complete = 0
             var firstIncomplete: Int?
             for position in 0..<positions where layerCounts[position] > 0 {
@@ -104,112 +232,6 @@ struct JSONLCensus {
             }
             positions = 0
         }
-
-        let reader = try JSONLLineReader(path: path)
-        var lastReport = 0
-        let counts = try JSONLRoutingLog.forEachUnit(reader: reader, options: options.log, experts: options.experts) { unit in
-            if census == nil {
-                // The first routing record fixes the payload and width, hence the record size.
-                let recordWords = 2 + unit.values.count * (unit.payload == .ids ? 2 : 1)
-                var first = JSONLCensus(spill: try SpillFile(blockBytes: max(blockBytes, recordWords * 4)))
-                first.payload = unit.payload
-                first.width = unit.values.count
-                first.recordBytes = recordWords * 4
-                census = first
-                record = [UInt32](repeating: 0, count: recordWords)
-                firstUnit = (unit.line, unit.token)
-            }
-            if unit.step != currentStep {
-                if currentStep >= 0 { try closeStep(&census!) }
-                currentStep = unit.step
-            }
-            if unit.layer >= streamOfNumber.count { streamOfNumber += [Int32](repeating: 0, count: unit.layer + 1 - streamOfNumber.count) }
-            if streamOfNumber[unit.layer] == 0 {
-                numbers.append(unit.layer)
-                seen.append([])
-                census!.layerStreams.append(SpillFile.Stream())
-                streamOfNumber[unit.layer] = Int32(numbers.count)
-            }
-            let stream = Int(streamOfNumber[unit.layer]) - 1
-            if unit.token >= positions {
-                if unit.token >= layerCounts.count {
-                    layerCounts += [UInt32](repeating: 0, count: unit.token + 1 - layerCounts.count)
-                    if strict { firstLines += [Int](repeating: 0, count: unit.token + 1 - firstLines.count) }
-                }
-                positions = unit.token + 1
-            }
-            let word = unit.token >> 6, bit = UInt64(1) << UInt64(unit.token & 63)
-            if word >= seen[stream].count { seen[stream] += [UInt64](repeating: 0, count: word + 1 - seen[stream].count) }
-            guard seen[stream][word] & bit == 0 else {
-                throw TraceError.invalidField(file: path, at: .line(unit.line), field: "record of layer \(unit.layer), token \(unit.token)",
-                                              value: "a second one in its step", allowed: "one record per (layer, token) in a step")
-            }
-            seen[stream][word] |= bit
-            if strict && layerCounts[unit.token] == 0 { firstLines[unit.token] = unit.line }
-            layerCounts[unit.token] += 1
-            weightsSeen = weightsSeen || !unit.weights.isEmpty
-            // The spilled record.
-            let width = unit.values.count
-            record[0] = UInt32(truncatingIfNeeded: unit.step)
-            record[1] = UInt32(unit.token)
-            if unit.payload == .ids {
-                for (j, id) in unit.values.enumerated() {
-                    record[2 + j] = UInt32(id)
-                    largestID = max(largestID, Int(id))
-                }
-                let uniform = (1 / Float(width)).bitPattern
-                for j in 0..<width { record[2 + width + j] = unit.weights.isEmpty ? uniform : Float(unit.weights[unit.weights.startIndex + j]).bitPattern }
-            } else {
-                for (j, logit) in unit.values.enumerated() { record[2 + j] = Float(logit).bitPattern }
-            }
-            try record.withUnsafeBytes { try census!.layerStreams[stream].append($0, in: census!.spill) }
-            if reader.bytesRead - lastReport >= 1 << 24 {
-                lastReport = reader.bytesRead
-                progress(lastReport)
-            }
-        }
-        guard var census, counts.records > 0 else {
-            throw TraceError.invalidField(file: path, at: .file, field: "routing records",
-                                          value: "none in \(counts.lines) lines (\(counts.filtered) filtered out by --where)",
-                                          allowed: "lines with expert ids (" + JSONLRoutingLog.recognisedNames[3].joined(separator: ", ")
-                                              + ") or router logits (" + JSONLRoutingLog.recognisedNames[5].joined(separator: ", ")
-                                              + "), or the fields --experts-field/--logits-field name")
-        }
-        try closeStep(&census)
-        for index in census.layerStreams.indices { try census.layerStreams[index].close(in: census.spill) }
-        try census.stepStream.close(in: census.spill)
-        let layerCount = numbers.count
-        census.hasWeights = weightsSeen
-        census.streamOfLayer = numbers.indices.sorted { numbers[$0] < numbers[$1] }
-        census.layers = census.streamOfLayer.map { numbers[$0] }
-        // A layer first seen after step 0 ended: every token of step 0 lacks it.
-        if layersAtFirstClose < layerCount {
-            if strict, let (line, token) = firstUnit {
-                throw missingLayerError(path: path, line: line, token: token, step: 0,
-                                        layer: numbers[layersAtFirstClose...].min() ?? 0, layers: layerCount)
-            }
-            firstStepWithoutCompleteToken = 0
-        }
-        census.tokensPerStep = firstStepWithoutCompleteToken == nil ? census.completeRange.lowerBound : 0
-        if census.payload == .logits {
-            census.experts = census.width
-        } else {
-            census.experts = options.experts ?? (largestID + 1)
-            guard census.width <= min(census.experts, TraceHeader.maxK) else {
-                throw TraceError.invalidField(file: path, at: .file, field: "expert ids per token (k)", value: String(census.width),
-                                              allowed: "at most the \(census.experts) experts (and \(TraceHeader.maxK))")
-            }
-        }
-        guard census.experts <= 65_536 else {
-            throw TraceError.invalidField(file: path, at: .file, field: "experts", value: String(census.experts), allowed: "at most 65536")
-        }
-        if let step = firstStepWithoutCompleteToken {
-            throw TraceError.invalidField(file: path, at: .file, field: "step \(step) (0-based)",
-                                          value: "no token with a record in all \(layerCount) layers (\(census.layers.first ?? 0)…"
-                                              + "\(census.layers.last ?? 0))",
-                                          allowed: "at least one complete token per step; filter the log (--where) or check its layer field")
-        }
-        return (census, counts)
     }
 
     private static func missingLayerError(path: String, line: Int, token: Int, step: Int, layer: Int, layers: Int) -> TraceError {

@@ -67,10 +67,15 @@ public enum JSONLRoutingLog {
         var layer = 0
         /// The token position (the field's, or the order of appearance in its step and layer).
         var token = 0
-        /// k expert ids or E logits.
-        var values: ArraySlice<Double> = []
-        /// k weights; empty when the log has none.
-        var weights: ArraySlice<Double> = []
+        /// k expert ids or E logits (valid during the call that hands the unit out).
+        var values = UnsafeBufferPointer<Double>(start: nil, count: 0)
+        /// k weights; empty when the log has none (valid during the call that hands the unit out).
+        var weights = UnsafeBufferPointer<Double>(start: nil, count: 0)
+    }
+
+    /// What `forEachUnit` hands each unit to.
+    protocol UnitConsumer {
+        mutating func add(_ unit: Unit) throws
     }
 
     /// Lines read by `forEachUnit`, for the summary.
@@ -89,7 +94,7 @@ public enum JSONLRoutingLog {
     ///   layers / 64 + layers × 64 KiB + 8 MiB), whatever the number of steps; a temporary file
     ///   about as large as the trace.
     static func importLog(from input: String, to output: String, options: TraceImporter.Options,
-                          progress: (_ bytesRead: Int) -> Void = { _ in }) throws -> TraceImporter.Summary {
+                          progress: @escaping (_ bytesRead: Int) -> Void = { _ in }) throws -> TraceImporter.Summary {
         let (census, counts) = try JSONLCensus.take(path: input, options: options, progress: progress)
         var assembler = try JSONLStepAssembler(census: census, path: input, output: output, options: options)
         try assembler.write()
@@ -99,12 +104,13 @@ public enum JSONLRoutingLog {
         return TraceImporter.Summary(header: assembler.header, notes: notes)
     }
 
-    /// Reads the log line by line and calls `body` with each (layer, token) unit, after checking
+    /// Reads the log line by line and hands each (layer, token) unit to `consumer`, after checking
     /// each line: valid JSON, one payload of one width throughout, integer ids in [0, experts)
     /// (when known) and distinct per token, finite numbers, weights matching the ids, steps on
     /// consecutive lines.
     /// - Complexity: O(file size); memory O(longest line + number of steps).
-    static func forEachUnit(reader: JSONLLineReader, options: Options, experts: Int?, _ body: (Unit) throws -> Void) throws -> LineCounts {
+    static func forEachUnit<Consumer: UnitConsumer>(reader: JSONLLineReader, options: Options, experts: Int?,
+                                                    into consumer: inout Consumer) throws -> LineCounts {
         let path = reader.path
         let matcher = JSONLRecord.Matcher(options: options)
         var record = JSONLRecord()
@@ -155,23 +161,30 @@ public enum JSONLRoutingLog {
                     throw error("weights", "\(weightShape.rows) × \(weightShape.width) values", "one per expert id (\(rows) × \(width))")
                 }
             }
+            // Checks on the raw buffers: no allocation or reference counting per line.
             let floatLimit = Double(Float.greatestFiniteMagnitude)
-            for (name, numbers) in [(what, values), ("weights", record.weights)] {
-                if let bad = numbers.first(where: { !(abs($0) <= floatLimit) }) {
+            func checkFinite(_ numbers: [Double], _ name: String) throws {
+                if let bad = numbers.withUnsafeBufferPointer({ $0.first { !(abs($0) <= floatLimit) } }) {
                     throw TraceError.nonFinite(file: path, at: .line(reader.lineNumber), what: "a value of the \(name)",
                                                value: bad.isFinite ? "\(bad) (beyond f32's range)" : "\(bad)")
                 }
             }
+            try checkFinite(values, what)
+            try checkFinite(record.weights, "weights")
             if payload == .ids {
-                for row in 0..<rows {
-                    let slice = values[(row * width)..<((row + 1) * width)]
-                    for (j, id) in slice.enumerated() {
-                        guard id >= 0, id == id.rounded(), id < Double(experts ?? TraceHeader.maxCount) else {
-                            throw TraceError.expertOutOfRange(file: path, at: .line(reader.lineNumber), token: "expert id \(j)",
-                                                              expert: Int(max(min(id, 9e15), -9e15)), experts: experts ?? TraceHeader.maxCount)
-                        }
-                        guard !slice.prefix(j).contains(id) else {
-                            throw error("expert ids", "\(Int(id)) twice", "k different experts per token")
+                let limit = Double(experts ?? TraceHeader.maxCount)
+                try values.withUnsafeBufferPointer { values in
+                    for row in 0..<rows {
+                        let first = row * width
+                        for j in 0..<width {
+                            let id = values[first + j]
+                            guard id >= 0, id == id.rounded(), id < limit else {
+                                throw TraceError.expertOutOfRange(file: path, at: .line(reader.lineNumber), token: "expert id \(j)",
+                                                                  expert: Int(max(min(id, 9e15), -9e15)), experts: experts ?? TraceHeader.maxCount)
+                            }
+                            for earlier in first..<(first + j) where values[earlier] == id {
+                                throw error("expert ids", "\(Int(id)) twice", "k different experts per token")
+                            }
                         }
                     }
                 }
@@ -204,11 +217,16 @@ public enum JSONLRoutingLog {
                 guard (0...1_000_000).contains(unit.layer) else {
                     throw error("layer", String(unit.layer), "in [0, 1000000]")
                 }
-                unit.values = values[(row * width)..<((row + 1) * width)]
-                unit.weights = record.weightShape == nil || payload == .logits ? [] : record.weights[(row * width)..<((row + 1) * width)]
-                try body(unit)
+                let hasWeights = record.weightShape != nil && payload == .ids
+                try values.withUnsafeBufferPointer { values in
+                    try record.weights.withUnsafeBufferPointer { weights in
+                        unit.values = UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)])
+                        unit.weights = hasWeights ? UnsafeBufferPointer(rebasing: weights[(row * width)..<((row + 1) * width)])
+                                                  : UnsafeBufferPointer(start: nil, count: 0)
+                        try consumer.add(unit)
+                    }
+                }
             }
-            (unit.values, unit.weights) = ([], [])   // so that the record's buffers stay uniquely referenced
         }
         return counts
     }

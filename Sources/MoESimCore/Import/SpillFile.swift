@@ -7,16 +7,16 @@ import Foundation
 /// file is created in the temporary directory ($TMPDIR) and unlinked at once, so it disappears
 /// with the process whatever happens.
 final class SpillFile {
-    /// Bytes of a stream's write buffer and of a reader's buffer.
-    let blockBytes: Int
+    /// Bytes of a stream's write buffer and of a reader's buffer (64 KiB unless set larger before
+    /// the first byte is written).
+    var blockBytes = 64 << 10
     private let descriptor: Int32
     private let path: String
     private var size = 0
 
     /// Creates and unlinks the temporary file.
     /// - Throws: `AtomicFile.WriteError` when it cannot be created.
-    init(blockBytes: Int) throws {
-        self.blockBytes = blockBytes
+    init() throws {
         path = FileManager.default.temporaryDirectory
             .appendingPathComponent("moesim-spill-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)").path
         descriptor = open(path, O_RDWR | O_CREAT | O_EXCL, 0o600)

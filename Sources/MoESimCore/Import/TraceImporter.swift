@@ -49,15 +49,22 @@ public enum TraceImporter {
     public static let extensions = [".npy", ".npz", ".safetensors", ".jsonl"]
 
     /// Reads `input` (by extension: `.npy`, `.npz`, `.safetensors`, `.jsonl`) and writes the trace
-    /// to `output` atomically.
+    /// to `output` atomically. `progress` is called now and then with the bytes of routing data
+    /// read so far and their total (for a log: of the file; for arrays: of the arrays' elements).
     /// - Throws: `TraceError` for malformed or unsupported input (nothing is written then),
     ///   `AtomicFile.WriteError` when the output cannot be written.
     /// - Complexity: O(input size); see each format for its memory.
     @discardableResult
-    public static func importFile(from input: String, to output: String, options: Options) throws -> Summary {
-        if input.lowercased().hasSuffix(".jsonl") { return try JSONLRoutingLog.importLog(from: input, to: output, options: options) }
-        if input.lowercased().hasSuffix(".safetensors") { return try importSafetensors(from: input, to: output, options: options) }
-        return try importNumPy(from: input, to: output, options: options)
+    public static func importFile(from input: String, to output: String, options: Options,
+                                  progress: @escaping (_ doneBytes: Int, _ totalBytes: Int) -> Void = { _, _ in }) throws -> Summary {
+        if input.lowercased().hasSuffix(".jsonl") {
+            let size = try InputFile(path: input).size
+            return try JSONLRoutingLog.importLog(from: input, to: output, options: options, progress: { progress($0, size) })
+        }
+        if input.lowercased().hasSuffix(".safetensors") {
+            return try importSafetensors(from: input, to: output, options: options, progress: progress)
+        }
+        return try importNumPy(from: input, to: output, options: options, progress: progress)
     }
 
     /// Of a step's `tokens` tokens over `options.gpus` GPUs: how many are kept, and how many padded
@@ -87,7 +94,7 @@ public enum TraceImporter {
     /// Writes the trace of `open()`'s arrays (scores, or ids with optional weights) to `output`.
     /// `open` is called once more for a first pass when ids need their largest value.
     static func writeTrace(open: () throws -> (main: ArrayBatches, weights: ArrayBatches?), to output: String,
-                           options: Options) throws -> Summary {
+                           options: Options, progress: (_ doneBytes: Int, _ totalBytes: Int) -> Void) throws -> Summary {
         var (main, weights) = try open()
         let at = TraceError.Location.byte(main.byteOffset(0, 0))
         guard main.steps >= 1, main.layers >= 1, main.tokens >= 1, main.last >= 1 else {
@@ -169,6 +176,7 @@ public enum TraceImporter {
                     try writer.append(part: part, tokens: keep + padded)
                 }
                 first += count
+                progress((index * main.tokens + first) * tokenBytes, main.batchCount * main.tokens * tokenBytes)
             }
         }
         try main.finish()
