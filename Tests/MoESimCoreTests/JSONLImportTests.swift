@@ -181,6 +181,37 @@ final class JSONLImportTests: TemporaryDirectoryTestCase {
 
     /// 1,000 seeded mutations of a valid log (bytes changed, deleted or duplicated): each imports or
     /// fails with a `TraceError` (exit 65); none crashes or hangs.
+    func testStringScanFindsQuotesEscapesAndControlCharactersAtEveryOffset() throws {
+        // Keys of 0–19 bytes (the scan reads 8 at a time) with an escaped quote, or a control character, at every offset.
+        func scan(_ line: [UInt8]) throws -> (key: [UInt8], value: Int) {
+            try line.withUnsafeBufferPointer { buffer in
+                var scanner = try JSONLineScanner(line: buffer)
+                guard let key = try scanner.nextKey().map(Array.init) else { return ([], -1) }
+                let value = try scanner.integer()
+                XCTAssertNil(try scanner.nextKey())
+                return (key, value)
+            }
+        }
+        func column(_ line: [UInt8]) -> Int? {
+            do { _ = try scan(line) } catch { return (error as? JSONLineScanner.Error)?.column }
+            return nil
+        }
+        for length in 0..<20 {
+            let name = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+            XCTAssertEqual(try scan(Array("{\"".utf8) + name + Array("\": 7}".utf8)).value, 7)
+            for at in 0...length {
+                var escaped = name
+                escaped.insert(contentsOf: Array(#"\""#.utf8), at: at)
+                XCTAssertEqual(try scan(Array("{\"".utf8) + escaped + Array("\": 7}".utf8)).key, escaped, "escape at \(at)")
+                var control = name
+                control.insert(0x01, at: at)
+                XCTAssertEqual(column(Array("{\"".utf8) + control + Array("\": 7}".utf8)), 3 + at, "control character at \(at)")
+            }
+            XCTAssertEqual(column(Array("{\"".utf8) + name), 3 + length, "no closing quote")
+            XCTAssertEqual(column(Array("{\"".utf8) + name + [UInt8(ascii: "\\")]), 4 + length, "a backslash ends the line")
+        }
+    }
+
     func testFuzzedLogsFailCleanly() throws {
         let lines = (0..<2).flatMap { l in
             (0..<3).map { t in "{\"layer\": \(l), \"token_pos\": \(t), \"experts\": \(ids(l, t)), \"gating_probs\": [0.6, 0.4], \"s\": \"a\\\"b\"}" }
