@@ -96,7 +96,7 @@ public enum JSONLRoutingLog {
     static func importLog(from input: String, to output: String, options: TraceImporter.Options,
                           progress: @escaping (_ bytesRead: Int) -> Void = { _ in }) throws -> TraceImporter.Summary {
         let (census, counts) = try JSONLCensus.take(path: input, options: options, progress: progress)
-        var assembler = try JSONLStepAssembler(census: census, path: input, output: output, options: options)
+        let assembler = try JSONLStepAssembler(census: census, path: input, output: output, options: options)
         try assembler.write()
         var notes = census.notes(counts: counts, options: options)
         notes += TraceImporter.remainderNote(tokens: census.tokensPerStep, kept: assembler.keptTokens, padding: assembler.paddingTokens,

@@ -33,7 +33,7 @@ struct JSONLStepAssembler {
     /// - Throws: `TraceError` when the spill file cannot be read, `AtomicFile.WriteError`.
     /// - Complexity: O(spilled bytes) for logs whose tokens come in position order (each layer's
     ///   records of a step read once per window otherwise); memory O(window + layers × 64 KiB).
-    mutating func write() throws {
+    func write() throws {
         let spill = census.spill, width = census.width, recordBytes = census.recordBytes
         let bytesPerToken = 8 * width
         let windowTokens = keptTokens * bytesPerToken <= windowBytes ? keptTokens
@@ -48,10 +48,6 @@ struct JSONLStepAssembler {
         }
         var readers = census.layerStreams.map { SpillFile.Reader($0, blockBytes: spill.blockBytes) }
         var stepReader = SpillFile.Reader(census.stepStream, blockBytes: spill.blockBytes)
-        defer {
-            for reader in readers { reader.deallocate() }
-            stepReader.deallocate()
-        }
         var words: [UInt64] = [], ranks: [Int] = []
         for step in 0..<census.steps {
             // The step's complete positions; rank(token) = complete positions before it.

@@ -26,13 +26,22 @@ final class SpillFile {
 
     deinit { close(descriptor) }
 
+    /// One block of memory, freed with its last reference (also when an import stops on an error).
+    final class Block {
+        let bytes: UnsafeMutableRawPointer
+
+        init(byteCount: Int) { bytes = .allocate(byteCount: byteCount, alignment: 8) }
+
+        deinit { bytes.deallocate() }
+    }
+
     /// Bytes written to one stream, block by block.
     struct Stream {
         /// Bytes in the stream.
         private(set) var count = 0
         /// File offsets of the stream's blocks; all but the last hold `blockBytes`.
         private var blockOffsets: [Int] = []
-        private var pending: UnsafeMutableRawPointer?
+        private var pending: Block?
         private var pendingBytes = 0
 
         init() {}
@@ -40,8 +49,9 @@ final class SpillFile {
         /// Appends `bytes` (of any length), writing a block whenever the buffer fills.
         /// - Throws: `AtomicFile.WriteError` when a block cannot be written.
         mutating func append(_ bytes: UnsafeRawBufferPointer, in file: SpillFile) throws {
-            let buffer = pending ?? UnsafeMutableRawPointer.allocate(byteCount: file.blockBytes, alignment: 8)
-            pending = buffer
+            let block = pending ?? Block(byteCount: file.blockBytes)
+            pending = block
+            let buffer = block.bytes
             var done = 0
             while done < bytes.count {
                 let piece = min(bytes.count - done, file.blockBytes - pendingBytes)
@@ -56,14 +66,13 @@ final class SpillFile {
         /// Writes the last (partial) block and frees the buffer; the stream can then be read.
         mutating func close(in file: SpillFile) throws {
             try flush(in: file)
-            pending?.deallocate()
             pending = nil
         }
 
         private mutating func flush(in file: SpillFile) throws {
             guard let pending, pendingBytes > 0 else { return }
             blockOffsets.append(file.size)
-            try file.write(UnsafeRawBufferPointer(start: pending, count: pendingBytes), at: file.size)
+            try file.write(UnsafeRawBufferPointer(start: pending.bytes, count: pendingBytes), at: file.size)
             file.size += pendingBytes
             pendingBytes = 0
         }
@@ -80,17 +89,14 @@ final class SpillFile {
         let stream: Stream
         /// The stream position of the next byte `next` returns.
         private(set) var position = 0
-        private let buffer: UnsafeMutableRawPointer
+        private let block: Block
         /// Stream positions the buffer holds.
         private var buffered = 0..<0
 
         init(_ stream: Stream, blockBytes: Int) {
             self.stream = stream
-            buffer = .allocate(byteCount: blockBytes, alignment: 8)
+            block = Block(byteCount: blockBytes)
         }
-
-        /// Frees the buffer (a reader is a value: the owner calls this once).
-        func deallocate() { buffer.deallocate() }
 
         /// Whether the stream has no byte after `position`.
         var atEnd: Bool { position >= stream.count }
@@ -105,12 +111,12 @@ final class SpillFile {
             precondition(bytes <= file.blockBytes && position + bytes <= stream.count, "a read past a spilled stream's end")
             if !(buffered.contains(position) && position + bytes <= buffered.upperBound) {
                 let count = min(file.blockBytes, stream.count - position)
-                try copy(into: buffer, count: count, in: file)
+                try copy(into: block.bytes, count: count, in: file)
                 position -= count
                 buffered = position..<(position + count)
             }
             defer { position += bytes }
-            return UnsafeRawPointer(buffer + (position - buffered.lowerBound))
+            return UnsafeRawPointer(block.bytes + (position - buffered.lowerBound))
         }
 
         /// Copies the next `count` bytes (any number, not past the stream's end) into `destination`.
