@@ -9,7 +9,7 @@ enum TraceCommand {
                                  [--dtype f32|f16] [--device-logits] -o OUT
            moesim trace stats IN [--k K] [--format table|csv|json]
            moesim trace convert IN -o OUT
-           moesim trace import IN.npy|IN.npz|IN.safetensors|IN.jsonl -o OUT.moetrace [--gpus G [--drop-remainder]]
+           moesim trace import IN.npy|IN.npz|IN.safetensors|IN.jsonl -o OUT.moetrace [--gpus G [--drop-remainder|--pad]]
                                [--experts E] [--weights W.npy] [--tensor NAME|PATTERN] [--weights-tensor NAME|PATTERN]
                                [--where FIELD=VALUE[,...]] [--layer-field F] [--token-field F] [--step-field F]
                                [--experts-field F] [--weights-field F] [--logits-field F] [--strict]
@@ -46,7 +46,10 @@ enum TraceCommand {
                lines only. Tokens missing from some layer of their step are dropped and counted;
                --strict makes that an error naming the line. Bad lines: exit 65 with the line number.
                --gpus G spreads a step's tokens over G source GPUs; when they do not divide,
-               --drop-remainder drops the last T mod G tokens of every step (the message says how many).
+               --drop-remainder drops the last T mod G tokens of every step (the message says how many);
+               --pad instead pads every step up to the next multiple of G. A trace cannot mark a token
+               absent, so padded tokens are routed (round-robin over the experts) and add load: the
+               message says how much (under G/T of each layer's).
 
     Outputs are written atomically: on any error nothing is written.
     Exit codes: 0 ok, 64 usage, 65 bad trace data, 66 missing input file, 73 cannot write output,
@@ -61,6 +64,7 @@ enum TraceCommand {
       moesim trace import router_logits.safetensors -o model.moetrace --tensor 'model.layers.*.mlp.gate' --gpus 8
       moesim trace import route.jsonl -o served.moetrace --where type=route --gpus 4 --drop-remainder --experts 60
       moesim trace import log.jsonl -o log.moetrace --layer-field layer_no --experts-field chosen --strict
+      moesim trace import qwen.jsonl -o qwen.moetrace --where type=route --gpus 4 --pad
     """
 
     static func run(_ arguments: [String]) throws {
@@ -247,7 +251,7 @@ enum TraceCommand {
     private static func importArrays(_ arguments: [String]) throws {
         let fieldFlags = JSONLRoutingLog.Options.fieldFlags
         guard let args = try parse(arguments, values: ["--gpus", "--experts", "--weights", "--tensor", "--weights-tensor", "--where"]
-                                       + fieldFlags, booleans: ["--drop-remainder", "--strict"]) else { return }
+                                       + fieldFlags, booleans: ["--drop-remainder", "--pad", "--strict"]) else { return }
         let file = try input(args, "import")
         guard TraceImporter.extensions.contains(where: { file.lowercased().hasSuffix($0) }) else {
             throw CommandLineError.usage("trace import reads \(TraceImporter.extensions.joined(separator: ", ")) files (got \(file))",
@@ -257,6 +261,11 @@ enum TraceCommand {
         var options = TraceImporter.Options()
         options.gpus = try args.integer("--gpus", default: 1, in: 1...Scenario.maxGPUs)
         options.dropRemainder = args.has("--drop-remainder")
+        options.pad = args.has("--pad")
+        guard !(options.dropRemainder && options.pad) else {
+            throw CommandLineError.usage("--drop-remainder and --pad exclude each other: drop the last T mod G tokens of every step, "
+                                         + "or pad every step up to a multiple of G", command: "trace")
+        }
         options.experts = try args.value("--experts").map { _ in try args.integer("--experts", in: 1...65_536) }
         options.weightsFile = args.value("--weights")
         options.tensor = args.value("--tensor")
@@ -275,7 +284,11 @@ enum TraceCommand {
                 return JSONLRoutingLog.Filter(field: String(parts[0]), value: String(parts[1]))
             }
         }
-        let summary = try writing { try TraceImporter.importFile(from: file, to: path, options: options) }
+        let progress = Progress(label: "importing \(file)", unit: "MB of routing data")
+        let summary = try writing {
+            try TraceImporter.importFile(from: file, to: path, options: options) { progress.report(done: $0 / 1_000_000, total: $1 / 1_000_000) }
+        }
+        progress.finish()
         let header = summary.header
         let kind = header.payload == .scores ? "\(header.scoreType.name) scores" : "recorded choices (k = \(header.k))"
         var message = "trace: \(file) imported as \(kind): \(header.steps) step(s) × \(header.layers) "

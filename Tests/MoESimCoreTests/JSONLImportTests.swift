@@ -107,6 +107,51 @@ final class JSONLImportTests: TemporaryDirectoryTestCase {
         }
     }
 
+    func testPadAppendsRoundRobinTokensAfterTheKeptOnes() throws {
+        // Steps of 3 kept tokens (k = 2 of 8 experts) over 4 GPUs: 1 padded token per step, picking experts 0 and 1.
+        let lines = [("a", 3), ("b", 4)].flatMap { step, count in
+            (0..<count).map { t in "{\"request_id\": \"\(step)\", \"layer\": 0, \"experts\": [\(t + 3), \(t + 4)], \"weights\": [0.75, 0.25]}" }
+        }
+        let (summary, batches) = try imported(lines) {
+            $0.gpus = 4
+            $0.pad = true
+        }
+        XCTAssertEqual([summary.header.steps, summary.header.tokensPerStep], [2, 4])
+        XCTAssertEqual(batches.map(\.experts), [[3, 4, 4, 5, 5, 6, 0, 1], [3, 4, 4, 5, 5, 6, 0, 1]])
+        XCTAssertEqual(batches[0].weights, [0.75, 0.25, 0.75, 0.25, 0.75, 0.25, 0.5, 0.5])
+        XCTAssertTrue(summary.notes.contains { $0.contains("--pad: padded each of 2 step(s) from 3 to 4 tokens (2 padded tokens in all)")
+            && $0.contains("add 25% to every layer's load") }, "\(summary.notes)")
+    }
+
+    func testBatchesLargerThanAWindowAreGatheredInWindowsWhateverTheTokenOrder() throws {
+        // 70,000 tokens × 2 layers of top-2 ids (payload 1.1 MB a batch: 2 chunks of 65,536 tokens), in a
+        // seeded shuffled order, token 7 missing from layer 1, over 4 GPUs with --pad: windows of one chunk
+        // read the records again.
+        var random = SplitMix64(seed: 7)
+        var units = (0..<2).flatMap { layer in (0..<70_000).map { (layer, $0) } }.filter { $0 != (1, 7) }
+        units.shuffle(using: &random)
+        let path = try write(units.map { "{\"layer\": \($0.0), \"token_pos\": \($0.1), \"experts\": \(ids($0.0, $0.1))}" })
+        var traces: [Data] = []
+        for partBytes in [8 << 20, 1] {
+            var options = TraceImporter.Options()
+            options.partBytes = partBytes
+            options.gpus = 4
+            options.pad = true
+            let output = directory.appendingPathComponent("w\(partBytes).moetrace").path
+            let summary = try TraceImporter.importFile(from: path, to: output, options: options)
+            XCTAssertEqual([summary.header.tokensPerStep, summary.header.chunkTokens], [70_000, 65_536], "69,999 complete + 1 padded")
+            traces.append(try Data(contentsOf: URL(fileURLWithPath: output)))
+        }
+        XCTAssertEqual(traces[0], traces[1], "one window or two: byte-identical traces")
+        let source = try TraceSource(file: directory.appendingPathComponent("w1.moetrace").path)
+        var batch = TraceBatch()
+        for layer in 0..<2 {
+            XCTAssertTrue(try source.nextBatch(into: &batch))
+            let kept = (0..<70_000).filter { $0 != 7 }
+            XCTAssertEqual(batch.experts, kept.flatMap { ids(layer, $0).map(Int32.init) } + [0, 1], "layer \(layer)")
+        }
+    }
+
     func testBadLinesAreRefusedWithTheirLineNumber() {
         let good = "{\"layer\": 0, \"experts\": [1, 2]}"
         let cases: [([String], String)] = [
@@ -136,6 +181,37 @@ final class JSONLImportTests: TemporaryDirectoryTestCase {
 
     /// 1,000 seeded mutations of a valid log (bytes changed, deleted or duplicated): each imports or
     /// fails with a `TraceError` (exit 65); none crashes or hangs.
+    func testStringScanFindsQuotesEscapesAndControlCharactersAtEveryOffset() throws {
+        // Keys of 0–19 bytes (the scan reads 8 at a time) with an escaped quote, or a control character, at every offset.
+        func scan(_ line: [UInt8]) throws -> (key: [UInt8], value: Int) {
+            try line.withUnsafeBufferPointer { buffer in
+                var scanner = try JSONLineScanner(line: buffer)
+                guard let key = try scanner.nextKey().map(Array.init) else { return ([], -1) }
+                let value = try scanner.integer()
+                XCTAssertNil(try scanner.nextKey())
+                return (key, value)
+            }
+        }
+        func column(_ line: [UInt8]) -> Int? {
+            do { _ = try scan(line) } catch { return (error as? JSONLineScanner.Error)?.column }
+            return nil
+        }
+        for length in 0..<20 {
+            let name = [UInt8](repeating: UInt8(ascii: "k"), count: length)
+            XCTAssertEqual(try scan(Array("{\"".utf8) + name + Array("\": 7}".utf8)).value, 7)
+            for at in 0...length {
+                var escaped = name
+                escaped.insert(contentsOf: Array(#"\""#.utf8), at: at)
+                XCTAssertEqual(try scan(Array("{\"".utf8) + escaped + Array("\": 7}".utf8)).key, escaped, "escape at \(at)")
+                var control = name
+                control.insert(0x01, at: at)
+                XCTAssertEqual(column(Array("{\"".utf8) + control + Array("\": 7}".utf8)), 3 + at, "control character at \(at)")
+            }
+            XCTAssertEqual(column(Array("{\"".utf8) + name), 3 + length, "no closing quote")
+            XCTAssertEqual(column(Array("{\"".utf8) + name + [UInt8(ascii: "\\")]), 4 + length, "a backslash ends the line")
+        }
+    }
+
     func testFuzzedLogsFailCleanly() throws {
         let lines = (0..<2).flatMap { l in
             (0..<3).map { t in "{\"layer\": \(l), \"token_pos\": \(t), \"experts\": \(ids(l, t)), \"gating_probs\": [0.6, 0.4], \"s\": \"a\\\"b\"}" }

@@ -79,10 +79,10 @@ final class NPZArchiveTests: TemporaryDirectoryTestCase {
 }
 
 /// Batches larger than a part are read and written in parts of whole chunks: the trace is the
-/// same whatever the part size, with the remainder dropped from the last part.
+/// same whatever the part size, with the remainder dropped from the last part or padding added to it.
 final class ImportPartsTests: TemporaryDirectoryTestCase {
-    func testBatchesSplitIntoPartsGiveTheSameTrace() throws {
-        // A .npy of 70,000 tokens × 8 f32 scores (2.2 MB: chunks of 32,768 tokens), written by hand.
+    /// A .npy of 70,000 tokens × 8 f32 scores (2.2 MB: chunks of 32,768 tokens), written by hand.
+    private func bigNPY() throws -> String {
         let tokens = 70_000
         var header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (\(tokens), 8), }".utf8)
         header += [UInt8](repeating: 0x20, count: (64 - (10 + header.count + 1) % 64) % 64) + [0x0A]
@@ -90,22 +90,43 @@ final class ImportPartsTests: TemporaryDirectoryTestCase {
         for i in 0..<(tokens * 8) { bytes.appendLittleEndian(TraceFixtures.score(i).bitPattern) }
         let input = directory.appendingPathComponent("big.npy").path
         try Data(bytes).write(to: URL(fileURLWithPath: input))
+        return input
+    }
+
+    /// Imports `input` over 3 GPUs with parts of 8 MiB and of 1 byte; returns the first batch after
+    /// checking that both traces are byte-identical.
+    private func importedInParts(_ input: String, pad: Bool) throws -> (TraceHeader, TraceBatch) {
         var traces: [Data] = []
+        var header: TraceHeader?
         for partBytes in [8 << 20, 1] {
             var options = TraceImporter.Options()
             options.gpus = 3
-            options.dropRemainder = true
+            options.dropRemainder = !pad
+            options.pad = pad
             options.partBytes = partBytes
             let output = directory.appendingPathComponent("p\(partBytes).moetrace").path
-            let summary = try TraceImporter.importFile(from: input, to: output, options: options)
-            XCTAssertEqual(summary.header.tokensPerStep, 69_999)
-            XCTAssertEqual(summary.header.chunkTokens, 32_768, "parts of one byte are rounded up to a chunk: 3 parts")
+            header = try TraceImporter.importFile(from: input, to: output, options: options).header
+            XCTAssertEqual(header?.chunkTokens, 32_768, "parts of one byte are rounded up to a chunk: 3 parts")
             traces.append(try Data(contentsOf: URL(fileURLWithPath: output)))
         }
         XCTAssertEqual(traces[0], traces[1], "one part or three: byte-identical traces")
         let source = try TraceSource(file: directory.appendingPathComponent("p1.moetrace").path)
         var batch = TraceBatch()
         XCTAssertTrue(try source.nextBatch(into: &batch))
+        return (try XCTUnwrap(header), batch)
+    }
+
+    func testBatchesSplitIntoPartsGiveTheSameTrace() throws {
+        let (header, batch) = try importedInParts(try bigNPY(), pad: false)
+        XCTAssertEqual(header.tokensPerStep, 69_999)
         XCTAssertEqual(batch.scores, (0..<(69_999 * 8)).map(TraceFixtures.score))
+    }
+
+    func testPaddingFollowsTheLastPartWithLogitsThatRankExpertsRoundRobin() throws {
+        let (header, batch) = try importedInParts(try bigNPY(), pad: true)
+        XCTAssertEqual(header.tokensPerStep, 70_002, "70,000 tokens padded to a multiple of 3")
+        XCTAssertEqual(Array(batch.scores.prefix(70_000 * 8)), (0..<(70_000 * 8)).map(TraceFixtures.score))
+        // Padded token i ranks expert i first: logit −d for the expert d places after i.
+        XCTAssertEqual(Array(batch.scores.suffix(16)), [0, -1, -2, -3, -4, -5, -6, -7, -7, 0, -1, -2, -3, -4, -5, -6])
     }
 }

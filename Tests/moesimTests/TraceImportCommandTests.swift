@@ -45,6 +45,26 @@ final class TraceImportCommandTests: MoesimTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("r.moetrace")))
     }
 
+    func testPadFillsEveryStepUpToAMultipleOfTheGPUsAndSaysWhatItAdds() throws {
+        let log = try qwenStyleLog()
+        let run = try moesim("trace", "import", log, "-o", path("p.moetrace"), "--where", "type=route", "--gpus", "4", "--pad",
+                             "--experts", "8")
+        assertStatus(run, 0)
+        for text in ["3 step(s) × 3 layer(s) × 8 tokens (4 GPU(s))",
+                     "--pad: padded each of 3 step(s) from 5 to 8 tokens (9 padded tokens in all)", "cannot mark a token absent",
+                     "add 37.5% to every layer's load"] {
+            XCTAssertTrue(run.stderr.contains(text), "\(text)\n" + run.brief)
+        }
+        let stats = try moesim("trace", "stats", path("p.moetrace"), "--format", "csv")
+        assertStatus(stats, 0)
+        XCTAssertEqual(CSV.table(stats.stdout).rows.map { $0["tokens"] }, ["24", "24", "24"])
+        assertFailure(try moesim("trace", "import", log, "-o", path("r.moetrace"), "--gpus", "4", "--pad", "--drop-remainder"), 64,
+                      mentions: ["--drop-remainder and --pad exclude each other"])
+        assertFailure(try moesim("trace", "import", log, "-o", path("r.moetrace"), "--where", "type=route", "--gpus", "4"), 65,
+                      mentions: ["--pad to pad every step to 8 tokens"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("r.moetrace")))
+    }
+
     func testSafetensorsAndCompressedArchivesImportAndSimulate() throws {
         let run = try moesim("trace", "import", fixture("router_bf16_layers.safetensors"), "-o", path("st.moetrace"),
                              "--gpus", "2")

@@ -21,25 +21,35 @@ enum ElementType: String, CaseIterable, Sendable {
     /// - Complexity: O(count).
     func decodeFloats(_ raw: UnsafeRawBufferPointer, count: Int, into values: inout [Float]) -> (index: Int, value: String)? {
         values.withUnsafeMutableBufferPointer { out in
-            for i in 0..<count {
-                let value: Float
-                switch self {
-                case .f16: value = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-                case .bf16:
-                    let high = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                    value = Float(bitPattern: UInt32(high) << 16)
-                case .f32: value = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                default:   // f64 (integer types are never decoded as floats)
-                    let wide = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
-                    value = Float(wide)
-                    if !value.isFinite {
-                        return (i, wide.isFinite ? "\(wide) (beyond f32's range)" : "\(wide)")
-                    }
+            // One loop per type (no switch per element); f32 is a bulk copy, then a scan for NaN and infinities.
+            switch self {
+            case .f32:
+                guard count > 0, let destination = out.baseAddress, let source = raw.baseAddress else { return nil }
+                UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: 4 * count)
+                if Int(littleEndian: 1) != 1 {
+                    for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: out[i].bitPattern)) }
                 }
-                guard value.isFinite else { return (i, "\(value)") }
-                out[i] = value
+            case .bf16:
+                for i in 0..<count {
+                    out[i] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                }
+            case .f16:
+                for i in 0..<count {
+                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                }
+            default:   // f64 (integer types are never decoded as floats)
+                for i in 0..<count {
+                    let wide = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                    out[i] = Float(wide)
+                    if !out[i].isFinite { return (i, wide.isFinite ? "\(wide) (beyond f32's range)" : "\(wide)") }
+                }
+                return nil
             }
-            return nil
+            // All exponent bits set: NaN or an infinity. Branch-free over the whole part, then located.
+            var special: UInt32 = 0
+            for i in 0..<count { special |= ~out[i].bitPattern & 0x7F80_0000 == 0 ? 1 : 0 }
+            guard special != 0, let i = out[..<count].firstIndex(where: { !$0.isFinite }) else { return nil }
+            return (i, "\(out[i])")
         }
     }
 

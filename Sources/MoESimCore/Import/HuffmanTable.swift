@@ -59,22 +59,26 @@ final class HuffmanTable {
             }
         }
         fast.update(repeating: 0, count: 1 << Self.fastBits)
-        var code = 0, index = 0
+        // Codes are sent most significant bit first; the table is indexed by input bits LSB first, so
+        // the canonical code is kept bit-reversed: the next code adds one at the top bit, carrying
+        // downwards, and the longer codes' shift left leaves the reversed value as it is.
+        var reversed = 0, index = 0
         for length in 1...Self.fastBits {
             for _ in 0..<counts[length] {
-                // Codes are sent most significant bit first; the table is indexed by input bits LSB first.
-                var reversed = 0
-                for bit in 0..<length where code & (1 << bit) != 0 { reversed |= 1 << (length - 1 - bit) }
                 let entry = UInt16(truncatingIfNeeded: Int(symbols[index]) << 4 | length)
                 var slot = reversed
                 while slot < 1 << Self.fastBits {
                     fast[slot] = entry
                     slot += 1 << length
                 }
-                code += 1
+                var bit = 1 << (length - 1)
+                while reversed & bit != 0 {
+                    reversed ^= bit
+                    bit >>= 1
+                }
+                reversed |= bit
                 index += 1
             }
-            code <<= 1
         }
         return true
     }

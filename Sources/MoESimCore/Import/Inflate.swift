@@ -374,6 +374,16 @@ final class Inflate {
             if symbol < 256 {
                 window[out] = UInt8(truncatingIfNeeded: symbol)
                 out += 1
+                // Up to two more literals from the same refill: 56 bits minus three table codes
+                // (at most `fastBits` each) never runs out.
+                for _ in 0..<2 where out < limit {
+                    let next = Int(literalTable[Int(bits & mask)])
+                    guard next != 0, next >> 4 < 256 else { break }
+                    bits >>= UInt64(next & 15)
+                    count -= next & 15
+                    window[out] = UInt8(truncatingIfNeeded: next >> 4)
+                    out += 1
+                }
                 continue
             }
             if symbol == 256 {

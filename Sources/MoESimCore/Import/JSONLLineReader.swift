@@ -8,12 +8,14 @@ final class JSONLLineReader {
     static let maxLineBytes = 64 << 20
 
     private let file: InputFile
-    private var buffer: UnsafeMutablePointer<UInt8>
-    private var capacity = 1 << 20
-    private var start = 0, end = 0
-    private var ended = false
+    // Read once per line: no dynamic exclusivity check (the reader is used from one place at a time).
+    @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity = 1 << 20
+    @exclusivity(unchecked) private var start = 0
+    @exclusivity(unchecked) private var end = 0
+    @exclusivity(unchecked) private var ended = false
     /// 1-based number of the line last handed out.
-    private(set) var lineNumber = 0
+    @exclusivity(unchecked) private(set) var lineNumber = 0
 
     /// A reader of `path` from its first line.
     init(path: String) throws {
@@ -23,6 +25,9 @@ final class JSONLLineReader {
 
     deinit { buffer.deallocate() }
 
+    /// The file's path, for messages.
+    var path: String { file.path }
+
     /// Bytes of the file read so far.
     var bytesRead: Int { file.position }
 
@@ -31,7 +36,8 @@ final class JSONLLineReader {
     /// - Throws: `TraceError` for a line longer than 64 MiB or a read error.
     func nextLine() throws -> UnsafeBufferPointer<UInt8>? {
         while true {
-            if let newline = UnsafeBufferPointer(start: buffer + start, count: end - start).firstIndex(of: 0x0A) {
+            if let found = memchr(buffer + start, 0x0A, end - start) {
+                let newline = found.assumingMemoryBound(to: UInt8.self) - (buffer + start)
                 let line = lineAt(count: newline)
                 start += newline + 1
                 lineNumber += 1

@@ -26,28 +26,38 @@ struct JSONLRecord {
     var logitShape: (rows: Int, width: Int)?
     private var filterMatches = 0
 
-    /// Field names as bytes: `names[role]` and the filters' fields and values.
+    /// Field names as bytes: every role's names (the user's, or the recognised ones) back to back,
+    /// and the filters' fields and values.
     struct Matcher {
-        let names: [[[UInt8]]]
+        private let nameBytes: [UInt8]
+        /// Per name, in role order: where its bytes are and its role.
+        private let names: [(start: Int, count: Int, role: Role)]
         let filters: [(field: [UInt8], value: [UInt8])]
 
         /// Names for each role: the user's, or the recognised ones.
         init(options: JSONLRoutingLog.Options) {
-            names = Role.allCases.map { role in
-                (options.fieldNames[role.rawValue].map { [$0] } ?? JSONLRoutingLog.recognisedNames[role.rawValue]).map { Array($0.utf8) }
+            var bytes: [UInt8] = [], names: [(Int, Int, Role)] = []
+            for role in Role.allCases {
+                for name in options.fieldNames[role.rawValue].map({ [$0] }) ?? JSONLRoutingLog.recognisedNames[role.rawValue] {
+                    names.append((bytes.count, name.utf8.count, role))
+                    bytes += Array(name.utf8)
+                }
             }
+            nameBytes = bytes
+            self.names = names
             filters = options.filters.map { (Array($0.field.utf8), Array($0.value.utf8)) }
         }
 
-        /// The role whose name `key` is. - Complexity: O(names), one length comparison for most.
+        /// The role whose name `key` is (the first role's, when names repeat).
+        /// - Complexity: O(names), one length comparison for most.
         func role(of key: UnsafeBufferPointer<UInt8>) -> Role? {
-            for (index, roleNames) in names.enumerated() {
-                for name in roleNames where name.count == key.count {
-                    let same = name.withUnsafeBytes { name in memcmp(name.baseAddress!, key.baseAddress!, key.count) == 0 }
-                    if same { return Role(rawValue: index) }
+            nameBytes.withUnsafeBufferPointer { bytes in
+                for name in names where name.count == key.count {
+                    guard let base = key.baseAddress, let names = bytes.baseAddress else { return name.role }   // an empty key
+                    if memcmp(names + name.start, base, key.count) == 0 { return name.role }
                 }
+                return nil
             }
-            return nil
         }
     }
 

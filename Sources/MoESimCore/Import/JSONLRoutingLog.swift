@@ -1,8 +1,10 @@
 /// A JSON-lines routing log — one JSON object per line, one line per (layer, token), or per token
 /// with one row per layer — as route-logging hooks of serving and training stacks write it.
-/// `importLog` reads it twice, streaming: a census (layers, k or experts, the complete tokens of
-/// every step), then the trace, one step at a time. Records of a step must be on consecutive
-/// lines (a step that reappears later is an error); memory grows with the largest step only.
+/// `importLog` parses it once, streaming (`JSONLCensus`: layers, k or experts, the complete tokens
+/// of every step), parking the records in a temporary spill file, then writes the trace from that
+/// file (`JSONLStepAssembler`). Records of a step must be on consecutive lines (a step that
+/// reappears later is an error). Memory does not grow with the log: it grows with the token
+/// positions of one step (a few bits each per layer) and is bounded for any number of steps.
 public enum JSONLRoutingLog {
     /// Which fields to read and which lines to keep.
     public struct Options: Sendable {
@@ -65,10 +67,15 @@ public enum JSONLRoutingLog {
         var layer = 0
         /// The token position (the field's, or the order of appearance in its step and layer).
         var token = 0
-        /// k expert ids or E logits.
-        var values: ArraySlice<Double> = []
-        /// k weights; empty when the log has none.
-        var weights: ArraySlice<Double> = []
+        /// k expert ids or E logits (valid during the call that hands the unit out).
+        var values = UnsafeBufferPointer<Double>(start: nil, count: 0)
+        /// k weights; empty when the log has none (valid during the call that hands the unit out).
+        var weights = UnsafeBufferPointer<Double>(start: nil, count: 0)
+    }
+
+    /// What `forEachUnit` hands each unit to.
+    protocol UnitConsumer {
+        mutating func add(_ unit: Unit) throws
     }
 
     /// Lines read by `forEachUnit`, for the summary.
@@ -78,31 +85,33 @@ public enum JSONLRoutingLog {
         var payload: Payload?
     }
 
-    /// Imports the log at `input` into a trace at `output` (see `TraceImporter.importFile`).
+    /// Imports the log at `input` into a trace at `output` (see `TraceImporter.importFile`);
+    /// `progress` is called now and then with the bytes of the log read so far.
     /// - Throws: `TraceError` naming the line for a malformed line, an inconsistent k or width, an id
     ///   out of range or repeated in a token, a non-finite value, a step that reappears, or (strict) a
     ///   missing (layer, token); `AtomicFile.WriteError`.
-    /// - Complexity: O(file size) time, two reads; memory O(largest step).
-    static func importLog(from input: String, to output: String, options: TraceImporter.Options) throws -> TraceImporter.Summary {
-        let census = try JSONLCensus.take(path: input, options: options)
-        var assembler = try JSONLStepAssembler(census: census, path: input, output: output, options: options)
-        let counts = try forEachUnit(path: input, options: options.log, experts: census.experts) { unit in
-            try assembler.add(unit)
-        }
-        try assembler.finish()
+    /// - Complexity: O(file size) time, one parse; memory O(token positions of the largest step ×
+    ///   layers / 64 + layers × 64 KiB + 8 MiB), whatever the number of steps; a temporary file
+    ///   about as large as the trace.
+    static func importLog(from input: String, to output: String, options: TraceImporter.Options,
+                          progress: @escaping (_ bytesRead: Int) -> Void = { _ in }) throws -> TraceImporter.Summary {
+        let (census, counts) = try JSONLCensus.take(path: input, options: options, progress: progress)
+        let assembler = try JSONLStepAssembler(census: census, path: input, output: output, options: options)
+        try assembler.write()
         var notes = census.notes(counts: counts, options: options)
-        notes += TraceImporter.remainderNote(tokens: census.tokensPerStep, kept: assembler.header.tokensPerStep,
+        notes += TraceImporter.remainderNote(tokens: census.tokensPerStep, kept: assembler.keptTokens, padding: assembler.paddingTokens,
                                              steps: census.steps, gpus: options.gpus)
         return TraceImporter.Summary(header: assembler.header, notes: notes)
     }
 
-    /// Reads the log line by line and calls `body` with each (layer, token) unit, after checking
+    /// Reads the log line by line and hands each (layer, token) unit to `consumer`, after checking
     /// each line: valid JSON, one payload of one width throughout, integer ids in [0, experts)
     /// (when known) and distinct per token, finite numbers, weights matching the ids, steps on
-    /// consecutive lines. Both passes of `importLog` read through here, so they agree.
+    /// consecutive lines.
     /// - Complexity: O(file size); memory O(longest line + number of steps).
-    static func forEachUnit(path: String, options: Options, experts: Int?, _ body: (Unit) throws -> Void) throws -> LineCounts {
-        let reader = try JSONLLineReader(path: path)
+    static func forEachUnit<Consumer: UnitConsumer>(reader: JSONLLineReader, options: Options, experts: Int?,
+                                                    into consumer: inout Consumer) throws -> LineCounts {
+        let path = reader.path
         let matcher = JSONLRecord.Matcher(options: options)
         var record = JSONLRecord()
         var counts = LineCounts()
@@ -152,23 +161,30 @@ public enum JSONLRoutingLog {
                     throw error("weights", "\(weightShape.rows) × \(weightShape.width) values", "one per expert id (\(rows) × \(width))")
                 }
             }
+            // Checks on the raw buffers: no allocation or reference counting per line.
             let floatLimit = Double(Float.greatestFiniteMagnitude)
-            for (name, numbers) in [(what, values), ("weights", record.weights)] {
-                if let bad = numbers.first(where: { !(abs($0) <= floatLimit) }) {
+            func checkFinite(_ numbers: [Double], _ name: String) throws {
+                if let bad = numbers.withUnsafeBufferPointer({ $0.first { !(abs($0) <= floatLimit) } }) {
                     throw TraceError.nonFinite(file: path, at: .line(reader.lineNumber), what: "a value of the \(name)",
                                                value: bad.isFinite ? "\(bad) (beyond f32's range)" : "\(bad)")
                 }
             }
+            try checkFinite(values, what)
+            try checkFinite(record.weights, "weights")
             if payload == .ids {
-                for row in 0..<rows {
-                    let slice = values[(row * width)..<((row + 1) * width)]
-                    for (j, id) in slice.enumerated() {
-                        guard id >= 0, id == id.rounded(), id < Double(experts ?? TraceHeader.maxCount) else {
-                            throw TraceError.expertOutOfRange(file: path, at: .line(reader.lineNumber), token: "expert id \(j)",
-                                                              expert: Int(max(min(id, 9e15), -9e15)), experts: experts ?? TraceHeader.maxCount)
-                        }
-                        guard !slice.prefix(j).contains(id) else {
-                            throw error("expert ids", "\(Int(id)) twice", "k different experts per token")
+                let limit = Double(experts ?? TraceHeader.maxCount)
+                try values.withUnsafeBufferPointer { values in
+                    for row in 0..<rows {
+                        let first = row * width
+                        for j in 0..<width {
+                            let id = values[first + j]
+                            guard id >= 0, id == id.rounded(), id < limit else {
+                                throw TraceError.expertOutOfRange(file: path, at: .line(reader.lineNumber), token: "expert id \(j)",
+                                                                  expert: Int(max(min(id, 9e15), -9e15)), experts: experts ?? TraceHeader.maxCount)
+                            }
+                            for earlier in first..<(first + j) where values[earlier] == id {
+                                throw error("expert ids", "\(Int(id)) twice", "k different experts per token")
+                            }
                         }
                     }
                 }
@@ -189,22 +205,28 @@ public enum JSONLRoutingLog {
             for row in 0..<rows {
                 unit.layer = record.layer ?? row
                 if let token = record.token {
-                    guard token >= 0, token < maxTokenPosition else {
-                        throw error("token position", String(token), "in [0, \(maxTokenPosition)) (a position within its step)")
-                    }
                     unit.token = token
                 } else {
                     unit.token = autoTokens[unit.layer, default: 0]
                     autoTokens[unit.layer] = unit.token + 1
                 }
+                guard unit.token >= 0, unit.token < maxTokenPosition else {
+                    throw error("token position", String(unit.token), "in [0, \(maxTokenPosition)) (a position within its step"
+                        + (record.token == nil ? ", counted per layer without a token field)" : ")"))
+                }
                 guard (0...1_000_000).contains(unit.layer) else {
                     throw error("layer", String(unit.layer), "in [0, 1000000]")
                 }
-                unit.values = values[(row * width)..<((row + 1) * width)]
-                unit.weights = record.weightShape == nil || payload == .logits ? [] : record.weights[(row * width)..<((row + 1) * width)]
-                try body(unit)
+                let hasWeights = record.weightShape != nil && payload == .ids
+                try values.withUnsafeBufferPointer { values in
+                    try record.weights.withUnsafeBufferPointer { weights in
+                        unit.values = UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)])
+                        unit.weights = hasWeights ? UnsafeBufferPointer(rebasing: weights[(row * width)..<((row + 1) * width)])
+                                                  : UnsafeBufferPointer(start: nil, count: 0)
+                        try consumer.add(unit)
+                    }
+                }
             }
-            (unit.values, unit.weights) = ([], [])   // so that the record's buffers stay uniquely referenced
         }
         return counts
     }

@@ -206,7 +206,7 @@ struct JSONLineScanner {
         let power = scale + exponent
         // Exact when the mantissa and the power of ten are both exact doubles (Clinger's fast path).
         if mantissa < 1 << 53 && (-22...22).contains(power) {
-            let value = power < 0 ? Double(mantissa) / Self.powersOfTen[-power] : Double(mantissa) * Self.powersOfTen[power]
+            let value = power < 0 ? Double(mantissa) / Self.powerOfTen(-power) : Double(mantissa) * Self.powerOfTen(power)
             return negative ? -value : value
         }
         var text = [CChar](repeating: 0, count: index - start + 1)
@@ -214,9 +214,36 @@ struct JSONLineScanner {
         return strtod(text, nil)
     }
 
-    private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+    /// 10^n for n in 0...22, all exact doubles (a switch: no lazily initialised table on the hot path).
+    @inline(__always) private static func powerOfTen(_ n: Int) -> Double {
+        switch n {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
+    }
 
-    private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+    @inline(__always) private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
 
     private func startsWith(_ word: String) -> Bool {
         var i = index
@@ -227,28 +254,54 @@ struct JSONLineScanner {
         return true
     }
 
-    private mutating func skipSpaces() {
+    @inline(__always) private mutating func skipSpaces() {
         while let byte = peek, byte == 0x20 || byte == 0x09 || byte == 0x0D { index += 1 }
     }
 
-    private mutating func expect(_ byte: UInt8, _ what: String) throws {
-        guard peek == byte else { throw fail(what) }
+    @inline(__always) private mutating func expect(_ byte: UInt8, _ what: @autoclosure () -> String) throws {
+        guard peek == byte else { throw fail(what()) }
         index += 1
     }
 
     /// A string's content range (escapes left as they are); the index moves past its closing quote.
+    /// Eight bytes at a time (SWAR) up to the next quote, backslash or control character.
     private mutating func stringRange() throws -> Range<Int> {
         try expect(UInt8(ascii: "\""), "a string in double quotes")
-        let start = index
-        while let byte = peek {
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return start..<(index - 1)
+        let start = index, count = bytes.count
+        guard let base = bytes.baseAddress else { throw fail("a closing quote") }
+        var i = index
+        while true {
+            while i + 8 <= count {
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                let special = Self.zeroBytes(word ^ 0x2222_2222_2222_2222) | Self.zeroBytes(word ^ 0x5C5C_5C5C_5C5C_5C5C)
+                    | ((word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080)   // bytes below 0x20
+                if special != 0 {
+                    i += special.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
             }
-            if byte < 0x20 { throw fail("no control character inside a string") }
-            index += byte == UInt8(ascii: "\\") ? 2 : 1
+            guard i < count else {
+                index = count
+                throw fail("a closing quote")
+            }
+            let byte = base[i]
+            if byte == UInt8(ascii: "\"") {
+                index = i + 1
+                return start..<i
+            }
+            if byte < 0x20 {
+                index = i
+                throw fail("no control character inside a string")
+            }
+            i += byte == UInt8(ascii: "\\") ? 2 : 1
         }
-        throw fail("a closing quote")
+    }
+
+    /// The high bit of each zero byte of `word` set (exact for the lowest zero byte; a byte above
+    /// a zero byte may be flagged too, which only the lowest flag's position is used for).
+    @inline(__always) private static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
     }
 
     /// Skips a number or a literal (true, false, null).

@@ -3,10 +3,12 @@ extension TraceImporter {
     /// and optionally `weights`; stored or DEFLATE-compressed, each member's CRC-32 checked).
     /// Arrays are shaped `[tokens, n]`, `[layers, tokens, n]` or `[steps, layers, tokens, n]`.
     /// - Complexity: O(array size); memory O(one batch) plus 400 KiB per compressed member.
-    static func importNumPy(from input: String, to output: String, options: Options) throws -> Summary {
+    static func importNumPy(from input: String, to output: String, options: Options,
+                            progress: (_ doneBytes: Int, _ totalBytes: Int) -> Void) throws -> Summary {
         let file = try InputFile(path: input)
         guard input.lowercased().hasSuffix(".npz") else {
-            return try writeTrace(open: { (try npyFile(input), try options.weightsFile.map(npyFile)) }, to: output, options: options)
+            return try writeTrace(open: { (try npyFile(input), try options.weightsFile.map(npyFile)) }, to: output, options: options,
+                                  progress: progress)
         }
         let archive = try ZIPArchive.read(file)
         let names = archive.members.map(\.name)
@@ -25,7 +27,7 @@ extension TraceImporter {
         }
         return try writeTrace(open: {
             (try open(main), try options.weightsFile.map(npyFile) ?? weights.map(open))
-        }, to: output, options: options)
+        }, to: output, options: options, progress: progress)
     }
 
     /// The batches of the `.npy` file at `path`.

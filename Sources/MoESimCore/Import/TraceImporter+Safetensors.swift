@@ -19,7 +19,8 @@ extension TraceImporter {
     /// gives a pattern whose `*` is the layer number; without it the names are recognised (see
     /// docs/traces.md). Tensors are read by seeking, one batch at a time.
     /// - Complexity: O(file size); memory O(one batch).
-    static func importSafetensors(from input: String, to output: String, options: Options) throws -> Summary {
+    static func importSafetensors(from input: String, to output: String, options: Options,
+                                  progress: (_ doneBytes: Int, _ totalBytes: Int) -> Void) throws -> Summary {
         let file = try InputFile(path: input)
         let directory = try SafetensorsFile.read(file)
         let main = try selectMain(directory, pattern: options.tensor)
@@ -32,7 +33,7 @@ extension TraceImporter {
             }.first : layeredGroups(directory).first { $0.tensors.first?.type.isFloat == true && $0.layerNumbers == main.layerNumbers }
         }
         let summary = try writeTrace(open: { (try batches(main, file: file), try weights.map { try batches($0, file: file) }) },
-                                     to: output, options: options)
+                                     to: output, options: options, progress: progress)
         var notes = summary.notes
         notes.insert("read " + describe(main) + (weights.map { " with weights " + describe($0) } ?? ""), at: 0)
         return Summary(header: summary.header, notes: notes)

@@ -12,6 +12,9 @@ public enum TraceImporter {
         /// When the tokens of a step do not divide over `gpus`: drop the last tokens of every step
         /// (the summary says how many) instead of refusing the input.
         public var dropRemainder = false
+        /// When they do not divide: pad every step with the fewest tokens that make them divide
+        /// (`TraceImporter+Padding.swift` says what padded tokens hold). Exclusive with `dropRemainder`.
+        public var pad = false
         /// Expert count of ids (default: largest id + 1); for scores it must equal the last axis.
         public var experts: Int?
         /// A `.npy` file of gate weights for a NumPy id array (default: each of the k weights is 1/k).
@@ -26,7 +29,8 @@ public enum TraceImporter {
         /// JSON-lines logs: field names, `--where` filters, strictness.
         public var log = JSONLRoutingLog.Options()
 
-        /// Input bytes read per part of a batch (rounded to whole trace chunks); tests make it small.
+        /// Bytes per part of a batch read from an array, or gathered at once from a log's spilled
+        /// records (rounded to whole trace chunks); tests make it small.
         var partBytes = 8 << 20
 
         /// Default options: one GPU, derived expert count, no weights file.
@@ -45,31 +49,43 @@ public enum TraceImporter {
     public static let extensions = [".npy", ".npz", ".safetensors", ".jsonl"]
 
     /// Reads `input` (by extension: `.npy`, `.npz`, `.safetensors`, `.jsonl`) and writes the trace
-    /// to `output` atomically.
+    /// to `output` atomically. `progress` is called now and then with the bytes of routing data
+    /// read so far and their total (for a log: of the file; for arrays: of the arrays' elements).
     /// - Throws: `TraceError` for malformed or unsupported input (nothing is written then),
     ///   `AtomicFile.WriteError` when the output cannot be written.
     /// - Complexity: O(input size); see each format for its memory.
     @discardableResult
-    public static func importFile(from input: String, to output: String, options: Options) throws -> Summary {
-        if input.lowercased().hasSuffix(".jsonl") { return try JSONLRoutingLog.importLog(from: input, to: output, options: options) }
-        if input.lowercased().hasSuffix(".safetensors") { return try importSafetensors(from: input, to: output, options: options) }
-        return try importNumPy(from: input, to: output, options: options)
+    public static func importFile(from input: String, to output: String, options: Options,
+                                  progress: @escaping (_ doneBytes: Int, _ totalBytes: Int) -> Void = { _, _ in }) throws -> Summary {
+        if input.lowercased().hasSuffix(".jsonl") {
+            let size = try InputFile(path: input).size
+            return try JSONLRoutingLog.importLog(from: input, to: output, options: options, progress: { progress($0, size) })
+        }
+        if input.lowercased().hasSuffix(".safetensors") {
+            return try importSafetensors(from: input, to: output, options: options, progress: progress)
+        }
+        return try importNumPy(from: input, to: output, options: options, progress: progress)
     }
 
-    /// The tokens per step kept for `tokens` tokens over `options.gpus` GPUs, or an error naming `name`.
-    static func keptTokens(_ tokens: Int, options: Options, name: String, at: TraceError.Location) throws -> Int {
-        let kept = tokens - tokens % options.gpus
+    /// Of a step's `tokens` tokens over `options.gpus` GPUs: how many are kept, and how many padded
+    /// tokens follow them (`--pad`); or an error naming `name`.
+    static func stepTokens(_ tokens: Int, options: Options, name: String, at: TraceError.Location) throws -> (kept: Int, padding: Int) {
+        let remainder = tokens % options.gpus
+        if remainder > 0 && options.pad { return (tokens, options.gpus - remainder) }
+        let kept = tokens - remainder
         guard kept == tokens || (options.dropRemainder && kept > 0) else {
             throw TraceError.invalidField(file: name, at: at, field: "tokens per step", value: String(tokens),
                                           allowed: "a multiple of the \(options.gpus) source GPUs (--gpus); "
-                                              + (kept > 0 ? "add --drop-remainder to drop the last \(tokens - kept) of every step"
-                                                          : "use fewer GPUs"))
+                                              + (kept > 0 ? "add --drop-remainder to drop the last \(tokens - kept) of every step, or "
+                                                          : "use fewer GPUs, or add ")
+                                              + "--pad to pad every step to \(tokens - remainder + options.gpus) tokens")
         }
-        return kept
+        return (kept, 0)
     }
 
-    /// The note for tokens dropped by `--drop-remainder`, if any.
-    static func remainderNote(tokens: Int, kept: Int, steps: Int, gpus: Int) -> [String] {
+    /// The note for tokens dropped by `--drop-remainder` or added by `--pad`, if any.
+    static func remainderNote(tokens: Int, kept: Int, padding: Int, steps: Int, gpus: Int) -> [String] {
+        if padding > 0 { return [paddingNote(tokens: tokens, padding: padding, steps: steps, gpus: gpus)] }
         guard kept < tokens else { return [] }
         return ["--drop-remainder: dropped the last \(tokens - kept) of \(tokens) tokens of each of \(steps) step(s) "
             + "(\((tokens - kept) * steps) in all) so that \(kept) divide over \(gpus) GPUs"]
@@ -78,14 +94,14 @@ public enum TraceImporter {
     /// Writes the trace of `open()`'s arrays (scores, or ids with optional weights) to `output`.
     /// `open` is called once more for a first pass when ids need their largest value.
     static func writeTrace(open: () throws -> (main: ArrayBatches, weights: ArrayBatches?), to output: String,
-                           options: Options) throws -> Summary {
+                           options: Options, progress: (_ doneBytes: Int, _ totalBytes: Int) -> Void) throws -> Summary {
         var (main, weights) = try open()
         let at = TraceError.Location.byte(main.byteOffset(0, 0))
         guard main.steps >= 1, main.layers >= 1, main.tokens >= 1, main.last >= 1 else {
             throw TraceError.invalidField(file: main.name, at: at, field: "shape", value: main.shapeText,
                                           allowed: "no empty axis")
         }
-        let kept = try keptTokens(main.tokens, options: options, name: main.name, at: at)
+        let (kept, padding) = try stepTokens(main.tokens, options: options, name: main.name, at: at)
         let header: TraceHeader
         if main.type.isFloat {
             if let experts = options.experts, experts != main.last {
@@ -97,7 +113,7 @@ public enum TraceImporter {
                                               allowed: "at most 65536 experts")
             }
             header = TraceHeader(payload: .scores, scoreType: main.type == .f16 ? .f16 : .f32, experts: main.last,
-                                 layers: main.layers, tokensPerStep: kept, steps: main.steps, gpus: options.gpus)
+                                 layers: main.layers, tokensPerStep: kept + padding, steps: main.steps, gpus: options.gpus)
         } else {
             if let weights {
                 guard weights.type.isFloat, [weights.steps, weights.layers, weights.tokens, weights.last]
@@ -118,19 +134,20 @@ public enum TraceImporter {
                 throw TraceError.invalidField(file: main.name, at: at, field: "k axis (last)", value: String(main.last),
                                               allowed: "at most the \(experts) experts (and \(TraceHeader.maxK))")
             }
-            header = TraceHeader(payload: .choices, experts: experts, layers: main.layers, tokensPerStep: kept,
+            header = TraceHeader(payload: .choices, experts: experts, layers: main.layers, tokensPerStep: kept + padding,
                                  steps: main.steps, gpus: options.gpus, k: main.last)
         }
         let writer = try TraceWriter(path: output, header: header)
-        // Batches are read and written in parts of about `partBytes` of input, whole chunks each.
+        // Batches are read and written in parts of about `partBytes` of input, whole chunks each
+        // (the last part of a batch also holds its padding).
         let tokenBytes = main.last * main.type.byteCount
         let partTokens = max(1, options.partBytes / tokenBytes / header.chunkTokens) * header.chunkTokens
         var part = TraceBatch()
         switch header.payload {
-        case .scores: part.scores = [Float](repeating: 0, count: partTokens * main.last)
+        case .scores: part.scores = [Float](repeating: 0, count: (partTokens + padding) * main.last)
         case .choices:
-            part.experts = [Int32](repeating: 0, count: partTokens * main.last)
-            part.weights = [Float](repeating: 1 / Float(main.last), count: partTokens * main.last)
+            part.experts = [Int32](repeating: 0, count: (partTokens + padding) * main.last)
+            part.weights = [Float](repeating: 1 / Float(main.last), count: (partTokens + padding) * main.last)
         }
         var raw = [UInt8](repeating: 0, count: partTokens * tokenBytes)
         var weightRaw = [UInt8](repeating: 0, count: weights.map { partTokens * $0.last * $0.type.byteCount } ?? 0)
@@ -154,15 +171,19 @@ public enum TraceImporter {
                                              what: "weight")
                         }
                     }
-                    try writer.append(part: part, tokens: keep)
+                    let padded = first + count == main.tokens ? padding : 0
+                    if padded > 0 { fillPadding(&part, tokens: keep..<(keep + padded), header: header) }
+                    try writer.append(part: part, tokens: keep + padded)
                 }
                 first += count
+                progress((index * main.tokens + first) * tokenBytes, main.batchCount * main.tokens * tokenBytes)
             }
         }
         try main.finish()
         try weights?.finish()
         try writer.finish()
-        return Summary(header: header, notes: remainderNote(tokens: main.tokens, kept: kept, steps: main.steps, gpus: options.gpus))
+        return Summary(header: header, notes: remainderNote(tokens: main.tokens, kept: kept, padding: padding, steps: main.steps,
+                                                                    gpus: options.gpus))
     }
 
     /// The largest expert id (a first pass, when --experts is not given).

@@ -115,7 +115,13 @@ public final class TraceWriter {
             var offset = headerBytes
             func put(_ values: [Float], width: Int, as type: TraceHeader.ScoreType) {
                 values.withUnsafeBufferPointer { source in
-                    for i in partToken * width..<(partToken + tokens) * width {
+                    let range = partToken * width..<(partToken + tokens) * width
+                    if type == .f32 && Int(littleEndian: 1) == 1 {   // the bytes as they are in memory
+                        (out.baseAddress! + offset).copyMemory(from: source.baseAddress! + range.lowerBound, byteCount: 4 * range.count)
+                        offset += 4 * range.count
+                        return
+                    }
+                    for i in range {
                         if type == .f32 {
                             out.storeBytes(of: source[i].bitPattern.littleEndian, toByteOffset: offset, as: UInt32.self)
                         } else {
